@@ -1,0 +1,40 @@
+# netzwerk — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app netzwerk
+
+.PHONY: run test lint translations bench clean-venv
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d netzwerk/translations
+
+run: $(VENV)/.installed translations
+	$(FLASK) setup
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check netzwerk tests benchmarks
+	$(BIN)/ruff format --check netzwerk tests benchmarks
+
+test: $(VENV)/.test-installed translations lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.test-installed translations
+	$(BIN)/python benchmarks/run_all.py
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,1 @@
+"""Actors, contacts, categories and relations."""

@@ -1,0 +1,458 @@
+"""Actors, contacts, relations and the category vocabulary: validation and changes, one
+transaction each, every change recorded in the audit trail."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+
+from ..audit.services import apply_changes, record, reverse, snapshot
+from ..core.errors import Conflict, Invalid, NotFound
+from ..core.timeutil import is_timezone
+from ..extensions import db
+from .models import Actor, Category, Contact, Relation
+from .vocab import Level, RelationKind, Sector, Status
+
+ACTOR_FIELDS = [
+    "name",
+    "short_name",
+    "external_id",
+    "category_key",
+    "sector",
+    "level",
+    "city",
+    "country",
+    "website",
+    "description",
+    "power",
+    "interest",
+    "status",
+]
+CONTACT_FIELDS = ["name", "function", "email", "phone", "language", "timezone", "notes"]
+RELATION_FIELDS = ["source_id", "target_id", "kind", "directed", "strength", "note"]
+
+
+# --- categories --------------------------------------------------------------------------------
+
+
+def default_categories() -> list[dict]:
+    return json.loads(resources.files(__package__).joinpath("categories.json").read_text("utf-8"))
+
+
+def ensure_categories() -> int:
+    """Insert the shipped categories that are missing; admins' own categories are kept."""
+    existing = set(db.session.scalars(sa.select(Category.key)))
+    added = 0
+    for pos, item in enumerate(default_categories()):
+        if item["key"] not in existing:
+            db.session.add(Category(position=pos, **{**item, "sector": Sector(item["sector"])}))
+            added += 1
+    db.session.commit()
+    return added
+
+
+def categories() -> list[Category]:
+    return list(db.session.scalars(sa.select(Category).order_by(Category.position, Category.key)))
+
+
+def category(key: str) -> Category:
+    cat = db.session.get(Category, key)
+    if cat is None:
+        raise Invalid(f"Unbekannte Kategorie: {key}", field="category")
+    return cat
+
+
+def save_category(data: dict[str, Any], existing: Category | None = None) -> Category:
+    key = (data.get("key") or "").strip().lower()
+    if existing is None:
+        if not key:
+            raise Invalid("Schlüssel fehlt.", field="key")
+        if db.session.get(Category, key):
+            raise Conflict(f"Die Kategorie {key} gibt es schon.", field="key")
+        existing = Category(key=key, position=len(categories()))
+        db.session.add(existing)
+        action = "create"
+    else:
+        action = "update"
+    sector = Sector.parse(data.get("sector"))
+    if sector is None:
+        raise Invalid("Unbekannter Sektor.", field="sector")
+    changes = apply_changes(
+        existing,
+        {
+            "label_de": data.get("label_de", "").strip() or key,
+            "label_en": data.get("label_en", "").strip(),
+            "sector": sector,
+            "color": data.get("color") or "#7f7f7f",
+        },
+    )
+    record("category", None, action, changes, label=existing.key)
+    db.session.commit()
+    return existing
+
+
+# --- actors ------------------------------------------------------------------------------------
+
+
+def get_actor(actor_id: int) -> Actor:
+    actor = db.session.get(Actor, actor_id)
+    if actor is None:
+        raise NotFound(f"Akteur {actor_id} nicht gefunden.")
+    return actor
+
+
+def find_actor_by_name(name: str) -> Actor | None:
+    return db.session.scalar(sa.select(Actor).where(Actor.name_key == name.strip().casefold()))
+
+
+def _int_in_range(data: dict, field: str, low: int, high: int, default: int) -> int:
+    value = data.get(field, default)
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError) as exc:
+        raise Invalid(f"{field} muss eine ganze Zahl sein.", field=field) from exc
+    if not low <= number <= high:
+        raise Invalid(f"{field} muss zwischen {low} und {high} liegen.", field=field)
+    return number
+
+
+def _vocab(enum_cls, data: dict, field: str, current):
+    if field not in data or data[field] in (None, ""):
+        return current
+    value = enum_cls.parse(data[field])
+    if value is None:
+        allowed = ", ".join(m.value for m in enum_cls)
+        raise Invalid(
+            f"Unbekannter Wert für {field}: {data[field]} (erlaubt: {allowed})", field=field
+        )
+    return value
+
+
+def _clean_actor(data: dict[str, Any], actor: Actor | None) -> dict[str, Any]:
+    """Normalise input from a form, the API or an import into model values."""
+
+    def text(field: str, limit: int) -> str:
+        value = data.get(field, getattr(actor, field, "") if actor else "")
+        value = "" if value is None else str(value).strip()
+        if len(value) > limit:
+            raise Invalid(f"{field} ist zu lang (höchstens {limit} Zeichen).", field=field)
+        return value
+
+    name = text("name", 200)
+    if not name:
+        raise Invalid("Der Name fehlt.", field="name")
+    key = data.get("category", data.get("category_key"))
+    if key in (None, "") and actor is not None:
+        key = actor.category_key
+    if key in (None, ""):
+        raise Invalid("Die Kategorie fehlt.", field="category")
+    cat = category(str(key).strip())
+    sector = _vocab(Sector, data, "sector", None)
+    if sector is None:
+        # derived from the category unless set; a category change re-derives it
+        keep = actor is not None and actor.category_key == cat.key and "sector" not in data
+        sector = actor.sector if keep else cat.sector
+    external_id = data.get("external_id", actor.external_id if actor else None)
+    website = text("website", 500)
+    if website and not website.startswith(("http://", "https://")):
+        website = "https://" + website
+    return {
+        "name": name,
+        "short_name": text("short_name", 60),
+        "external_id": (str(external_id).strip() or None) if external_id is not None else None,
+        "category_key": cat.key,
+        "sector": sector,
+        "level": _vocab(Level, data, "level", actor.level if actor else Level.LOCAL),
+        "city": text("city", 120),
+        "country": text("country", 2).upper() or "DE",
+        "website": website,
+        "description": text("description", 20000),
+        "power": _int_in_range(data, "power", 1, 5, actor.power if actor else 3),
+        "interest": _int_in_range(data, "interest", 1, 5, actor.interest if actor else 3),
+        "status": _vocab(Status, data, "status", actor.status if actor else Status.ACTIVE),
+    }
+
+
+def _check_unique_name(name: str, actor: Actor | None) -> None:
+    other = find_actor_by_name(name)
+    if other is not None and other is not actor:
+        raise Conflict(
+            f"Es gibt schon einen Akteur mit diesem Namen: {other.name} (#{other.id}).",
+            field="name",
+        )
+
+
+def create_actor(data: dict[str, Any], commit: bool = True) -> Actor:
+    values = _clean_actor(data, None)
+    _check_unique_name(values["name"], None)
+    actor = Actor(name_key=values["name"].casefold(), **values)
+    db.session.add(actor)
+    db.session.flush()
+    record("actor", actor.id, "create", snapshot(actor, ACTOR_FIELDS), label=actor.name)
+    if commit:
+        db.session.commit()
+    return actor
+
+
+def update_actor(
+    actor: Actor, data: dict[str, Any], version: int | None = None, commit: bool = True
+) -> Actor:
+    """Apply changes; a stale `version` (another editor saved meanwhile) is a conflict."""
+    if version is not None and int(version) != actor.version:
+        raise Conflict(
+            "Dieser Akteur wurde inzwischen von jemand anderem geändert. "
+            "Bitte laden Sie die Seite neu und übernehmen Sie Ihre Änderungen erneut.",
+            field="version",
+        )
+    values = _clean_actor(data, actor)
+    _check_unique_name(values["name"], actor)
+    values["name_key"] = values["name"].casefold()
+    changes = apply_changes(actor, values)
+    changes.pop("name_key", None)
+    if changes:
+        record("actor", actor.id, "update", changes, label=actor.name)
+    if commit:
+        db.session.commit()
+    return actor
+
+
+def delete_actor(actor: Actor) -> None:
+    """Delete with contacts, topic links and relations, in one transaction, audited."""
+    counts = {
+        "contacts": len(actor.contacts),
+        "topic_links": len(actor.topic_links),
+        "relations": len(actor.relations_out) + len(actor.relations_in),
+    }
+    changes = reverse(snapshot(actor, ACTOR_FIELDS))
+    changes["removed"] = [counts, None]
+    record("actor", actor.id, "delete", changes, label=actor.name)
+    db.session.delete(actor)
+    db.session.commit()
+
+
+def actor_query(filters: dict[str, Any]) -> sa.Select:
+    """The actor list, filtered by text search, category, sector, level, status and topic."""
+    from ..topics.models import ActorTopic, Topic
+
+    query = sa.select(Actor)
+    if q := (filters.get("q") or "").strip():
+        like = f"%{q.casefold()}%"
+        query = query.where(
+            sa.or_(
+                Actor.name_key.like(like),
+                sa.func.lower(Actor.short_name).like(like),
+                sa.func.lower(Actor.city).like(like),
+            )
+        )
+    for field, column, enum_cls in (
+        ("sector", Actor.sector, Sector),
+        ("level", Actor.level, Level),
+        ("status", Actor.status, Status),
+    ):
+        if value := filters.get(field):
+            member = enum_cls.parse(value)
+            if member is None:
+                raise Invalid(f"Unbekannter Wert für {field}: {value}", field=field)
+            query = query.where(column == member)
+    if value := filters.get("category"):
+        query = query.where(Actor.category_key == value)
+    if value := filters.get("topic"):
+        sub = sa.select(ActorTopic.actor_id).join(Topic)
+        sub = (
+            sub.where(Topic.id == int(value))
+            if str(value).isdigit()
+            else sub.where(Topic.code == value)
+        )
+        query = query.where(Actor.id.in_(sub))
+    return query.order_by(Actor.name_key)
+
+
+# --- contacts ----------------------------------------------------------------------------------
+
+
+def get_contact(contact_id: int) -> Contact:
+    contact = db.session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound(f"Kontakt {contact_id} nicht gefunden.")
+    return contact
+
+
+def check_email(value: str, field: str = "email") -> str:
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise Invalid(f"Ungültige E-Mail-Adresse: {value}", field=field) from exc
+
+
+def _clean_contact(data: dict[str, Any], contact: Contact | None) -> dict[str, Any]:
+    def text(field: str, limit: int, default: str = "") -> str:
+        value = data.get(field, getattr(contact, field) if contact else default)
+        value = "" if value is None else str(value).strip()
+        if len(value) > limit:
+            raise Invalid(f"{field} ist zu lang (höchstens {limit} Zeichen).", field=field)
+        return value
+
+    name = text("name", 200)
+    if not name:
+        raise Invalid("Der Name fehlt.", field="name")
+    tz = text("timezone", 64, "Europe/Berlin") or "Europe/Berlin"
+    if not is_timezone(tz):
+        raise Invalid(f"Unbekannte Zeitzone: {tz}", field="timezone")
+    language = (text("language", 8, "de") or "de").lower()
+    return {
+        "name": name,
+        "function": text("function", 200),
+        "email": check_email(text("email", 254)),
+        "phone": text("phone", 60),
+        "language": language,
+        "timezone": tz,
+        "notes": text("notes", 20000),
+    }
+
+
+def create_contact(actor: Actor, data: dict[str, Any], commit: bool = True) -> Contact:
+    contact = Contact(actor=actor, **_clean_contact(data, None))
+    db.session.add(contact)
+    db.session.flush()
+    record(
+        "contact",
+        contact.id,
+        "create",
+        snapshot(contact, CONTACT_FIELDS),
+        label=f"{contact.name} ({actor.name})",
+    )
+    if commit:
+        db.session.commit()
+    return contact
+
+
+def update_contact(contact: Contact, data: dict[str, Any]) -> Contact:
+    changes = apply_changes(contact, _clean_contact(data, contact))
+    if "actor_id" in data and int(data["actor_id"]) != contact.actor_id:
+        new_actor = get_actor(int(data["actor_id"]))
+        changes["actor_id"] = [contact.actor_id, new_actor.id]
+        contact.actor = new_actor
+    if changes:
+        record("contact", contact.id, "update", changes, label=contact.name)
+    db.session.commit()
+    return contact
+
+
+def delete_contact(contact: Contact) -> None:
+    record(
+        "contact",
+        contact.id,
+        "delete",
+        reverse(snapshot(contact, CONTACT_FIELDS)),
+        label=contact.name,
+    )
+    db.session.delete(contact)
+    db.session.commit()
+
+
+# --- relations ---------------------------------------------------------------------------------
+
+
+def get_relation(relation_id: int) -> Relation:
+    relation = db.session.get(Relation, relation_id)
+    if relation is None:
+        raise NotFound(f"Beziehung {relation_id} nicht gefunden.")
+    return relation
+
+
+def _clean_relation(data: dict[str, Any], relation: Relation | None) -> dict[str, Any]:
+    def actor_id(field: str) -> int:
+        value = data.get(field, getattr(relation, field) if relation else None)
+        try:
+            ident = int(value)
+        except (TypeError, ValueError) as exc:
+            raise Invalid(f"{field} muss die Nummer eines Akteurs sein.", field=field) from exc
+        if db.session.get(Actor, ident) is None:
+            raise Invalid(f"Unbekannter Akteur: {ident}", field=field)
+        return ident
+
+    source_id, target_id = actor_id("source_id"), actor_id("target_id")
+    if source_id == target_id:
+        raise Invalid("Ein Akteur kann keine Beziehung zu sich selbst haben.", field="target_id")
+    kind = _vocab(RelationKind, data, "kind", relation.kind if relation else None)
+    if kind is None:
+        raise Invalid("Die Art der Beziehung fehlt.", field="kind")
+    directed = data.get("directed", relation.directed if relation else False)
+    if isinstance(directed, str):
+        directed = directed.strip().lower() in ("1", "true", "ja", "yes", "y", "on")
+    note = data.get("note", relation.note if relation else "")
+    return {
+        "source_id": source_id,
+        "target_id": target_id,
+        "kind": kind,
+        "directed": bool(directed),
+        "strength": _int_in_range(data, "strength", 1, 3, relation.strength if relation else 2),
+        "note": "" if note is None else str(note).strip(),
+    }
+
+
+def _check_duplicate_relation(values: dict, relation: Relation | None) -> None:
+    other = db.session.scalar(
+        sa.select(Relation).where(
+            Relation.source_id == values["source_id"],
+            Relation.target_id == values["target_id"],
+            Relation.kind == values["kind"],
+        )
+    )
+    if other is not None and other is not relation:
+        raise Conflict(f"Diese Beziehung gibt es schon (#{other.id}).", field="kind")
+
+
+def _relation_label(relation: Relation) -> str:
+    return f"{relation.source.name} → {relation.target.name} ({relation.kind.value})"
+
+
+def create_relation(data: dict[str, Any], commit: bool = True) -> Relation:
+    values = _clean_relation(data, None)
+    _check_duplicate_relation(values, None)
+    relation = Relation(**values)
+    db.session.add(relation)
+    db.session.flush()
+    record(
+        "relation",
+        relation.id,
+        "create",
+        snapshot(relation, RELATION_FIELDS),
+        label=_relation_label(relation),
+    )
+    if commit:
+        db.session.commit()
+    return relation
+
+
+def update_relation(relation: Relation, data: dict[str, Any]) -> Relation:
+    values = _clean_relation(data, relation)
+    _check_duplicate_relation(values, relation)
+    changes = apply_changes(relation, values)
+    if changes:
+        db.session.flush()
+        db.session.refresh(relation)
+        record("relation", relation.id, "update", changes, label=_relation_label(relation))
+    db.session.commit()
+    return relation
+
+
+def delete_relation(relation: Relation) -> None:
+    record(
+        "relation",
+        relation.id,
+        "delete",
+        reverse(snapshot(relation, RELATION_FIELDS)),
+        label=_relation_label(relation),
+    )
+    db.session.delete(relation)
+    db.session.commit()

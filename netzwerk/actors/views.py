@@ -1,0 +1,354 @@
+"""Actor pages: list, detail, forms. Contacts, relations and topic links hang off the actor."""
+
+from __future__ import annotations
+
+import math
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..audit.models import AuditEntry
+from ..auth.permissions import editor_required
+from ..core.errors import DomainError
+from ..core.forms import ConfirmForm
+from ..extensions import db
+from ..topics import services as topic_services
+from . import services
+from .forms import ActorForm, ContactForm, RelationForm, TopicLinkForm
+from .models import Actor
+from .vocab import Level, Sector, Status
+
+bp = Blueprint("actors", __name__, url_prefix="/akteure")
+
+FILTERS = ("q", "category", "sector", "topic", "status", "level")
+
+
+def form_error(form, exc: DomainError) -> None:
+    """Show a service's complaint at the field it names, or above the form."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None and hasattr(field, "errors"):
+        if not isinstance(field.errors, list):
+            field.errors = list(field.errors)
+        field.errors.append(exc.message)
+    else:
+        flash(exc.message, "error")
+
+
+@bp.route("/")
+def index():
+    filters = {k: request.args.get(k, "") for k in FILTERS if request.args.get(k)}
+    try:
+        query = services.actor_query(filters)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        filters, query = {}, services.actor_query({})
+    per_page = current_app.config["PER_PAGE"]
+    page = max(request.args.get("page", 1, type=int), 1)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    actors = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique()
+    return render_template(
+        "actors/index.html",
+        actors=list(actors),
+        total=total,
+        page=page,
+        pages=max(1, math.ceil(total / per_page)),
+        filters=filters,
+        categories=services.categories(),
+        topics=topic_services.topics(),
+        sectors=Sector,
+        statuses=Status,
+        levels=Level,
+    )
+
+
+@bp.route("/<int:actor_id>")
+def show(actor_id: int):
+    actor = services.get_actor(actor_id)
+    history = db.session.scalars(
+        sa.select(AuditEntry)
+        .where(AuditEntry.entity == "actor", AuditEntry.entity_id == actor.id)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    ).all()
+    return render_template("actors/show.html", actor=actor, history=history, confirm=ConfirmForm())
+
+
+def _actor_form(actor=None) -> ActorForm:
+    form = ActorForm(obj=actor)
+    form.fill_choices(services.categories(), topic_services.topics())
+    if request.method == "GET":
+        if actor is not None:
+            form.category.data = actor.category_key
+            form.sector.data = actor.sector.value
+            form.level.data = actor.level.value
+            form.status.data = actor.status.value
+            form.version.data = actor.version
+        else:  # prefill from the map's "Akteur anlegen" on a gap
+            form.category.data = request.args.get("category", "")
+            form.topic.data = request.args.get("topic", "")
+            if request.args.get("name"):
+                form.name.data = request.args["name"]
+    return form
+
+
+@bp.route("/neu", methods=["GET", "POST"])
+@editor_required
+def new():
+    form = _actor_form()
+    if form.validate_on_submit():
+        try:
+            actor = services.create_actor(form.values(), commit=False)
+            if form.topic.data:
+                topic_services.link_actor(
+                    actor, int(form.topic.data), form.topic_role.data, commit=False
+                )
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+        else:
+            flash(_("Akteur %(name)s angelegt.", name=actor.name), "success")
+            return redirect(url_for("actors.show", actor_id=actor.id))
+    return render_template("actors/form.html", form=form, actor=None)
+
+
+@bp.route("/<int:actor_id>/bearbeiten", methods=["GET", "POST"])
+@editor_required
+def edit(actor_id: int):
+    actor = services.get_actor(actor_id)
+    form = _actor_form(actor)
+    del form.topic, form.topic_role
+    if form.validate_on_submit():
+        try:
+            data = form.values()
+            if not form.sector.data:
+                data["sector"] = None
+            services.update_actor(actor, data, version=form.version.data or None)
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+        else:
+            flash(_("Änderungen gespeichert."), "success")
+            return redirect(url_for("actors.show", actor_id=actor.id))
+    return render_template("actors/form.html", form=form, actor=actor)
+
+
+@bp.route("/<int:actor_id>/loeschen", methods=["GET", "POST"])
+@editor_required
+def delete(actor_id: int):
+    actor = services.get_actor(actor_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        name = actor.name
+        services.delete_actor(actor)
+        flash(_("Akteur %(name)s gelöscht.", name=name), "success")
+        return redirect(url_for("actors.index"))
+    return render_template(
+        "confirm_delete.html",
+        form=form,
+        title=actor.name,
+        consequences=[
+            _("%(n)s Kontakte", n=len(actor.contacts)),
+            _("%(n)s Themenzuordnungen", n=len(actor.topic_links)),
+            _("%(n)s Beziehungen", n=len(actor.relations_in) + len(actor.relations_out)),
+        ],
+        cancel_url=url_for("actors.show", actor_id=actor.id),
+    )
+
+
+# --- contacts ----------------------------------------------------------------------------------
+
+
+@bp.route("/<int:actor_id>/kontakte/neu", methods=["GET", "POST"])
+@editor_required
+def new_contact(actor_id: int):
+    actor = services.get_actor(actor_id)
+    form = ContactForm()
+    if form.validate_on_submit():
+        try:
+            contact = services.create_contact(actor, form.values())
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            flash(_("Kontakt %(name)s angelegt.", name=contact.name), "success")
+            return redirect(url_for("actors.show", actor_id=actor.id))
+    return render_template("actors/contact_form.html", form=form, actor=actor, contact=None)
+
+
+@bp.route("/kontakte/<int:contact_id>/bearbeiten", methods=["GET", "POST"])
+@editor_required
+def edit_contact(contact_id: int):
+    contact = services.get_contact(contact_id)
+    form = ContactForm(obj=contact)
+    if form.validate_on_submit():
+        try:
+            services.update_contact(contact, form.values())
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            flash(_("Änderungen gespeichert."), "success")
+            return redirect(url_for("actors.show", actor_id=contact.actor_id))
+    return render_template(
+        "actors/contact_form.html", form=form, actor=contact.actor, contact=contact
+    )
+
+
+@bp.route("/kontakte/<int:contact_id>/loeschen", methods=["GET", "POST"])
+@editor_required
+def delete_contact(contact_id: int):
+    contact = services.get_contact(contact_id)
+    actor_id = contact.actor_id
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.delete_contact(contact)
+        flash(_("Kontakt gelöscht."), "success")
+        return redirect(url_for("actors.show", actor_id=actor_id))
+    return render_template(
+        "confirm_delete.html",
+        form=form,
+        title=contact.name,
+        consequences=[],
+        cancel_url=url_for("actors.show", actor_id=actor_id),
+    )
+
+
+# --- relations ---------------------------------------------------------------------------------
+
+
+def _relation_form(actor, relation=None) -> RelationForm:
+    form = RelationForm()
+    others = db.session.execute(
+        sa.select(Actor.id, Actor.name).where(Actor.id != actor.id).order_by(Actor.name_key)
+    ).all()
+    form.target_id.choices = [(row.id, row.name) for row in others]
+    if request.method == "GET" and relation is not None:
+        outgoing = relation.source_id == actor.id
+        form.target_id.data = relation.target_id if outgoing else relation.source_id
+        form.outgoing.data = "out" if outgoing else "in"
+        form.kind.data = relation.kind.value
+        form.directed.data = relation.directed
+        form.strength.data = relation.strength
+        form.note.data = relation.note
+    return form
+
+
+def _relation_values(actor, form: RelationForm) -> dict:
+    other = form.target_id.data
+    source, target = (actor.id, other) if form.outgoing.data == "out" else (other, actor.id)
+    return {
+        "source_id": source,
+        "target_id": target,
+        "kind": form.kind.data,
+        "directed": form.directed.data,
+        "strength": form.strength.data,
+        "note": form.note.data or "",
+    }
+
+
+@bp.route("/<int:actor_id>/beziehungen/neu", methods=["GET", "POST"])
+@editor_required
+def new_relation(actor_id: int):
+    actor = services.get_actor(actor_id)
+    form = _relation_form(actor)
+    if form.validate_on_submit():
+        try:
+            services.create_relation(_relation_values(actor, form))
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            flash(_("Beziehung angelegt."), "success")
+            return redirect(url_for("actors.show", actor_id=actor.id))
+    return render_template("actors/relation_form.html", form=form, actor=actor, relation=None)
+
+
+@bp.route("/<int:actor_id>/beziehungen/<int:relation_id>/bearbeiten", methods=["GET", "POST"])
+@editor_required
+def edit_relation(actor_id: int, relation_id: int):
+    actor = services.get_actor(actor_id)
+    relation = services.get_relation(relation_id)
+    form = _relation_form(actor, relation)
+    if form.validate_on_submit():
+        try:
+            services.update_relation(relation, _relation_values(actor, form))
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            flash(_("Änderungen gespeichert."), "success")
+            return redirect(url_for("actors.show", actor_id=actor.id))
+    return render_template("actors/relation_form.html", form=form, actor=actor, relation=relation)
+
+
+@bp.route("/<int:actor_id>/beziehungen/<int:relation_id>/loeschen", methods=["GET", "POST"])
+@editor_required
+def delete_relation(actor_id: int, relation_id: int):
+    relation = services.get_relation(relation_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.delete_relation(relation)
+        flash(_("Beziehung gelöscht."), "success")
+        return redirect(url_for("actors.show", actor_id=actor_id))
+    title = f"{relation.source.name} – {relation.kind.label} – {relation.target.name}"
+    return render_template(
+        "confirm_delete.html",
+        form=form,
+        title=title,
+        consequences=[],
+        cancel_url=url_for("actors.show", actor_id=actor_id),
+    )
+
+
+# --- topic links -------------------------------------------------------------------------------
+
+
+@bp.route("/<int:actor_id>/themen/neu", methods=["GET", "POST"])
+@editor_required
+def add_topic(actor_id: int):
+    actor = services.get_actor(actor_id)
+    form = TopicLinkForm()
+    linked = {link.topic_id for link in actor.topic_links}
+    form.topic_id.choices = [(t.id, t.label) for t in topic_services.topics() if t.id not in linked]
+    if form.validate_on_submit():
+        try:
+            topic_services.link_actor(
+                actor, form.topic_id.data, form.role.data, form.note.data or ""
+            )
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            flash(_("Thema zugeordnet."), "success")
+            return redirect(url_for("actors.show", actor_id=actor.id))
+    return render_template("actors/link_form.html", form=form, actor=actor, link=None)
+
+
+@bp.route("/themenzuordnung/<int:link_id>/bearbeiten", methods=["GET", "POST"])
+@editor_required
+def edit_topic_link(link_id: int):
+    link = topic_services.get_link(link_id)
+    form = TopicLinkForm(obj=link)
+    form.topic_id.choices = [(link.topic_id, link.topic.label)]
+    if request.method == "GET":
+        form.role.data = link.role.value
+    if form.validate_on_submit():
+        topic_services.update_link(link, {"role": form.role.data, "note": form.note.data})
+        flash(_("Änderungen gespeichert."), "success")
+        return redirect(url_for("actors.show", actor_id=link.actor_id))
+    return render_template("actors/link_form.html", form=form, actor=link.actor, link=link)
+
+
+@bp.route("/themenzuordnung/<int:link_id>/loeschen", methods=["GET", "POST"])
+@editor_required
+def remove_topic_link(link_id: int):
+    link = topic_services.get_link(link_id)
+    actor_id = link.actor_id
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        topic_services.unlink(link)
+        flash(_("Zuordnung entfernt."), "success")
+        return redirect(url_for("actors.show", actor_id=actor_id))
+    return render_template(
+        "confirm_delete.html",
+        form=form,
+        title=f"{link.actor.name} – {link.topic.label}",
+        consequences=[],
+        cancel_url=url_for("actors.show", actor_id=actor_id),
+    )

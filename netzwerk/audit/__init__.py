@@ -1,0 +1,1 @@
+"""The audit trail: every change the services make is recorded here."""

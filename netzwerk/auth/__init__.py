@@ -1,0 +1,1 @@
+"""Users, roles, API tokens, login views and permission decorators."""

@@ -1,0 +1,147 @@
+"""Users and API tokens."""
+
+from __future__ import annotations
+
+import secrets
+
+import sqlalchemy as sa
+
+from ..audit.services import record
+from ..core.errors import Conflict, Invalid, NotFound
+from ..core.timeutil import utcnow
+from ..extensions import db
+from .models import ApiToken, Role, User, hash_token
+
+MIN_PASSWORD = 8
+
+
+def get_user(username: str) -> User:
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"Unknown user {username!r}")
+    return user
+
+
+def create_user(
+    username: str,
+    password: str,
+    role: Role | str = Role.VIEWER,
+    display_name: str = "",
+    email: str = "",
+    actor=None,
+) -> User:
+    username = username.strip()
+    if not username:
+        raise Invalid("Benutzername fehlt.", field="username")
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(
+            f"Das Passwort muss mindestens {MIN_PASSWORD} Zeichen haben.", field="password"
+        )
+    role = Role.parse(role)
+    if role is None:
+        raise Invalid("Unbekannte Rolle.", field="role")
+    if db.session.scalar(sa.select(User.id).where(User.username == username)):
+        raise Conflict(f"Den Benutzer {username} gibt es schon.", field="username")
+    user = User(username=username, role=role, display_name=display_name, email=email)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    record(
+        "user",
+        user.id,
+        "create",
+        {"username": [None, username], "role": [None, role.value]},
+        label=username,
+        user=actor,
+    )
+    db.session.commit()
+    return user
+
+
+def update_user(
+    user: User,
+    *,
+    role=None,
+    display_name=None,
+    email=None,
+    active=None,
+    password=None,
+    locale=None,
+    timezone=None,
+) -> User:
+    changes = {}
+    for field, value in (
+        ("role", Role.parse(role) if role else None),
+        ("display_name", display_name),
+        ("email", email),
+        ("active", active),
+        ("locale", locale),
+        ("timezone", timezone),
+    ):
+        if value is not None and getattr(user, field) != value:
+            changes[field] = [str(getattr(user, field)), str(value)]
+            setattr(user, field, value)
+    if password:
+        if len(password) < MIN_PASSWORD:
+            raise Invalid(
+                f"Das Passwort muss mindestens {MIN_PASSWORD} Zeichen haben.", field="password"
+            )
+        user.set_password(password)
+        changes["password"] = ["***", "***"]
+    if changes:
+        record("user", user.id, "update", changes, label=user.username)
+    db.session.commit()
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
+    if user is None or not user.active or not user.check_password(password):
+        return None
+    return user
+
+
+def create_token(user: User, name: str) -> str:
+    """Create a token and return its secret once; only its hash is stored."""
+    secret = "nzw_" + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user, name=name or "API", token_hash=hash_token(secret), prefix=secret[:10]
+    )
+    db.session.add(token)
+    db.session.flush()
+    record(
+        "api_token",
+        token.id,
+        "create",
+        {"name": [None, token.name]},
+        label=user.username,
+        user=user,
+    )
+    db.session.commit()
+    return secret
+
+
+def user_for_token(secret: str) -> User | None:
+    token = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.token_hash == hash_token(secret.strip()))
+    )
+    if token is None or not token.active or not token.user.active:
+        return None
+    token.last_used_at = utcnow()
+    db.session.commit()
+    return token.user
+
+
+def revoke_token(token: ApiToken) -> None:
+    token.revoked_at = utcnow()
+    record("api_token", token.id, "revoke", label=token.user.username)
+    db.session.commit()
+
+
+def ensure_admin() -> str | None:
+    """Create the first admin with a random password; returns that password, or None."""
+    if db.session.scalar(sa.select(sa.func.count(User.id))):
+        return None
+    password = secrets.token_urlsafe(12)
+    create_user("admin", password, Role.ADMIN, display_name="Administrator*in")
+    return password

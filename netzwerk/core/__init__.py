@@ -1,0 +1,1 @@
+"""Pieces every domain uses: vocabulary enums, errors, time helpers."""

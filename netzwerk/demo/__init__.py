@@ -1,0 +1,1 @@
+"""The Aachen demo data set."""

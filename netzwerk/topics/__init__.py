@@ -1,0 +1,1 @@
+"""Topics (SDG focus areas) and the links of actors to them."""

@@ -1,0 +1,166 @@
+"""Topics and actor-topic links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..actors.models import Actor
+from ..actors.services import _int_in_range, _vocab, get_actor
+from ..audit.services import apply_changes, record, reverse, snapshot
+from ..core.errors import Conflict, Invalid, NotFound
+from ..extensions import db
+from .models import ActorTopic, Topic, TopicRole
+
+TOPIC_FIELDS = ["code", "title", "description", "priority"]
+LINK_FIELDS = ["actor_id", "topic_id", "role", "note"]
+
+
+def topics() -> list[Topic]:
+    return list(db.session.scalars(sa.select(Topic).order_by(Topic.priority, Topic.code)))
+
+
+def get_topic(topic_id: int) -> Topic:
+    topic = db.session.get(Topic, topic_id)
+    if topic is None:
+        raise NotFound(f"Thema {topic_id} nicht gefunden.")
+    return topic
+
+
+def find_topic(ref: str | int) -> Topic | None:
+    """A topic by id or code (codes compare without case and spaces: 'sdg 12' = 'SDG12')."""
+    if isinstance(ref, int) or str(ref).isdigit():
+        return db.session.get(Topic, int(ref))
+    code = str(ref).replace(" ", "").upper()
+    return db.session.scalar(
+        sa.select(Topic).where(sa.func.upper(sa.func.replace(Topic.code, " ", "")) == code)
+    )
+
+
+def _clean_topic(data: dict[str, Any], topic: Topic | None) -> dict[str, Any]:
+    code = str(data.get("code", topic.code if topic else "") or "").strip()
+    title = str(data.get("title", topic.title if topic else "") or "").strip()
+    if not code:
+        raise Invalid("Der Code fehlt (z. B. SDG12).", field="code")
+    if len(code) > 30:
+        raise Invalid("Der Code ist zu lang (höchstens 30 Zeichen).", field="code")
+    if not title:
+        raise Invalid("Der Titel fehlt.", field="title")
+    other = find_topic(code) if not code.isdigit() else None
+    if other is not None and other is not topic:
+        raise Conflict(f"Das Thema {other.code} gibt es schon.", field="code")
+    return {
+        "code": code,
+        "title": title[:200],
+        "description": str(data.get("description", topic.description if topic else "") or ""),
+        "priority": _int_in_range(data, "priority", 1, 3, topic.priority if topic else 2),
+    }
+
+
+def create_topic(data: dict[str, Any], commit: bool = True) -> Topic:
+    topic = Topic(**_clean_topic(data, None))
+    db.session.add(topic)
+    db.session.flush()
+    record("topic", topic.id, "create", snapshot(topic, TOPIC_FIELDS), label=topic.label)
+    if commit:
+        db.session.commit()
+    return topic
+
+
+def update_topic(topic: Topic, data: dict[str, Any]) -> Topic:
+    changes = apply_changes(topic, _clean_topic(data, topic))
+    if changes:
+        record("topic", topic.id, "update", changes, label=topic.label)
+    db.session.commit()
+    return topic
+
+
+def delete_topic(topic: Topic) -> None:
+    changes = reverse(snapshot(topic, TOPIC_FIELDS))
+    changes["removed"] = [{"links": len(topic.links)}, None]
+    record("topic", topic.id, "delete", changes, label=topic.label)
+    db.session.delete(topic)
+    db.session.commit()
+
+
+def links_by_role(topic: Topic) -> dict[TopicRole, list[ActorTopic]]:
+    grouped: dict[TopicRole, list[ActorTopic]] = {role: [] for role in TopicRole}
+    for link in sorted(topic.links, key=lambda lk: lk.actor.name_key):
+        grouped[link.role].append(link)
+    return grouped
+
+
+def get_link(link_id: int) -> ActorTopic:
+    link = db.session.get(ActorTopic, link_id)
+    if link is None:
+        raise NotFound(f"Themenzuordnung {link_id} nicht gefunden.")
+    return link
+
+
+def link_actor(
+    actor: Actor | int,
+    topic: Topic | int | str,
+    role: Any = TopicRole.INTERESTED,
+    note: str = "",
+    commit: bool = True,
+) -> ActorTopic:
+    actor = actor if isinstance(actor, Actor) else get_actor(int(actor))
+    found = topic if isinstance(topic, Topic) else find_topic(topic)
+    if found is None:
+        raise Invalid(f"Unbekanntes Thema: {topic}", field="topic_id")
+    role_value = _vocab(TopicRole, {"role": role}, "role", TopicRole.INTERESTED)
+    existing = db.session.scalar(
+        sa.select(ActorTopic).where(
+            ActorTopic.actor_id == actor.id, ActorTopic.topic_id == found.id
+        )
+    )
+    if existing is not None:
+        raise Conflict(
+            f"{actor.name} ist dem Thema {found.code} schon zugeordnet.", field="topic_id"
+        )
+    link = ActorTopic(actor=actor, topic=found, role=role_value, note=(note or "").strip())
+    db.session.add(link)
+    db.session.flush()
+    record(
+        "actor_topic",
+        link.id,
+        "create",
+        snapshot(link, LINK_FIELDS),
+        label=f"{actor.name} – {found.code}",
+    )
+    if commit:
+        db.session.commit()
+    return link
+
+
+def update_link(link: ActorTopic, data: dict[str, Any]) -> ActorTopic:
+    changes = apply_changes(
+        link,
+        {
+            "role": _vocab(TopicRole, data, "role", link.role),
+            "note": str(data.get("note", link.note) or "").strip(),
+        },
+    )
+    if changes:
+        record(
+            "actor_topic",
+            link.id,
+            "update",
+            changes,
+            label=f"{link.actor.name} – {link.topic.code}",
+        )
+    db.session.commit()
+    return link
+
+
+def unlink(link: ActorTopic) -> None:
+    record(
+        "actor_topic",
+        link.id,
+        "delete",
+        reverse(snapshot(link, LINK_FIELDS)),
+        label=f"{link.actor.name} – {link.topic.code}",
+    )
+    db.session.delete(link)
+    db.session.commit()

@@ -1,0 +1,255 @@
+"""Shared fixtures: a real SQLite file per test, logged-in clients per role, a loopback SMTP
+server, a live server and a Chromium page. No test reaches a host outside this machine."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from netzwerk import create_app
+from netzwerk.extensions import db
+
+LOOPBACK = ("127.", "::1", "localhost")
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    """Any attempt to reach a non-loopback host fails loudly."""
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else str(address)
+        inet = self.family in (socket.AF_INET, socket.AF_INET6)
+        if inet and isinstance(host, str) and not host.startswith(LOOPBACK):
+            raise OSError(f"test tried to reach {host}: only loopback is allowed")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture
+def app(tmp_path: Path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite'}",
+            "OUTBOX_DIR": str(tmp_path / "outbox"),
+            "BASE_URL": "http://127.0.0.1",
+            "SMTP_URL": "",
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        from netzwerk.actors.services import ensure_categories
+
+        ensure_categories()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+PASSWORD = "richtig-geheim-123"
+
+
+def csrf_token(client) -> str:
+    """The token a browser would find in any form of the site."""
+    html = client.get("/login").get_data(as_text=True)
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+    assert match, "no CSRF token on /login"
+    return match.group(1)
+
+
+@pytest.fixture
+def make_user(app):
+    from netzwerk.auth.services import create_user
+
+    def make(username: str, role: str = "viewer"):
+        with app.app_context():
+            user = create_user(username, PASSWORD, role)
+            return user.id
+
+    return make
+
+
+@pytest.fixture
+def login(app, make_user):
+    """login("editor") → a test client logged in as a fresh user with that role."""
+
+    def do_login(role: str = "editor", username: str | None = None):
+        username = username or f"{role}-user"
+        make_user(username, role)
+        c = app.test_client()
+        response = c.post(
+            "/login",
+            data={
+                "username": username,
+                "password": PASSWORD,
+                "csrf_token": csrf_token(c),
+            },
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        c.csrf = csrf_token(c)
+        return c
+
+    return do_login
+
+
+@pytest.fixture
+def api_token(app, make_user):
+    """api_token("viewer") → headers with a Bearer token for a fresh user of that role."""
+    from netzwerk.auth.services import create_token, get_user
+
+    def make(role: str = "editor"):
+        username = f"api-{role}"
+        with app.app_context():
+            from netzwerk.auth.models import User
+
+            if db.session.query(User).filter_by(username=username).first() is None:
+                make_user(username, role)
+            secret = create_token(get_user(username), "test")
+        return {"Authorization": f"Bearer {secret}"}
+
+    return make
+
+
+# --- SMTP ----------------------------------------------------------------------------------
+
+
+class _Collector:
+    def __init__(self):
+        self.messages = []
+        self.fail_rcpt: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.fail_rcpt:
+            return "451 4.3.0 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free loopback port; .handler.messages holds envelopes."""
+    from aiosmtpd.controller import Controller
+
+    handler = _Collector()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    controller.url = f"smtp://127.0.0.1:{port}"
+    controller.messages = handler.messages
+    yield controller
+    controller.stop()
+
+
+# --- live server and browser ---------------------------------------------------------------
+
+
+@pytest.fixture
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    yield server
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+def chromium_path() -> str | None:
+    for candidate in (
+        os.environ.get("CHROMIUM_PATH"),
+        shutil.which("chromium"),
+        "/usr/bin/chromium",
+    ):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing on CI: .ci/run must `apt-get install -y chromium`")
+        pytest.skip("BROWSER TESTS SKIPPED: chromium not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser context; `page.foreign_requests` lists requests to any other host."""
+    context = browser.new_context(base_url=live_server.url, locale="de-DE")
+    page = context.new_page()
+    page.foreign_requests = []
+    page.console_errors = []
+
+    def on_request(request):
+        url = request.url
+        if not url.startswith((live_server.url, "data:", "blob:", "about:")):
+            page.foreign_requests.append(url)
+
+    page.on("request", on_request)
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def browser_login(page, make_user):
+    def do(role: str = "editor"):
+        username = f"browser-{role}"
+        make_user(username, role)
+        page.goto("/login")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/login" not in url)
+        return page
+
+    return do

@@ -1,0 +1,38 @@
+"""Small factory helpers: each test builds the data it needs through the services."""
+
+from __future__ import annotations
+
+import itertools
+
+from netzwerk.actors import services as actors
+from netzwerk.topics import services as topics
+
+_seq = itertools.count(1)
+
+
+def actor(**kw):
+    n = next(_seq)
+    data = {"name": f"Akteur {n}", "category": "verwaltung"} | kw
+    return actors.create_actor(data)
+
+
+def contact(actor_obj, **kw):
+    n = next(_seq)
+    data = {"name": f"Person {n}", "email": f"person{n}@example.org"} | kw
+    return actors.create_contact(actor_obj, data)
+
+
+def topic(**kw):
+    n = next(_seq)
+    data = {"code": f"T{n}", "title": f"Thema {n}"} | kw
+    return topics.create_topic(data)
+
+
+def relation(source, target, kind="kooperation", **kw):
+    return actors.create_relation(
+        {"source_id": source.id, "target_id": target.id, "kind": kind} | kw
+    )
+
+
+def link(actor_obj, topic_obj, role="mitwirkend"):
+    return topics.link_actor(actor_obj, topic_obj, role)
