@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app netzwerk
 
-.PHONY: run test lint translations bench clean-venv
+.PHONY: run test lint translations messages bench clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,8 @@ bench: $(VENV)/.test-installed translations
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Re-extract the German source strings and merge them into the English catalogue.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o instance/messages.pot .
+	$(BIN)/pybabel update -i instance/messages.pot -d netzwerk/translations --no-fuzzy-matching

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from pathlib import Path
 
 from flask import Flask
@@ -40,15 +42,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-def _register_blueprints(app: Flask) -> None:
-    # the domain API modules attach their routes to api_bp when imported
-    from .actors import api as _actors_api  # noqa: F401
-    from .actors.views import bp as actors_bp
-    from .auth.views import bp as auth_bp
-    from .core.api import api_bp
-    from .core.views import bp as core_bp
-    from .topics import api as _topics_api  # noqa: F401
-    from .topics.views import bp as topics_bp
+DOMAINS = ("core", "auth", "actors", "topics", "audit", "network", "workshops", "exchange")
 
-    for bp in (core_bp, auth_bp, actors_bp, topics_bp, api_bp):
-        app.register_blueprint(bp)
+
+def _register_blueprints(app: Flask) -> None:
+    """Each domain package with a views.py brings a blueprint `bp`; an api.py attaches its
+    routes to the shared /api blueprint when imported."""
+    from .core.api import api_bp
+
+    for domain in DOMAINS:
+        for room in ("views", "api"):
+            name = f"{__name__}.{domain}.{room}"
+            if importlib.util.find_spec(name) is None:
+                continue
+            module = importlib.import_module(name)
+            if room == "views":
+                app.register_blueprint(module.bp)
+    app.register_blueprint(api_bp)

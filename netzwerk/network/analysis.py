@@ -1,0 +1,547 @@
+"""Analyses of the actor network: gaps against the reference checklist, findings, metrics.
+
+Pure functions on the graph from graph.py that return plain, JSON-serialisable data with German
+sentences, so the map, the API, the exports and the invitee suggestions share them and the tests
+need neither Flask nor a database. Callers cache the slow ones (findings, metrics).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict, deque
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from ..actors.vocab import Sector, Status
+from .graph import TOPIC_LINK
+
+REFERENCE_PATH = Path(__file__).with_name("reference.json")
+PARTNER_CITY_CATEGORY = "partnerstadt"
+SEVERITY_ORDER = {"hoch": 0, "mittel": 1, "niedrig": 2}
+
+# Exact betweenness and greedy modularity grow roughly quadratically; above this many actors
+# betweenness samples its sources and communities come from Louvain (greedy takes ~25 s at 8,000).
+LARGE_GRAPH = 1500
+BETWEENNESS_SAMPLE = 300
+SEED = 42
+
+NAMES_PER_SIDE = 3
+NAMES_PER_GROUP = 5
+
+QUADRANT_LABELS = {
+    "eng_einbinden": "Eng einbinden",
+    "zufriedenstellen": "Zufriedenstellen",
+    "informieren": "Informieren",
+    "beobachten": "Beobachten",
+}
+
+
+# --- reference checklist -------------------------------------------------------------------
+
+
+def load_reference(path: str | Path | None = None) -> dict:
+    """Read the checklist of expected actor categories per topic (reference.json by default)."""
+    with open(path or REFERENCE_PATH, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def normalize_code(code: str) -> str:
+    """Topic codes are compared without spaces and case: "SDG 12" == "sdg12"."""
+    return "".join(str(code).split()).upper()
+
+
+def expected_for(reference: dict, topic_code: str) -> list[dict]:
+    """The "all" entries merged with the topic's own; a topic entry raises the minimum and
+    brings its more specific reason. Order: "all" first, then the topic's additions."""
+    wanted = normalize_code(topic_code)
+    specific = next(
+        (
+            items
+            for key, items in reference.items()
+            if key != "all" and normalize_code(key) == wanted
+        ),
+        [],
+    )
+    merged: dict[str, dict] = {}
+    for item in [*reference.get("all", []), *specific]:
+        entry = {"category": item["category"], "min": int(item["min"]), "reason": item["reason"]}
+        previous = merged.get(entry["category"])
+        if previous:
+            entry["min"] = max(entry["min"], previous["min"])
+        merged[entry["category"]] = entry
+    return list(merged.values())
+
+
+# --- gaps ------------------------------------------------------------------------------------
+
+
+def gaps(graph: nx.MultiDiGraph, reference: dict, topic_code: str | None = None) -> list[dict]:
+    """Expected categories with fewer active actors than the minimum, per topic.
+
+    Candidates are listed separately because they are planned, not yet involved; inactive
+    actors do not count. Only topics present in the graph are checked.
+    """
+    wanted = normalize_code(topic_code) if topic_code else None
+    result = []
+    for topic in topic_nodes(graph):
+        attrs = graph.nodes[topic]
+        if wanted and normalize_code(attrs["code"]) != wanted:
+            continue
+        counts = _category_counts(graph, topic)
+        for item in expected_for(reference, attrs["code"]):
+            have, candidates = counts.get(item["category"], (0, 0))
+            if have < item["min"]:
+                result.append(
+                    {
+                        "topic": attrs["code"],
+                        "topic_id": attrs["id"],
+                        "category": item["category"],
+                        "have": have,
+                        "need": item["min"],
+                        "candidates": candidates,
+                        "reason": item["reason"],
+                    }
+                )
+    return result
+
+
+def _category_counts(graph: nx.MultiDiGraph, topic: str) -> dict[str, tuple[int, int]]:
+    """category -> (active actors, candidate actors) linked to the topic."""
+    active: Counter = Counter()
+    candidates: Counter = Counter()
+    for node in linked_actors(graph, topic):
+        attrs = graph.nodes[node]
+        if attrs["status"] == Status.ACTIVE:
+            active[attrs["category"]] += 1
+        elif attrs["status"] == Status.CANDIDATE:
+            candidates[attrs["category"]] += 1
+    return {cat: (active[cat], candidates[cat]) for cat in active.keys() | candidates.keys()}
+
+
+# --- graph helpers -------------------------------------------------------------------------
+
+
+def actor_nodes(graph: nx.MultiDiGraph) -> list[str]:
+    return [node for node, kind in graph.nodes(data="kind") if kind == "actor"]
+
+
+def topic_nodes(graph: nx.MultiDiGraph) -> list[str]:
+    """Topic nodes in natural code order (SDG4 before SDG12)."""
+    topics = [node for node, kind in graph.nodes(data="kind") if kind == "topic"]
+    return sorted(topics, key=lambda node: _natural_key(graph.nodes[node]["code"]))
+
+
+def linked_actors(graph: nx.MultiDiGraph, topic: str) -> list[str]:
+    """Actor nodes linked to a topic, each once."""
+    found = (src for src, _, kind in graph.in_edges(topic, data="kind") if kind == TOPIC_LINK)
+    return list(dict.fromkeys(found))
+
+
+def actor_relation_graph(graph: nx.MultiDiGraph) -> nx.Graph:
+    """Undirected actor–actor graph of all relations; every actor is a node, isolated ones too.
+
+    Several relations between the same pair become one edge whose "relations" attribute counts
+    them, so that degree(weight="relations") counts relations.
+    """
+    relations = nx.Graph()
+    relations.add_nodes_from((node, graph.nodes[node]) for node in actor_nodes(graph))
+    pairs: Counter = Counter()
+    for source, target, kind in graph.edges(data="kind"):
+        if kind != TOPIC_LINK and source != target:
+            pairs[(source, target) if source < target else (target, source)] += 1
+    relations.add_edges_from((s, t, {"relations": n}) for (s, t), n in pairs.items())
+    return relations
+
+
+def communities(relations: nx.Graph) -> list[set[str]]:
+    """Communities of the relation graph, largest first.
+
+    Greedy modularity up to LARGE_GRAPH actors; Louvain (seeded) above, because greedy
+    modularity takes tens of seconds at 8,000 actors while Louvain takes under one.
+    """
+    if relations.number_of_nodes() == 0:
+        return []
+    if relations.number_of_nodes() > LARGE_GRAPH:
+        found = nx.community.louvain_communities(relations, seed=SEED)
+    else:
+        found = nx.community.greedy_modularity_communities(relations)
+    return sorted((set(c) for c in found), key=lambda c: (-len(c), min(c)))
+
+
+def display_name(graph: nx.Graph, node: str) -> str:
+    attrs = graph.nodes[node]
+    return attrs.get("short_name") or attrs.get("label") or node
+
+
+def _natural_key(text: str) -> tuple:
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
+
+
+def _name_list(graph: nx.Graph, nodes: list[str], total: int | None = None) -> str:
+    """ "A, B und C" or "A, B, C und 4 weitere" when total exceeds the names given."""
+    names = [display_name(graph, node) for node in nodes]
+    rest = (total or len(names)) - len(names)
+    if rest > 0:
+        return f"{', '.join(names)} und {rest} weitere"
+    if len(names) > 1:
+        return f"{', '.join(names[:-1])} und {names[-1]}"
+    return names[0] if names else ""
+
+
+def _actor_id(graph: nx.Graph, node: str) -> int:
+    return graph.nodes[node]["id"]
+
+
+def _category_label(graph: nx.MultiDiGraph, category: str) -> str:
+    return graph.graph.get("category_labels", {}).get(category, category)
+
+
+def _sector_label(sector: str) -> str:
+    try:
+        return Sector(sector).label
+    except ValueError:
+        return sector
+
+
+def _finding(kind: str, severity: str, text: str, actors=(), topic=None) -> dict:
+    return {
+        "kind": kind,
+        "severity": severity,
+        "text": text,
+        "actors": list(actors),
+        "topic": topic,
+    }
+
+
+# --- findings ------------------------------------------------------------------------------
+
+
+def findings(graph: nx.MultiDiGraph, reference: dict | None = None) -> list[dict]:
+    """Weak spots of the network as German sentences, most severe first.
+
+    With a reference the category gaps are included as findings of kind "category_gap".
+    Inactive actors are left out of the actor-level findings: they dropped out on purpose.
+    """
+    relations = actor_relation_graph(graph)
+    result = [
+        *_unconnected(graph, relations),
+        *_articulation_points(relations),
+        *_topic_findings(graph),
+        *_partner_cities(graph, relations),
+        *_unbridged_groups(relations),
+        *_not_invitable(graph),
+    ]
+    if reference is not None:
+        result.extend(_gap_findings(graph, reference))
+    return sorted(result, key=lambda f: SEVERITY_ORDER[f["severity"]])
+
+
+def _current_actors(graph: nx.Graph) -> Iterator[str]:
+    for node, attrs in graph.nodes(data=True):
+        if attrs.get("kind") == "actor" and attrs["status"] != Status.INACTIVE:
+            yield node
+
+
+def _unconnected(graph: nx.MultiDiGraph, relations: nx.Graph) -> Iterator[dict]:
+    """isolated: neither relation nor topic; no_relations: topics but no relation."""
+    for node in _current_actors(graph):
+        if relations.degree(node):
+            continue
+        name = display_name(graph, node)
+        topics = [
+            graph.nodes[t]["code"]
+            for _, t, k in graph.out_edges(node, data="kind")
+            if k == TOPIC_LINK
+        ]
+        if topics:
+            text = (
+                f"{name} ist {_plain_list(topics)} zugeordnet, hat aber keine Beziehung "
+                "zu anderen Akteuren."
+            )
+            yield _finding("no_relations", "niedrig", text, [_actor_id(graph, node)])
+        else:
+            text = f"{name} hat keine Beziehungen und ist keinem Thema zugeordnet."
+            yield _finding("isolated", "mittel", text, [_actor_id(graph, node)])
+
+
+def _plain_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} und {items[-1]}"
+
+
+def _articulation_points(relations: nx.Graph) -> list[dict]:
+    """Actors whose removal splits their part of the network, the widest splits first."""
+    cuts = set(nx.articulation_points(relations))
+    if not cuts:
+        return []
+    result = []
+    for cut, parts in _separated_parts(relations, cuts).items():
+        parts.sort(key=lambda part: -part[0])
+        (size_a, starts_a), (size_b, starts_b) = parts[0], parts[1]
+        side_a = _nearest(relations, starts_a, cut, NAMES_PER_SIDE)
+        side_b = _nearest(relations, starts_b, cut, NAMES_PER_SIDE)
+        text = (
+            f"Nur {display_name(relations, cut)} verbindet {_name_list(relations, side_a, size_a)} "
+            f"mit {_name_list(relations, side_b, size_b)}."
+        )
+        if len(parts) > 2:
+            text += f" Ohne diesen Akteur zerfiele das Netzwerk hier in {len(parts)} Teile."
+        severity = "hoch" if size_b >= 3 else "mittel"
+        actors = [_actor_id(relations, n) for n in (cut, *side_a, *side_b)]
+        result.append((size_b, _finding("articulation_point", severity, text, actors)))
+    result.sort(key=lambda item: -item[0])
+    return [finding for _, finding in result]
+
+
+def _separated_parts(relations: nx.Graph, cuts: set[str]) -> dict[str, list]:
+    """cut vertex -> [(size of a part its removal leaves, cut's neighbours in that part)].
+
+    Uses the block-cut tree, so all cut vertices together cost one pass over the graph instead
+    of one connected-components run each.
+    """
+    blocks = list(nx.biconnected_components(relations))
+    tree = nx.Graph()
+    for index, block in enumerate(blocks):
+        tree.add_node(("b", index), weight=len(block - cuts))
+        tree.add_edges_from((("b", index), ("c", node)) for node in block & cuts)
+    for node in cuts:
+        tree.nodes[("c", node)]["weight"] = 1
+    parts: dict[str, list] = defaultdict(list)
+    for component in nx.connected_components(tree):
+        root = next(iter(component))
+        parent = nx.dfs_predecessors(tree, root)
+        below: dict[Any, int] = {}
+        for node in nx.dfs_postorder_nodes(tree, root):
+            children = (n for n in tree[node] if parent.get(n) == node)
+            below[node] = tree.nodes[node]["weight"] + sum(below[c] for c in children)
+        total = below[root]
+        for node in component:
+            if node[0] != "c":
+                continue
+            cut = node[1]
+            for block_node in tree[node]:
+                size = below[block_node] if parent.get(block_node) == node else total - below[node]
+                block = blocks[block_node[1]]
+                starts = [n for n in relations[cut] if n in block]
+                parts[cut].append((size, starts))
+    return parts
+
+
+def _nearest(relations: nx.Graph, starts: list[str], avoid: str, limit: int) -> list[str]:
+    """Up to `limit` actors closest to the starts without passing `avoid`, best connected first."""
+    starts = sorted(starts, key=lambda n: (-relations.degree(n), display_name(relations, n)))
+    seen = {avoid, *starts}
+    queue = deque(starts)
+    found: list[str] = []
+    while queue and len(found) < limit:
+        node = queue.popleft()
+        found.append(node)
+        for neighbour in relations[node]:
+            if neighbour not in seen:
+                seen.add(neighbour)
+                queue.append(neighbour)
+    return found
+
+
+def _topic_findings(graph: nx.MultiDiGraph) -> Iterator[dict]:
+    """single_sector_topic and no_civil_society, judged on the active actors of each topic."""
+    for topic in topic_nodes(graph):
+        code = graph.nodes[topic]["code"]
+        label = graph.nodes[topic]["label"]
+        linked = linked_actors(graph, topic)
+        active = [n for n in linked if graph.nodes[n]["status"] == Status.ACTIVE]
+        sectors = {graph.nodes[n]["sector"] for n in active}
+        ids = [_actor_id(graph, n) for n in active]
+        if len(sectors) == 1:
+            sector = _sector_label(next(iter(sectors)))
+            text = f"Alle {len(active)} aktiven Akteure bei {label} gehören zum Sektor {sector}."
+            yield _finding("single_sector_topic", "mittel", text, ids, code)
+        if Sector.CIVIL_SOCIETY not in sectors:
+            text = f"Bei {label} ist keine zivilgesellschaftliche Organisation aktiv beteiligt."
+            planned = [
+                n
+                for n in linked
+                if graph.nodes[n]["status"] == Status.CANDIDATE
+                and graph.nodes[n]["sector"] == Sector.CIVIL_SOCIETY
+            ]
+            if planned:
+                text += (
+                    f" Vorgemerkt sind {_name_list(graph, planned[:NAMES_PER_SIDE], len(planned))}."
+                )
+            yield _finding("no_civil_society", "hoch", text, ids, code)
+
+
+def home_country(graph: nx.Graph) -> str | None:
+    """The most common country among actors (ties: alphabetical), i.e. where "here" is."""
+    counts = Counter(attrs["country"] for _, attrs in _actor_items(graph) if attrs["country"])
+    if not counts:
+        return None
+    return min(counts, key=lambda country: (-counts[country], country))
+
+
+def _actor_items(graph: nx.Graph) -> Iterator[tuple[str, dict]]:
+    return ((n, a) for n, a in graph.nodes(data=True) if a.get("kind") == "actor")
+
+
+def _partner_cities(graph: nx.MultiDiGraph, relations: nx.Graph) -> Iterator[dict]:
+    home = home_country(graph)
+    for node in _current_actors(graph):
+        if graph.nodes[node]["category"] != PARTNER_CITY_CATEGORY:
+            continue
+        name = display_name(graph, node)
+        neighbours = relations[node]
+        if not neighbours:
+            text = f"Die Partnerstadt {name} hat keine Beziehung zu anderen Akteuren."
+        elif not any(relations.nodes[n]["country"] == home for n in neighbours):
+            text = (
+                f"Die Partnerstadt {name} hat keine Beziehung zu einem Akteur aus {home}; "
+                "der Partnerschaft fehlt ein Gegenüber vor Ort."
+            )
+        else:
+            continue
+        yield _finding("partner_city_without_counterpart", "hoch", text, [_actor_id(graph, node)])
+
+
+def _unbridged_groups(relations: nx.Graph) -> list[dict]:
+    """Groups of two or more actors with no relation to the rest of the network.
+
+    A community with no edge to any other community is always a whole connected component
+    (modularity never merges unconnected groups), so the components are checked directly; this
+    also catches islands that the community search splits in two, and skips the main network.
+    Single actors are already reported as isolated.
+    """
+    groups = sorted(
+        (c for c in nx.connected_components(relations) if len(c) >= 2),
+        key=lambda c: (-len(c), min(c)),
+    )
+    result = []
+    for group in groups[1:]:
+        members = sorted(group, key=lambda n: (-relations.degree(n), display_name(relations, n)))
+        shown = members[:NAMES_PER_GROUP]
+        text = (
+            f"Die Gruppe {_name_list(relations, shown, len(members))} hat keine Beziehung "
+            "zum übrigen Netzwerk."
+        )
+        actors = [_actor_id(relations, n) for n in members]
+        result.append(_finding("unbridged_communities", "mittel", text, actors))
+    return result
+
+
+def _not_invitable(graph: nx.MultiDiGraph) -> Iterator[dict]:
+    for node, attrs in _actor_items(graph):
+        if attrs["status"] != Status.ACTIVE or attrs["has_email"]:
+            continue
+        name = display_name(graph, node)
+        if attrs["contacts"]:
+            text = f"{name} hat keinen Kontakt mit E-Mail-Adresse und kann nicht eingeladen werden."
+        else:
+            text = (
+                f"Für {name} ist kein Kontakt hinterlegt; der Akteur kann nicht eingeladen werden."
+            )
+        yield _finding("not_invitable", "mittel", text, [attrs["id"]])
+
+
+def _gap_findings(graph: nx.MultiDiGraph, reference: dict) -> Iterator[dict]:
+    for gap in gaps(graph, reference):
+        category = _category_label(graph, gap["category"])
+        text = f"{gap['topic']}: {gap['have']} von {gap['need']} aus „{category}“ beteiligt."
+        if gap["candidates"]:
+            text += f" {gap['candidates']} vorgemerkt."
+        text += f" {gap['reason']}"
+        severity = "hoch" if gap["have"] == 0 else "mittel"
+        yield _finding("category_gap", severity, text, topic=gap["topic"])
+
+
+# --- metrics, coverage, quadrant -------------------------------------------------------------
+
+
+def metrics(graph: nx.MultiDiGraph) -> list[dict]:
+    """Degree, betweenness and community per actor, most central first.
+
+    Above LARGE_GRAPH actors betweenness is estimated from a seeded sample of sources, which
+    keeps 8,000 actors at a few seconds and the figures stable between calls.
+    """
+    relations = actor_relation_graph(graph)
+    count = relations.number_of_nodes()
+    sample = min(BETWEENNESS_SAMPLE, count) if count > LARGE_GRAPH else None
+    betweenness = nx.betweenness_centrality(
+        relations, k=sample, seed=SEED if sample else None, normalized=True
+    )
+    community_of = {n: i for i, group in enumerate(communities(relations)) for n in group}
+    rows = [
+        {
+            "id": attrs["id"],
+            "label": attrs["label"],
+            "category": attrs["category"],
+            "sector": attrs["sector"],
+            "degree": relations.degree(node, weight="relations"),
+            "betweenness": round(betweenness[node], 4),
+            "community": community_of[node],
+        }
+        for node, attrs in relations.nodes(data=True)
+    ]
+    rows.sort(key=lambda r: (-r["betweenness"], -r["degree"], r["label"]))
+    return rows
+
+
+def coverage(graph: nx.MultiDiGraph, reference: dict, all_actors: bool = False) -> dict:
+    """Data for the actor × topic matrix and the category counts beneath it.
+
+    Rows hold the actors linked to at least one topic (every actor with all_actors=True),
+    sorted by category and name; "categories" lists have/need for each expected category.
+    """
+    topics = topic_nodes(graph)
+    roles: dict[str, dict[str, str]] = defaultdict(dict)
+    for topic in topics:
+        code = graph.nodes[topic]["code"]
+        for source, _, attrs in graph.in_edges(topic, data=True):
+            if attrs["kind"] == TOPIC_LINK:
+                roles[source][code] = attrs["role"]
+    nodes = actor_nodes(graph) if all_actors else list(roles)
+    rows = [_coverage_row(graph, node, roles.get(node, {})) for node in nodes]
+    rows.sort(key=lambda r: (r["category"], r["label"].casefold()))
+    return {
+        "topics": [_topic_summary(graph, t) for t in topics],
+        "rows": rows,
+        "categories": list(_category_needs(graph, reference, topics)),
+    }
+
+
+def _coverage_row(graph: nx.MultiDiGraph, node: str, roles: dict[str, str]) -> dict:
+    attrs = graph.nodes[node]
+    return {
+        "actor": attrs["id"],
+        "label": attrs["label"],
+        "category": attrs["category"],
+        "roles": roles,
+    }
+
+
+def _topic_summary(graph: nx.MultiDiGraph, topic: str) -> dict:
+    attrs = graph.nodes[topic]
+    return {key: attrs[key] for key in ("id", "code", "title", "label", "priority")}
+
+
+def _category_needs(graph: nx.MultiDiGraph, reference: dict, topics: Iterable[str]):
+    for topic in topics:
+        code = graph.nodes[topic]["code"]
+        counts = _category_counts(graph, topic)
+        for item in expected_for(reference, code):
+            have, candidates = counts.get(item["category"], (0, 0))
+            yield {
+                "topic": code,
+                "category": item["category"],
+                "have": have,
+                "need": item["min"],
+                "candidates": candidates,
+            }
+
+
+def quadrant(power: int, interest: int) -> str:
+    """Mendelow's power/interest grid on the 1–5 scales, split at 3."""
+    if power >= 3:
+        return "eng_einbinden" if interest >= 3 else "zufriedenstellen"
+    return "informieren" if interest >= 3 else "beobachten"
