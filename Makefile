@@ -20,7 +20,7 @@ $(VENV)/.test-installed: $(VENV)/.installed
 	touch $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d netzwerk/translations
+	$(BIN)/pybabel compile --statistics -d netzwerk/translations
 
 run: $(VENV)/.installed translations
 	$(FLASK) setup
