@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -105,7 +105,19 @@ class Contact(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
+    # data protection (DSGVO): legal basis and consent; see the exchange/data-protection issue
+    legal_basis: Mapped[str] = mapped_column(sa.String(32), default="oeffentliche_aufgabe")
+    consent_date: Mapped[date | None]
+    consent_source: Mapped[str] = mapped_column(sa.String(200), default="")
+    consent_invitations: Mapped[bool] = mapped_column(default=True)
+    consent_revoked_at: Mapped[datetime | None]
+
     actor: Mapped[Actor] = relationship(back_populates="contacts")
+
+    @property
+    def may_invite(self) -> bool:
+        """Invitations go only to contacts with an address who have not objected."""
+        return bool(self.email) and self.consent_invitations and self.consent_revoked_at is None
 
 
 class Relation(db.Model):

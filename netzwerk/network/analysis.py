@@ -324,8 +324,7 @@ def _separated_parts(relations: nx.Graph, cuts: set[str]) -> dict[str, list]:
             cut = node[1]
             for block_node in tree[node]:
                 size = below[block_node] if parent.get(block_node) == node else total - below[node]
-                block = blocks[block_node[1]]
-                starts = [n for n in relations[cut] if n in block]
+                starts = list(blocks[block_node[1]] & relations[cut].keys())
                 parts[cut].append((size, starts))
     return parts
 
