@@ -34,13 +34,46 @@ def _no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
+# The suite runs on a SQLite file by default and, with NETZWERK_TEST_DATABASE_URL set to a
+# PostgreSQL URL, on PostgreSQL (a clean schema per test). Tests that check SQLite itself carry
+# the marker `sqlite_only`.
+TEST_DATABASE_URL = os.environ.get("NETZWERK_TEST_DATABASE_URL", "")
+ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+
+
+def pytest_collection_modifyitems(config, items):
+    if ON_POSTGRES:
+        skip = pytest.mark.skip(reason="checks SQLite itself; this run is on PostgreSQL")
+        for item in items:
+            if "sqlite_only" in item.keywords:
+                item.add_marker(skip)
+
+
+def _reset_postgres(url: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
 @pytest.fixture
-def app(tmp_path: Path):
+def database_url(tmp_path: Path) -> str:
+    if ON_POSTGRES:
+        _reset_postgres(TEST_DATABASE_URL)
+        return TEST_DATABASE_URL
+    return f"sqlite:///{tmp_path / 'test.sqlite'}"
+
+
+@pytest.fixture
+def app(tmp_path: Path, database_url: str):
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite'}",
+            "SQLALCHEMY_DATABASE_URI": database_url,
             "OUTBOX_DIR": str(tmp_path / "outbox"),
             "BASE_URL": "http://127.0.0.1",
             "SMTP_URL": "",
