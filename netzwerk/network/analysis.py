@@ -8,6 +8,7 @@ need neither Flask nor a database. Callers cache the slow ones (findings, metric
 from __future__ import annotations
 
 import json
+import random
 import re
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
@@ -24,7 +25,7 @@ PARTNER_CITY_CATEGORY = "partnerstadt"
 SEVERITY_ORDER = {"hoch": 0, "mittel": 1, "niedrig": 2}
 
 # Exact betweenness and greedy modularity grow roughly quadratically; above this many actors
-# betweenness samples its sources and communities come from Louvain (greedy takes ~25 s at 8,000).
+# betweenness samples its sources and communities come from Louvain (greedy takes 25 s at 8,000).
 LARGE_GRAPH = 1500
 BETWEENNESS_SAMPLE = 300
 SEED = 42
@@ -132,7 +133,7 @@ def actor_nodes(graph: nx.MultiDiGraph) -> list[str]:
 def topic_nodes(graph: nx.MultiDiGraph) -> list[str]:
     """Topic nodes in natural code order (SDG4 before SDG12)."""
     topics = [node for node, kind in graph.nodes(data="kind") if kind == "topic"]
-    return sorted(topics, key=lambda node: _natural_key(graph.nodes[node]["code"]))
+    return sorted(topics, key=lambda node: _natural_key(normalize_code(graph.nodes[node]["code"])))
 
 
 def linked_actors(graph: nx.MultiDiGraph, topic: str) -> list[str]:
@@ -182,7 +183,7 @@ def _natural_key(text: str) -> tuple:
 
 
 def _name_list(graph: nx.Graph, nodes: list[str], total: int | None = None) -> str:
-    """ "A, B und C" or "A, B, C und 4 weitere" when total exceeds the names given."""
+    """Names joined as in "A, B und C", or "A, B, C und 4 weitere" when total exceeds them."""
     names = [display_name(graph, node) for node in nodes]
     rest = (total or len(names)) - len(names)
     if rest > 0:
@@ -279,7 +280,7 @@ def _articulation_points(relations: nx.Graph) -> list[dict]:
         return []
     result = []
     for cut, parts in _separated_parts(relations, cuts).items():
-        parts.sort(key=lambda part: -part[0])
+        parts.sort(key=lambda part: (-part[0], min(display_name(relations, n) for n in part[1])))
         (size_a, starts_a), (size_b, starts_b) = parts[0], parts[1]
         side_a = _nearest(relations, starts_a, cut, NAMES_PER_SIDE)
         side_b = _nearest(relations, starts_b, cut, NAMES_PER_SIDE)
@@ -289,7 +290,7 @@ def _articulation_points(relations: nx.Graph) -> list[dict]:
         )
         if len(parts) > 2:
             text += f" Ohne diesen Akteur zerfiele das Netzwerk hier in {len(parts)} Teile."
-        severity = "hoch" if size_b >= 3 else "mittel"
+        severity = "hoch" if size_b >= 2 else "mittel"  # more than one actor hangs on it
         actors = [_actor_id(relations, n) for n in (cut, *side_a, *side_b)]
         result.append((size_b, _finding("articulation_point", severity, text, actors)))
     result.sort(key=lambda item: -item[0])
@@ -356,7 +357,12 @@ def _topic_findings(graph: nx.MultiDiGraph) -> Iterator[dict]:
         ids = [_actor_id(graph, n) for n in active]
         if len(sectors) == 1:
             sector = _sector_label(next(iter(sectors)))
-            text = f"Alle {len(active)} aktiven Akteure bei {label} gehören zum Sektor {sector}."
+            if len(active) == 1:
+                text = f"Bei {label} ist nur ein aktiver Akteur beteiligt, aus dem Sektor {sector}."
+            else:
+                text = (
+                    f"Alle {len(active)} aktiven Akteure bei {label} gehören zum Sektor {sector}."
+                )
             yield _finding("single_sector_topic", "mittel", text, ids, code)
         if Sector.CIVIL_SOCIETY not in sectors:
             text = f"Bei {label} ist keine zivilgesellschaftliche Organisation aktiv beteiligt."
@@ -450,7 +456,8 @@ def _gap_findings(graph: nx.MultiDiGraph, reference: dict) -> Iterator[dict]:
         if gap["candidates"]:
             text += f" {gap['candidates']} vorgemerkt."
         text += f" {gap['reason']}"
-        severity = "hoch" if gap["have"] == 0 else "mittel"
+        # "mittel" at most: a dozen open categories must not bury the structural findings
+        severity = "mittel" if gap["have"] == 0 else "niedrig"
         yield _finding("category_gap", severity, text, topic=gap["topic"])
 
 
@@ -466,9 +473,7 @@ def metrics(graph: nx.MultiDiGraph) -> list[dict]:
     relations = actor_relation_graph(graph)
     count = relations.number_of_nodes()
     sample = min(BETWEENNESS_SAMPLE, count) if count > LARGE_GRAPH else None
-    betweenness = nx.betweenness_centrality(
-        relations, k=sample, seed=SEED if sample else None, normalized=True
-    )
+    central = betweenness(relations, sample)
     community_of = {n: i for i, group in enumerate(communities(relations)) for n in group}
     rows = [
         {
@@ -477,13 +482,64 @@ def metrics(graph: nx.MultiDiGraph) -> list[dict]:
             "category": attrs["category"],
             "sector": attrs["sector"],
             "degree": relations.degree(node, weight="relations"),
-            "betweenness": round(betweenness[node], 4),
+            "betweenness": round(central[node], 4),
             "community": community_of[node],
         }
         for node, attrs in relations.nodes(data=True)
     ]
     rows.sort(key=lambda r: (-r["betweenness"], -r["degree"], r["label"]))
     return rows
+
+
+def betweenness(relations: nx.Graph, sample: int | None = None) -> dict[str, float]:
+    """Normalised betweenness exactly as nx.betweenness_centrality(relations, k=sample, seed=42)
+    computes it (same sources, same scaling), but about three times faster: a plain Brandes
+    pass over integer adjacency lists. networkx needs over 6 s for 300 sources at 8,000 actors.
+    """
+    nodes = list(relations)
+    count = len(nodes)
+    if count <= 2:
+        return dict.fromkeys(nodes, 0.0)
+    index = {node: i for i, node in enumerate(nodes)}
+    adjacency = [[index[other] for other in relations[node]] for node in nodes]
+    sources = nodes if sample is None else random.Random(SEED).sample(nodes, sample)
+    total = [0.0] * count
+    for source in sources:
+        _accumulate_dependencies(adjacency, index[source], total)
+    if sample is None:
+        return {node: total[i] / ((count - 1) * (count - 2)) for i, node in enumerate(nodes)}
+    # a sampled source cannot lie on its own paths, hence its smaller denominator
+    chosen = set(sources)
+    k = len(sources)
+    as_source = 1 / ((k - 1) * (count - 2)) if k > 1 else 0.0
+    other = 1 / (k * (count - 2))
+    return {
+        node: total[i] * (as_source if node in chosen else other) for i, node in enumerate(nodes)
+    }
+
+
+def _accumulate_dependencies(adjacency: list[list[int]], source: int, total: list[float]) -> None:
+    """One Brandes step: add the source's pair dependencies to `total`."""
+    sigma = [0] * len(adjacency)
+    dist = [-1] * len(adjacency)
+    sigma[source], dist[source] = 1, 0
+    order = [source]
+    for v in order:  # breadth first; the list grows while it is read
+        next_dist, paths = dist[v] + 1, sigma[v]
+        for w in adjacency[v]:
+            if dist[w] < 0:
+                dist[w] = next_dist
+                order.append(w)
+            if dist[w] == next_dist:
+                sigma[w] += paths
+    delta = [0.0] * len(adjacency)
+    for w in reversed(order):
+        prev_dist, share = dist[w] - 1, (1.0 + delta[w]) / sigma[w]
+        for v in adjacency[w]:
+            if dist[v] == prev_dist:
+                delta[v] += sigma[v] * share
+        if w != source:
+            total[w] += delta[w]
 
 
 def coverage(graph: nx.MultiDiGraph, reference: dict, all_actors: bool = False) -> dict:
