@@ -164,6 +164,62 @@ def api_token(app, make_user):
     return make
 
 
+class ApiClient:
+    """JSON requests to /api as one user: a session client sends X-CSRFToken like the site's
+    JavaScript would, a token client sends only its Bearer header."""
+
+    def __init__(self, client, headers: dict[str, str]):
+        self.client = client
+        self.headers = headers
+
+    def open(self, method: str, path: str, json=None, headers=None, **kw):
+        return self.client.open(
+            path, method=method, json=json, headers={**self.headers, **(headers or {})}, **kw
+        )
+
+    def get(self, path, **kw):
+        return self.open("GET", path, **kw)
+
+    def post(self, path, json=None, **kw):
+        return self.open("POST", path, json=json, **kw)
+
+    def patch(self, path, json=None, **kw):
+        return self.open("PATCH", path, json=json, **kw)
+
+    def delete(self, path, **kw):
+        return self.open("DELETE", path, **kw)
+
+
+@pytest.fixture
+def fast_passwords(monkeypatch):
+    """Cheap password hashes for tests that log in many users but test no passwords (scrypt costs
+    about 0.1 s per hash and check). Opt in: pytestmark = pytest.mark.usefixtures(...)."""
+    from functools import partial
+
+    from werkzeug.security import generate_password_hash
+
+    monkeypatch.setattr(
+        "netzwerk.auth.models.generate_password_hash",
+        partial(generate_password_hash, method="pbkdf2:sha256:1000"),
+    )
+
+
+@pytest.fixture
+def api(app, login, api_token):
+    """api("editor") → ApiClient over a logged-in session (with CSRF header);
+    api("viewer", bearer=True) → over a Bearer token; api(None) → anonymous."""
+
+    def make(role: str | None = "editor", bearer: bool = False) -> ApiClient:
+        if role is None:
+            return ApiClient(app.test_client(), {})
+        if bearer:
+            return ApiClient(app.test_client(), api_token(role))
+        c = login(role)
+        return ApiClient(c, {"X-CSRFToken": c.csrf})
+
+    return make
+
+
 # --- SMTP ----------------------------------------------------------------------------------
 
 

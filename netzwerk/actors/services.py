@@ -456,3 +456,49 @@ def delete_relation(relation: Relation) -> None:
     )
     db.session.delete(relation)
     db.session.commit()
+
+
+# --- list queries (API filters) ----------------------------------------------------------------
+
+
+def _id_filter(filters: dict[str, Any], field: str) -> int | None:
+    value = filters.get(field)
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise Invalid(f"{field} muss eine Nummer sein: {value}", field=field) from exc
+
+
+def contact_query(filters: dict[str, Any]) -> sa.Select:
+    """Contacts filtered by actor, text (name, function, e-mail) and exact e-mail address."""
+    query = sa.select(Contact)
+    if (actor_id := _id_filter(filters, "actor_id")) is not None:
+        query = query.where(Contact.actor_id == actor_id)
+    if q := (filters.get("q") or "").strip():
+        like = f"%{q.casefold()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Contact.name).like(like),
+                sa.func.lower(Contact.function).like(like),
+                sa.func.lower(Contact.email).like(like),
+            )
+        )
+    if email := (filters.get("email") or "").strip():
+        query = query.where(sa.func.lower(Contact.email) == email.casefold())
+    return query.order_by(sa.func.lower(Contact.name), Contact.id)
+
+
+def relation_query(filters: dict[str, Any]) -> sa.Select:
+    """Relations filtered by an actor at either end, by source, target and kind."""
+    query = sa.select(Relation)
+    if (actor_id := _id_filter(filters, "actor_id")) is not None:
+        query = query.where(sa.or_(Relation.source_id == actor_id, Relation.target_id == actor_id))
+    for field, column in (("source_id", Relation.source_id), ("target_id", Relation.target_id)):
+        if (ident := _id_filter(filters, field)) is not None:
+            query = query.where(column == ident)
+    if value := filters.get("kind"):
+        kind = _vocab(RelationKind, {"kind": value}, "kind", None)
+        query = query.where(Relation.kind == kind)
+    return query.order_by(Relation.id)

@@ -1,18 +1,29 @@
-"""The /api blueprint: session or Bearer token auth, JSON errors, paging."""
+"""The /api blueprint: session or Bearer token auth, JSON errors, paging, body checks."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
 
 from ..extensions import csrf, db
-from .errors import Invalid
+from .errors import DomainError, Invalid
+from .timeutil import aware
 
 api_bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(api_bp)
+
+
+class BadRequest(DomainError):
+    """The request itself is unreadable (not JSON, not an object): 400, not a validation error."""
+
+    status = 400
 
 
 @api_bp.before_request
@@ -22,22 +33,116 @@ def _check_csrf_for_session_requests() -> None:
         csrf.protect()
 
 
+@api_bp.errorhandler(IntegrityError)
+def _integrity_error(exc: IntegrityError):
+    """A unique constraint hit by a concurrent request the service check could not see yet."""
+    db.session.rollback()
+    return jsonify(error="Das widerspricht einem vorhandenen Eintrag (doppelt?)."), 409
+
+
+@api_bp.errorhandler(StaleDataError)
+def _stale_data(exc: StaleDataError):
+    db.session.rollback()
+    return jsonify(
+        error="Der Eintrag wurde inzwischen von jemand anderem geändert. Bitte neu laden."
+    ), 409
+
+
 def json_body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
+    """The request's JSON object; anything else is a 400 with a message saying what is wrong."""
+    if not request.is_json:
+        raise BadRequest("Bitte senden Sie JSON (Content-Type: application/json).")
+    try:
+        data = request.get_json()
+    except HTTPException as exc:
+        raise BadRequest("Der Request-Körper ist kein gültiges JSON.") from exc
     if not isinstance(data, dict):
-        raise Invalid("Der Request braucht einen JSON-Körper (ein Objekt).")
+        raise BadRequest('Der JSON-Körper muss ein Objekt sein, z. B. {"name": "…"}.')
     return data
 
 
+FIELD_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "text": ((str,), "ein Text"),
+    "text?": ((str, type(None)), "ein Text oder null"),
+    "int": ((int,), "eine ganze Zahl"),
+    "bool": ((bool,), "true oder false"),
+    "ref": ((int, str), "eine Nummer oder ein Code"),
+}
+
+
+def _has_type(value: Any, kind: str) -> bool:
+    types, _ = FIELD_TYPES[kind]
+    if isinstance(value, bool) and bool not in types:
+        return False  # true is an int in Python, not in JSON
+    return isinstance(value, types)
+
+
+def checked(
+    data: dict[str, Any],
+    writable: dict[str, str],
+    readonly: frozenset[str] | set[str] = frozenset(),
+    current: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Reject unknown fields and wrong JSON types before a service sees the data, so a typo
+    ("categroy") is an error instead of a silently ignored field. Read-only fields (as a GET
+    answers them) may be sent back unchanged; changing them is an error on PATCH (`current`
+    given) and they are ignored on POST."""
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    for field, value in data.items():
+        if field in writable:
+            if _has_type(value, writable[field]):
+                clean[field] = value
+            else:
+                errors[field] = [f"{field} muss {FIELD_TYPES[writable[field]][1]} sein."]
+        elif field in readonly:
+            if current is not None and field in current and current[field] != value:
+                errors[field] = [f"{field} kann nicht geändert werden."]
+        else:
+            errors[field] = [f"Unbekanntes Feld: {field}"]
+    if errors:
+        field, messages = next(iter(errors.items()))
+        raise Invalid(messages[0], field=field, errors=errors)
+    return clean
+
+
+def filter_args(allowed: tuple[str, ...]) -> dict[str, str]:
+    """The non-empty filter parameters of a list request; an unknown parameter is an error
+    rather than an unfiltered list that looks filtered."""
+    unknown = sorted(set(request.args) - set(allowed) - {"page", "per_page"})
+    if unknown:
+        raise Invalid(
+            f"Unbekannter Parameter: {', '.join(unknown)} (erlaubt: {', '.join(allowed)}, "
+            "page, per_page)",
+            field=unknown[0],
+        )
+    return {k: v for k in allowed if (v := request.args.get(k, "").strip())}
+
+
+def iso(value: datetime | None) -> str | None:
+    """Stored naive UTC → ISO 8601 with +00:00."""
+    return aware(value).isoformat() if value is not None else None
+
+
+def created(body: dict[str, Any], location: str):
+    return jsonify(body), 201, {"Location": location}
+
+
+def no_content():
+    return "", 204
+
+
 def page_args() -> tuple[int, int]:
-    try:
-        page = int(request.args.get("page", 1))
-        per_page = int(request.args.get("per_page", 50))
-    except ValueError as exc:
-        raise Invalid("page und per_page müssen ganze Zahlen sein.") from exc
-    if page < 1 or per_page < 1:
-        raise Invalid("page und per_page müssen mindestens 1 sein.")
-    return page, min(per_page, current_app.config["API_MAX_PER_PAGE"])
+    """?page= (from 1) and ?per_page= (default 50, larger than API_MAX_PER_PAGE is clamped)."""
+    values = {}
+    for field, default in (("page", 1), ("per_page", 50)):
+        try:
+            values[field] = int(request.args.get(field, default))
+        except ValueError as exc:
+            raise Invalid(f"{field} muss eine ganze Zahl sein.", field=field) from exc
+        if values[field] < 1:
+            raise Invalid(f"{field} muss mindestens 1 sein.", field=field)
+    return values["page"], min(values["per_page"], current_app.config["API_MAX_PER_PAGE"])
 
 
 def paged(query: sa.Select, to_json) -> Any:

@@ -74,6 +74,8 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
+        if request.headers.get("Authorization", "").startswith("Bearer "):
+            return None  # a token request is the token's user, whatever session cookie rides along
         return db.session.get(User, int(user_id))
 
     @login_manager.request_loader
@@ -86,7 +88,11 @@ def init_app(app: Flask) -> None:
     @login_manager.unauthorized_handler
     def unauthorized():
         if wants_json():
-            return jsonify(error="Anmeldung erforderlich (Sitzung oder Bearer-Token)."), 401
+            return (
+                jsonify(error="Anmeldung erforderlich (Sitzung oder Bearer-Token)."),
+                401,
+                {"WWW-Authenticate": 'Bearer realm="netzwerk"'},
+            )
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
     @app.before_request
@@ -127,7 +133,9 @@ def init_app(app: Flask) -> None:
         }
         message = messages.get(exc.code, exc.description)
         if wants_json():
-            return jsonify(error=message), exc.code
+            # a 405 names the methods that would work (RFC 9110)
+            allow = getattr(exc, "valid_methods", None)
+            return jsonify(error=message), exc.code, {"Allow": ", ".join(allow)} if allow else {}
         return render_template("error.html", code=exc.code, message=message), exc.code
 
     @app.after_request

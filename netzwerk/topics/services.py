@@ -164,3 +164,31 @@ def unlink(link: ActorTopic) -> None:
     )
     db.session.delete(link)
     db.session.commit()
+
+
+# --- list queries (API filters) ----------------------------------------------------------------
+
+
+def topic_query(filters: dict[str, Any]) -> sa.Select:
+    """Topics filtered by text in code, title or description, in the order of `topics()`."""
+    query = sa.select(Topic)
+    if q := (filters.get("q") or "").strip():
+        like = f"%{q.casefold()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Topic.code).like(like),
+                sa.func.lower(Topic.title).like(like),
+                sa.func.lower(Topic.description).like(like),
+            )
+        )
+    return query.order_by(Topic.priority, Topic.code)
+
+
+def link_query(actor: Actor) -> sa.Select:
+    """An actor's topic links, in topic order."""
+    return (
+        sa.select(ActorTopic)
+        .join(Topic)
+        .where(ActorTopic.actor_id == actor.id)
+        .order_by(Topic.priority, Topic.code)
+    )
