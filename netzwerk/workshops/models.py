@@ -1,0 +1,344 @@
+"""Workshops, invitations, date polls, the mail queue and calendar feeds.
+
+Times are stored as naive UTC (core.timeutil); each workshop carries its own IANA zone for display
+and for the local times typed into forms.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..actors.models import Actor, Contact
+from ..core.timeutil import utcnow
+from ..core.vocab import Vocabulary, vocab_column
+from ..extensions import db
+from ..topics.models import Topic
+
+
+class Phase(Vocabulary):
+    """The steps of a municipal development-policy process, in their order."""
+
+    ACTOR_IDENTIFICATION = "akteursidentifikation"
+    STOCKTAKING = "bestandsanalyse"
+    FOCUS_GROUP = "fokusgruppe"
+    CONCEPT_DRAFT = "konzeptentwurf"
+    REFLECTION = "reflexionsworkshop"
+    STEERING_GROUP = "steuerungsgruppe"
+    COUNCIL = "ratsvorlage"
+    EXCHANGE = "austausch"
+
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.ACTOR_IDENTIFICATION: _l("Akteursidentifikation"),
+            cls.STOCKTAKING: _l("Bestandsanalyse"),
+            cls.FOCUS_GROUP: _l("Fokusgruppe"),
+            cls.CONCEPT_DRAFT: _l("Konzeptentwurf"),
+            cls.REFLECTION: _l("Reflexionsworkshop"),
+            cls.STEERING_GROUP: _l("Steuerungsgruppe"),
+            cls.COUNCIL: _l("Ratsvorlage"),
+            cls.EXCHANGE: _l("Austausch/Veranstaltung"),
+        }
+
+
+class Format(Vocabulary):
+    PRESENCE = "praesenz"
+    ONLINE = "online"
+    HYBRID = "hybrid"
+
+    @classmethod
+    def labels(cls) -> dict:
+        return {cls.PRESENCE: _l("Präsenz"), cls.ONLINE: _l("online"), cls.HYBRID: _l("hybrid")}
+
+
+class WorkshopStatus(Vocabulary):
+    DRAFT = "entwurf"
+    PLANNED = "geplant"
+    CANCELLED = "abgesagt"
+    DONE = "durchgefuehrt"
+
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.DRAFT: _l("Entwurf"),
+            cls.PLANNED: _l("geplant"),
+            cls.CANCELLED: _l("abgesagt"),
+            cls.DONE: _l("durchgeführt"),
+        }
+
+
+class Response(Vocabulary):
+    """An invitee's answer; the values are the iCalendar PARTSTAT names in lower case."""
+
+    NEEDS_ACTION = "needs-action"
+    ACCEPTED = "accepted"
+    TENTATIVE = "tentative"
+    DECLINED = "declined"
+
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.NEEDS_ACTION: _l("offen"),
+            cls.ACCEPTED: _l("zugesagt"),
+            cls.TENTATIVE: _l("vielleicht"),
+            cls.DECLINED: _l("abgesagt"),
+        }
+
+    @property
+    def partstat(self) -> str:
+        return self.value.upper()
+
+
+class Answer(Vocabulary):
+    """A vote on one slot of a date poll."""
+
+    YES = "ja"
+    MAYBE = "vielleicht"
+    NO = "nein"
+
+    @classmethod
+    def labels(cls) -> dict:
+        return {cls.YES: _l("ja"), cls.MAYBE: _l("vielleicht"), cls.NO: _l("nein")}
+
+
+class MailKind(Vocabulary):
+    REQUEST = "request"
+    CANCEL = "cancel"
+    PROMOTE = "promote"
+    POLL = "poll"
+
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.REQUEST: _l("Einladung"),
+            cls.CANCEL: _l("Absage"),
+            cls.PROMOTE: _l("Nachrücker-Bestätigung"),
+            cls.POLL: _l("Terminumfrage"),
+        }
+
+
+class MailStatus(Vocabulary):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    SUPERSEDED = "superseded"
+
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.QUEUED: _l("wartet"),
+            cls.SENDING: _l("wird gesendet"),
+            cls.SENT: _l("gesendet"),
+            cls.FAILED: _l("fehlgeschlagen"),
+            cls.BLOCKED: _l("gesperrt"),
+            cls.SUPERSEDED: _l("überholt"),
+        }
+
+
+workshop_topic = sa.Table(
+    "workshop_topic",
+    db.metadata,
+    sa.Column("workshop_id", sa.ForeignKey("workshop.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("topic_id", sa.ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Workshop(db.Model):
+    __tablename__ = "workshop"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    phase: Mapped[Phase] = mapped_column(vocab_column(Phase), default=Phase.FOCUS_GROUP)
+    format: Mapped[Format] = mapped_column(vocab_column(Format), default=Format.PRESENCE)
+    # naive UTC; empty while a date poll is still open
+    starts_at: Mapped[datetime | None] = mapped_column(index=True)
+    ends_at: Mapped[datetime | None]
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Berlin")
+    location: Mapped[str] = mapped_column(sa.String(300), default="")
+    online_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    capacity: Mapped[int | None]
+    agenda: Mapped[str] = mapped_column(sa.Text, default="")
+    organizer_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    organizer_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    status: Mapped[WorkshopStatus] = mapped_column(
+        vocab_column(WorkshopStatus), default=WorkshopStatus.DRAFT
+    )
+    # iCalendar SEQUENCE: rises with every change of time, place or status that was announced
+    sequence: Mapped[int] = mapped_column(default=0)
+    results: Mapped[str] = mapped_column(sa.Text, default="")
+    follow_ups: Mapped[str] = mapped_column(sa.Text, default="")
+    next_workshop_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("workshop.id", ondelete="SET NULL")
+    )
+    poll_open: Mapped[bool] = mapped_column(default=False)
+    poll_round: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+        sa.CheckConstraint(
+            "ends_at IS NULL OR starts_at IS NULL OR ends_at > starts_at", name="ends_after_start"
+        ),
+    )
+
+    topics: Mapped[list[Topic]] = relationship(secondary=workshop_topic, order_by=Topic.code)
+    invitations: Mapped[list[Invitation]] = relationship(
+        back_populates="workshop", cascade="all, delete-orphan", order_by="Invitation.id"
+    )
+    slots: Mapped[list[PollSlot]] = relationship(
+        back_populates="workshop", cascade="all, delete-orphan", order_by="PollSlot.starts_at"
+    )
+    next_workshop: Mapped[Workshop | None] = relationship(remote_side=[id])
+
+    @property
+    def active_invitations(self) -> list[Invitation]:
+        return [inv for inv in self.invitations if inv.removed_at is None]
+
+    @property
+    def follow_up_items(self) -> list[str]:
+        return [line.strip(" -•\t") for line in self.follow_ups.splitlines() if line.strip()]
+
+    def __repr__(self) -> str:
+        return f"<Workshop {self.id} {self.title!r}>"
+
+
+class Invitation(db.Model):
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("workshop.id", ondelete="CASCADE"), index=True
+    )
+    # SET NULL: an erased contact leaves an anonymous invitation, so the counts stay right
+    contact_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contact.id", ondelete="SET NULL"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("actor.id", ondelete="SET NULL"), index=True
+    )
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    response: Mapped[Response] = mapped_column(
+        vocab_column(Response), default=Response.NEEDS_ACTION
+    )
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    responded_at: Mapped[datetime | None]
+    waitlisted: Mapped[bool] = mapped_column(default=False)
+    attended: Mapped[bool] = mapped_column(default=False)
+    removed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("workshop_id", "contact_id", name="uq_invitation_workshop_contact"),
+    )
+
+    workshop: Mapped[Workshop] = relationship(back_populates="invitations")
+    contact: Mapped[Contact | None] = relationship()
+    actor: Mapped[Actor | None] = relationship()
+    votes: Mapped[list[PollVote]] = relationship(
+        back_populates="invitation", cascade="all, delete-orphan"
+    )
+
+    @property
+    def name(self) -> str:
+        return self.contact.name if self.contact is not None else "(gelöschter Kontakt)"
+
+    @property
+    def holds_seat(self) -> bool:
+        return (
+            self.removed_at is None and self.response == Response.ACCEPTED and not self.waitlisted
+        )
+
+
+class PollSlot(db.Model):
+    __tablename__ = "poll_slot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("workshop.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+    workshop: Mapped[Workshop] = relationship(back_populates="slots")
+    votes: Mapped[list[PollVote]] = relationship(
+        back_populates="slot", cascade="all, delete-orphan"
+    )
+
+
+class PollVote(db.Model):
+    __tablename__ = "poll_vote"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slot_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("poll_slot.id", ondelete="CASCADE"), index=True
+    )
+    invitation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("invitation.id", ondelete="CASCADE"), index=True
+    )
+    answer: Mapped[Answer] = mapped_column(vocab_column(Answer))
+
+    __table_args__ = (sa.UniqueConstraint("slot_id", "invitation_id", name="uq_poll_vote_slot"),)
+
+    slot: Mapped[PollSlot] = relationship(back_populates="votes")
+    invitation: Mapped[Invitation] = relationship(back_populates="votes")
+
+
+class MailMessage(db.Model):
+    """The delivery queue: each message is built once, stored whole and sent at most once.
+
+    (invitation, kind, sequence) is unique, and so is the Message-ID derived from it, so a retry
+    sends the very same bytes and never a second copy of a message that was accepted.
+    """
+
+    __tablename__ = "mail_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("workshop.id", ondelete="CASCADE"), index=True
+    )
+    invitation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("invitation.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[MailKind] = mapped_column(vocab_column(MailKind))
+    sequence: Mapped[int] = mapped_column(default=0)
+    message_id: Mapped[str] = mapped_column(sa.String(250), unique=True)
+    recipient: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(400), default="")
+    raw: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[MailStatus] = mapped_column(
+        vocab_column(MailStatus), default=MailStatus.QUEUED, index=True
+    )
+    batch: Mapped[str] = mapped_column(sa.String(32), index=True, default="")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        sa.UniqueConstraint("invitation_id", "kind", "sequence", name="uq_mail_message_once"),
+    )
+
+    invitation: Mapped[Invitation] = relationship()
+
+
+class CalendarFeed(db.Model):
+    """A secret, subscribable URL: all workshops (topic empty) or those of one topic."""
+
+    __tablename__ = "calendar_feed"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    topic_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("topic.id", ondelete="CASCADE"), unique=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    topic: Mapped[Topic | None] = relationship()

@@ -1,0 +1,635 @@
+"""Workshop pages: process overview, planning, invitations with suggestions, sending with
+progress, date polls, attendance, results, calendar files; public RSVP and poll pages by token."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask import (
+    Response as FlaskResponse,
+)
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..actors.views import form_error
+from ..auth.permissions import can_edit, editor_required, public
+from ..core.errors import DomainError
+from ..core.forms import ConfirmForm
+from ..extensions import db
+from ..topics import services as topic_services
+from . import mail, polls, services
+from .forms import (
+    CancelForm,
+    InviteForm,
+    ReplyUploadForm,
+    ResultsForm,
+    RsvpForm,
+    SlotForm,
+    WorkshopForm,
+)
+from .models import Answer, Phase, Response, WorkshopStatus
+from .timefmt import local, mail_language
+
+bp = Blueprint("workshops", __name__)
+
+
+def _viewer_tz() -> str:
+    return getattr(current_user, "timezone", None) or "Europe/Berlin"
+
+
+def _deliver(batch: str | None) -> None:
+    if batch:
+        mail.deliver_in_background(current_app._get_current_object(), batch)
+
+
+def _progress(workshop_id: int, batch: str | None, fallback: str):
+    if batch:
+        _deliver(batch)
+        return redirect(url_for("workshops.delivery", workshop_id=workshop_id, batch=batch))
+    return redirect(fallback)
+
+
+@bp.app_template_global()
+def workshop_when(workshop, reader_tz: str | None = None) -> dict:
+    """Time of a workshop in its own zone and, if different, in the reader's."""
+    return services.when(workshop, reader_tz, "de")
+
+
+# --- overview and planning -----------------------------------------------------------------------
+
+
+@bp.route("/workshops/")
+def index():
+    return render_template(
+        "workshops/index.html",
+        overview=services.process_overview(),
+        viewer_tz=_viewer_tz(),
+        statuses=WorkshopStatus,
+    )
+
+
+@bp.route("/workshops/<int:workshop_id>")
+def show(workshop_id: int):
+    workshop = services.get_workshop(workshop_id)
+    return render_template(
+        "workshops/show.html",
+        workshop=workshop,
+        summary=services.summary(workshop),
+        viewer_tz=_viewer_tz(),
+        rows=services.invitation_rows(workshop),
+    )
+
+
+def _workshop_form(workshop=None) -> WorkshopForm:
+    form = WorkshopForm(obj=workshop)
+    form.fill_choices(topic_services.topics(), editing=workshop is not None)
+    if request.method == "GET":
+        if workshop is not None:
+            form.topics.data = [t.id for t in workshop.topics]
+            form.phase.data = workshop.phase.value
+            form.format.data = workshop.format.value
+            form.status.data = workshop.status.value
+            for name in ("starts_at", "ends_at"):
+                value = getattr(workshop, name)
+                field = getattr(form, name)
+                field.data = local(value, workshop.timezone).replace(tzinfo=None) if value else None
+        else:
+            name, email = services.default_organizer()
+            form.organizer_name.data = current_user.display_name or name
+            form.organizer_email.data = current_user.email or email
+            form.status.data = WorkshopStatus.DRAFT.value
+            form.phase.data = request.args.get("phase", Phase.FOCUS_GROUP.value)
+            if topic := request.args.get("topic", type=int):
+                form.topics.data = [topic]
+    return form
+
+
+@bp.route("/workshops/neu", methods=["GET", "POST"])
+@editor_required
+def new():
+    form = _workshop_form()
+    if form.validate_on_submit():
+        try:
+            workshop = services.create_workshop(form.values())
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+        else:
+            flash(_("Workshop „%(title)s“ angelegt.", title=workshop.title), "success")
+            return redirect(url_for("workshops.show", workshop_id=workshop.id))
+    return render_template("workshops/form.html", form=form, workshop=None)
+
+
+@bp.route("/workshops/<int:workshop_id>/bearbeiten", methods=["GET", "POST"])
+@editor_required
+def edit(workshop_id: int):
+    workshop = services.get_workshop(workshop_id)
+    form = _workshop_form(workshop)
+    if workshop.status == WorkshopStatus.CANCELLED:
+        form.status.choices = [(workshop.status.value, workshop.status.label)]
+    if form.validate_on_submit():
+        try:
+            batch = services.update_workshop(workshop, form.values())
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+        else:
+            if batch:
+                flash(
+                    _(
+                        "Änderungen gespeichert. Die Eingeladenen bekommen die geänderte "
+                        "Einladung (SEQUENCE %(n)s).",
+                        n=workshop.sequence,
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("Änderungen gespeichert."), "success")
+            return _progress(workshop.id, batch, url_for("workshops.show", workshop_id=workshop.id))
+    return render_template("workshops/form.html", form=form, workshop=workshop)
+
+
+@bp.route("/workshops/<int:workshop_id>/loeschen", methods=["GET", "POST"])
+@editor_required
+def delete(workshop_id: int):
+    workshop = services.get_workshop(workshop_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        title = workshop.title
+        services.delete_workshop(workshop)
+        flash(_("Workshop „%(title)s“ gelöscht.", title=title), "success")
+        return redirect(url_for("workshops.index"))
+    return render_template(
+        "confirm_delete.html",
+        form=form,
+        title=workshop.title,
+        consequences=[_("%(n)s Einladungen", n=len(workshop.invitations))],
+        cancel_url=url_for("workshops.show", workshop_id=workshop.id),
+    )
+
+
+@bp.route("/workshops/<int:workshop_id>/absagen", methods=["GET", "POST"])
+@editor_required
+def cancel(workshop_id: int):
+    workshop = services.get_workshop(workshop_id)
+    form = CancelForm()
+    if form.validate_on_submit():
+        batch = services.cancel_workshop(workshop, form.note.data or "")
+        flash(_("Workshop abgesagt."), "success")
+        return _progress(workshop.id, batch, url_for("workshops.show", workshop_id=workshop.id))
+    return render_template(
+        "workshops/cancel.html", form=form, workshop=workshop, summary=services.summary(workshop)
+    )
+
+
+@bp.route("/workshops/<int:workshop_id>.ics")
+def download(workshop_id: int):
+    workshop = services.get_workshop(workshop_id)
+    return _ics(services.workshop_ics(workshop), f"workshop-{workshop.id}.ics")
+
+
+def _ics(data: bytes, filename: str, attachment: bool = True) -> FlaskResponse:
+    response = FlaskResponse(data, mimetype="text/calendar")
+    response.charset = "utf-8"
+    disposition = "attachment" if attachment else "inline"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+# --- invitations ---------------------------------------------------------------------------------
+
+
+@bp.route("/workshops/<int:workshop_id>/einladungen")
+def invitations(workshop_id: int):
+    workshop = services.get_workshop(workshop_id)
+    picker = InviteForm()
+    candidates = services.invitable_contacts(workshop)
+    picker.contact_ids.choices = [
+        (row["contact"].id, f"{row['contact'].name} ({row['actor'].name})")
+        for row in candidates
+        if row["reason"] is None
+    ]
+    return render_template(
+        "workshops/invitations.html",
+        workshop=workshop,
+        rows=services.invitation_rows(workshop),
+        summary=services.summary(workshop),
+        failed=services.failed_messages(workshop),
+        suggestions=services.suggestions(workshop) if workshop.topics else None,
+        blocked_contacts=[row for row in candidates if row["reason"]],
+        picker=picker,
+        upload=ReplyUploadForm(),
+        confirm=ConfirmForm(),
+        open_for_invites=workshop.status not in (WorkshopStatus.CANCELLED, WorkshopStatus.DONE),
+    )
+
+
+@bp.route("/workshops/<int:workshop_id>/einladungen/neu", methods=["POST"])
+@editor_required
+def invite(workshop_id: int):
+    workshop = services.get_workshop(workshop_id)
+    form = InviteForm()
+    ids = request.form.getlist("contact_ids", type=int)
+    form.contact_ids.choices = [(i, str(i)) for i in ids]
+    back = url_for("workshops.invitations", workshop_id=workshop.id)
+    if not form.validate_on_submit():
+        flash(_("Bitte mindestens einen Kontakt auswählen."), "error")
+        return redirect(back)
+    try:
+        added = services.add_invitations(workshop, ids)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        if added:
+            names = ", ".join(inv.name for inv in added)
+            flash(_("Zur Gästeliste hinzugefügt: %(names)s", names=names), "success")
+        else:
+            flash(_("Schon eingeladen."), "info")
+    return redirect(back + "#gaesteliste")
+
+
+@bp.route(
+    "/workshops/<int:workshop_id>/einladungen/<int:invitation_id>/entfernen",
+    methods=["GET", "POST"],
+)
+@editor_required
+def remove_invitation(workshop_id: int, invitation_id: int):
+    workshop = services.get_workshop(workshop_id)
+    invitation = services.get_invitation(invitation_id, workshop)
+    form = ConfirmForm()
+    back = url_for("workshops.invitations", workshop_id=workshop.id)
+    if form.validate_on_submit():
+        name = invitation.name
+        batch = services.remove_invitation(invitation)
+        flash(_("Einladung für %(name)s zurückgezogen.", name=name), "success")
+        return _progress(workshop.id, batch, back)
+    return render_template(
+        "workshops/confirm.html",
+        form=form,
+        heading=_("Einladung zurückziehen"),
+        question=_(
+            "Soll die Einladung für %(name)s zu „%(title)s“ zurückgezogen werden?",
+            name=invitation.name,
+            title=workshop.title,
+        ),
+        note=_(
+            "Wer die Einladung schon bekommen hat, erhält eine Absage (METHOD:CANCEL), die den "
+            "Termin aus dem Kalender entfernt. Die anderen Eingeladenen erfahren davon nichts."
+        ),
+        button=_("Einladung zurückziehen"),
+        cancel_url=back,
+    )
+
+
+@bp.route("/workshops/<int:workshop_id>/senden", methods=["POST"])
+@editor_required
+def send(workshop_id: int):
+    workshop = services.get_workshop(workshop_id)
+    form = ConfirmForm()
+    back = url_for("workshops.invitations", workshop_id=workshop.id)
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        batch, counts = services.send_invitations(workshop)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(back)
+    for item in counts["blocked"]:
+        flash(
+            _("Nicht verschickt an %(name)s: %(reason)s", name=item["name"], reason=item["reason"]),
+            "error",
+        )
+    if not counts["queued"]:
+        flash(_("Alle Einladungen sind schon verschickt."), "info")
+        return redirect(back)
+    return _progress(workshop.id, batch, back)
+
+
+@bp.route("/workshops/<int:workshop_id>/versand/<batch>")
+def delivery(workshop_id: int, batch: str):
+    workshop = services.get_workshop(workshop_id)
+    status = _batch_status(workshop, batch)
+    return render_template("workshops/delivery.html", workshop=workshop, status=status)
+
+
+@bp.route("/workshops/<int:workshop_id>/versand/<batch>.json")
+def delivery_status(workshop_id: int, batch: str):
+    workshop = services.get_workshop(workshop_id)
+    return jsonify(_batch_status(workshop, batch))
+
+
+def _batch_status(workshop, batch: str) -> dict:
+    status = mail.batch_status(batch, workshop.id)
+    if not status["total"]:
+        abort(404)
+    return status
+
+
+@bp.route("/workshops/<int:workshop_id>/versand/wiederholen", methods=["POST"])
+@editor_required
+def retry(workshop_id: int):
+    workshop = services.get_workshop(workshop_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    batch = mail.requeue_failed(workshop.id)
+    if not mail.batch_status(batch, workshop.id)["total"]:
+        flash(_("Es gibt keine fehlgeschlagenen Nachrichten."), "info")
+        return redirect(url_for("workshops.invitations", workshop_id=workshop.id))
+    return _progress(workshop.id, batch, url_for("workshops.show", workshop_id=workshop.id))
+
+
+@bp.route("/workshops/<int:workshop_id>/antworten", methods=["POST"])
+@editor_required
+def upload_reply(workshop_id: int):
+    workshop = services.get_workshop(workshop_id)
+    form = ReplyUploadForm()
+    back = url_for("workshops.invitations", workshop_id=workshop.id)
+    if not form.validate_on_submit():
+        for error in form.file.errors:
+            flash(error, "error")
+        return redirect(back)
+    try:
+        lines, batches = services.import_replies(form.file.data.read())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(back)
+    for line in lines:
+        flash(line["message"], "success" if line["ok"] else "error")
+    for batch in batches:
+        _deliver(batch)
+    return redirect(back)
+
+
+# --- date poll -----------------------------------------------------------------------------------
+
+
+@bp.route("/workshops/<int:workshop_id>/umfrage", methods=["GET", "POST"])
+def poll(workshop_id: int):
+    workshop = services.get_workshop(workshop_id)
+    form = SlotForm()
+    if request.method == "POST":
+        if not can_edit():
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                polls.add_slot(workshop, form.starts_at.data, form.ends_at.data)
+            except DomainError as exc:
+                db.session.rollback()
+                form_error(form, exc)
+            else:
+                flash(_("Terminvorschlag hinzugefügt."), "success")
+                return redirect(url_for("workshops.poll", workshop_id=workshop.id))
+    return render_template(
+        "workshops/poll.html",
+        workshop=workshop,
+        form=form,
+        results=polls.results(workshop),
+        confirm=ConfirmForm(),
+        answers=Answer,
+    )
+
+
+@bp.route("/workshops/<int:workshop_id>/umfrage/senden", methods=["POST"])
+@editor_required
+def send_poll(workshop_id: int):
+    workshop = services.get_workshop(workshop_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    back = url_for("workshops.poll", workshop_id=workshop.id)
+    try:
+        batch, queued = polls.send_poll(workshop)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(back)
+    flash(_("Umfrage an %(n)s Eingeladene verschickt.", n=queued), "success")
+    return _progress(workshop.id, batch if queued else None, back)
+
+
+@bp.route("/workshops/<int:workshop_id>/umfrage/<int:slot_id>/festlegen", methods=["POST"])
+@editor_required
+def fix_slot(workshop_id: int, slot_id: int):
+    workshop = services.get_workshop(workshop_id)
+    slot = polls.get_slot(workshop, slot_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        batch = polls.fix_slot(workshop, slot)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("workshops.poll", workshop_id=workshop.id))
+    flash(_("Termin festgelegt; die Umfrage ist geschlossen."), "success")
+    return _progress(workshop.id, batch, url_for("workshops.show", workshop_id=workshop.id))
+
+
+@bp.route("/workshops/<int:workshop_id>/umfrage/<int:slot_id>/loeschen", methods=["POST"])
+@editor_required
+def remove_slot(workshop_id: int, slot_id: int):
+    workshop = services.get_workshop(workshop_id)
+    slot = polls.get_slot(workshop, slot_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    polls.remove_slot(slot)
+    flash(_("Terminvorschlag gelöscht."), "success")
+    return redirect(url_for("workshops.poll", workshop_id=workshop.id))
+
+
+# --- afterwards ----------------------------------------------------------------------------------
+
+
+@bp.route("/workshops/<int:workshop_id>/teilnahme", methods=["GET", "POST"])
+def attendance(workshop_id: int):
+    workshop = services.get_workshop(workshop_id)
+    form = ConfirmForm()
+    if request.method == "POST":
+        if not can_edit():
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                services.record_attendance(
+                    workshop, set(request.form.getlist("attended", type=int))
+                )
+            except DomainError as exc:
+                db.session.rollback()
+                flash(exc.message, "error")
+            else:
+                flash(_("Anwesenheit gespeichert."), "success")
+                return redirect(url_for("workshops.attendance", workshop_id=workshop.id))
+    return render_template(
+        "workshops/attendance.html",
+        workshop=workshop,
+        form=form,
+        rows=[r for r in services.invitation_rows(workshop) if r["invitation"].removed_at is None],
+        summary=services.summary(workshop),
+    )
+
+
+@bp.route("/workshops/<int:workshop_id>/unterschriften")
+def sign_in_sheet(workshop_id: int):
+    workshop = services.get_workshop(workshop_id)
+    return render_template(
+        "workshops/signin.html",
+        workshop=workshop,
+        rows=services.sign_in_rows(workshop),
+        blank_rows=range(8),
+    )
+
+
+@bp.route("/workshops/<int:workshop_id>/ergebnisse", methods=["GET", "POST"])
+@editor_required
+def results(workshop_id: int):
+    workshop = services.get_workshop(workshop_id)
+    form = ResultsForm(obj=workshop)
+    others = [w for w in services.workshops() if w.id != workshop.id]
+    form.next_workshop_id.choices = [(0, "–")] + [(w.id, w.title) for w in others]
+    if request.method == "GET":
+        form.next_workshop_id.data = workshop.next_workshop_id or 0
+    if form.validate_on_submit():
+        try:
+            services.save_results(
+                workshop,
+                {
+                    "results": form.results.data,
+                    "follow_ups": form.follow_ups.data,
+                    "next_workshop_id": form.next_workshop_id.data or None,
+                    "mark_done": form.mark_done.data,
+                },
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+        else:
+            flash(_("Ergebnisse gespeichert."), "success")
+            return redirect(url_for("workshops.show", workshop_id=workshop.id))
+    return render_template("workshops/results.html", workshop=workshop, form=form)
+
+
+# --- calendar feeds ------------------------------------------------------------------------------
+
+
+@bp.route("/workshops/kalender")
+def feeds():
+    return render_template("workshops/feeds.html", feeds=services.feeds(), confirm=ConfirmForm())
+
+
+@bp.route("/workshops/kalender/neu", methods=["POST"])
+@editor_required
+def create_feed():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    topic_id = request.form.get("topic_id", type=int)
+    services.create_feed(topic_id or None)
+    flash(_("Abo-Link erzeugt. Ein früherer Link für diesen Kalender gilt nicht mehr."), "success")
+    return redirect(url_for("workshops.feeds"))
+
+
+@bp.route("/kalender/<token>.ics")
+@public
+def feed(token: str):
+    return _ics(services.feed_ics(services.feed_by_token(token)), "kepol.ics", attachment=False)
+
+
+# --- public pages for invitees -------------------------------------------------------------------
+
+
+def _invitee_locale(invitation) -> str:
+    """The invitee's language unless they switched it on the page."""
+    if request.args.get("lang") in ("de", "en"):
+        return request.args["lang"]
+    if session.get("lang") in ("de", "en"):
+        return session["lang"]
+    contact = invitation.contact
+    return mail_language(contact.language if contact else "de")
+
+
+@bp.route("/einladung/<token>", methods=["GET", "POST"])
+@public
+def rsvp(token: str):
+    invitation = services.invitation_by_token(token)
+    workshop = invitation.workshop
+    form = RsvpForm()
+    lang = _invitee_locale(invitation)
+    if request.method == "GET":
+        if invitation.response != Response.NEEDS_ACTION:
+            form.response.data = invitation.response.value
+        form.comment.data = invitation.comment
+    elif form.validate_on_submit():
+        try:
+            batch = services.respond(invitation, form.response.data, form.comment.data or "")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            _deliver(batch)
+            flash(_("Danke, Ihre Antwort ist gespeichert."), "success")
+            return redirect(url_for("workshops.rsvp", token=token))
+    contact = invitation.contact
+    tz = contact.timezone if contact else workshop.timezone
+    with force_locale(lang):
+        return render_template(
+            "workshops/rsvp.html",
+            invitation=invitation,
+            workshop=workshop,
+            form=form,
+            times=services.when(workshop, tz, lang),
+            reader_tz=tz,
+            position=services.waitlist_position(invitation),
+            closed=services.closed_reason(invitation),
+        )
+
+
+@bp.route("/einladung/<token>/termin.ics")
+@public
+def rsvp_ics(token: str):
+    invitation = services.invitation_by_token(token)
+    return _ics(services.invitation_ics(invitation), "termin.ics")
+
+
+@bp.route("/einladung/<token>/umfrage", methods=["GET", "POST"])
+@public
+def vote(token: str):
+    invitation = services.invitation_by_token(token)
+    workshop = invitation.workshop
+    lang = _invitee_locale(invitation)
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        answers = {
+            slot.id: request.form.get(f"slot-{slot.id}")
+            for slot in workshop.slots
+            if request.form.get(f"slot-{slot.id}")
+        }
+        try:
+            polls.vote(invitation, answers)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            flash(_("Danke, Ihre Auswahl ist gespeichert."), "success")
+            return redirect(url_for("workshops.vote", token=token))
+    contact = invitation.contact
+    with force_locale(lang):
+        return render_template(
+            "workshops/vote.html",
+            invitation=invitation,
+            workshop=workshop,
+            slots=polls.slots_for(invitation),
+            reader_tz=contact.timezone if contact else workshop.timezone,
+            answers=Answer,
+            form=ConfirmForm(),
+        )
