@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from email import message_from_bytes
 from email.policy import default as default_policy
 
@@ -135,7 +135,7 @@ def download_calendar(workshop: Workshop, *, url: str, description: str) -> byte
 def feed_calendar(items: list[tuple[Workshop, str, str]], name: str) -> bytes:
     """METHOD:PUBLISH with one event per (workshop, url, description); no personal data."""
     cal = _calendar("PUBLISH", name)
-    cal.add("refresh-interval", "PT6H", parameters={"value": "DURATION"})
+    cal.add("refresh-interval", timedelta(hours=6), parameters={"value": "DURATION"})
     for workshop, url, description in items:
         if workshop.starts_at is not None:
             cal.add_component(_event(workshop, url=url, description=description))
@@ -205,7 +205,3 @@ def parse_replies(data: bytes) -> list[Reply]:
     if not replies:
         raise Invalid("Die Antwort enthält keinen Teilnehmer (ATTENDEE).", field="file")
     return replies
-
-
-def utc_stamp(value: datetime) -> str:
-    return aware(value).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -920,13 +920,16 @@ def suggestions(workshop: Workshop, graph=None, reference: dict | None = None) -
             invited_before = {
                 inv.actor_id for w in earlier for inv in w.invitations if inv.actor_id
             }
-            for actor_id in linked - invited_before:
-                add(
-                    actor_id,
-                    1,
-                    f"Zu den {len(earlier)} früheren Workshops zu {topic.code} noch nicht "
-                    "eingeladen.",
+            if len(earlier) == 1:
+                text = (
+                    f"Zum früheren Workshop „{earlier[0].title}“ ({topic.code}) nicht eingeladen."
                 )
+            else:
+                text = (
+                    f"Zu keinem der {len(earlier)} früheren Workshops zu {topic.code} eingeladen."
+                )
+            for actor_id in linked - invited_before:
+                add(actor_id, 1, text)
 
     balance = {label: guest_sectors[sector] for sector, label in BALANCE_GROUPS.items()}
     if guests:

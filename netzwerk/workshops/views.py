@@ -524,7 +524,12 @@ def results(workshop_id: int):
 
 @bp.route("/workshops/kalender")
 def feeds():
-    return render_template("workshops/feeds.html", feeds=services.feeds(), confirm=ConfirmForm())
+    return render_template(
+        "workshops/feeds.html",
+        feeds=services.feeds(),
+        confirm=ConfirmForm(),
+        base_url=current_app.config["BASE_URL"],
+    )
 
 
 @bp.route("/workshops/kalender/neu", methods=["POST"])

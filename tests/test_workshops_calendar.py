@@ -1,0 +1,168 @@
+"""Calendar files: the .ics download stored by a real CalDAV server (Radicale on loopback), and
+the secret subscribable feeds."""
+
+from __future__ import annotations
+
+import base64
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime
+
+import pytest
+from icalendar import Calendar
+
+from netzwerk.workshops import services
+from tests.workshops_support import plan
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def radicale(tmp_path):
+    """A real Radicale CalDAV server on a free loopback port with a temporary folder."""
+    port = _free_port()
+    config = tmp_path / "radicale.conf"
+    config.write_text(
+        "[server]\n"
+        f"hosts = 127.0.0.1:{port}\n"
+        "[auth]\ntype = none\n"
+        f"[storage]\nfilesystem_folder = {tmp_path / 'collections'}\n"
+        "[rights]\ntype = owner_only\n"
+        "[web]\ntype = none\n"
+        "[logging]\nlevel = error\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "radicale", "--config", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"Radicale did not start: {process.stderr.read()!r}") from None
+            time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def dav(method: str, url: str, data: bytes | None = None, content_type: str | None = None):
+    headers = {"Authorization": "Basic " + base64.b64encode(b"kepol:egal").decode()}
+    if content_type:
+        headers["Content-Type"] = content_type
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def test_the_download_is_stored_by_a_caldav_server_with_the_same_uid(app, login, radicale):
+    ws = plan(app)
+    download = login("viewer").get(f"/workshops/{ws['id']}.ics")
+    assert download.status_code == 200
+    assert download.mimetype == "text/calendar"
+    assert "attachment" in download.headers["Content-Disposition"]
+    cal = Calendar.from_ical(download.data)
+    assert "METHOD" not in cal  # a stored calendar object must not carry METHOD
+    (event,) = cal.walk("VEVENT")
+    assert str(event["UID"]) == ws["uid"]
+    assert "ATTENDEE" not in event and "ORGANIZER" not in event
+
+    status, _ = dav("MKCALENDAR", f"{radicale}/kepol/workshops/")
+    assert status == 201
+    item = f"{radicale}/kepol/workshops/workshop-{ws['id']}.ics"
+    status, _ = dav("PUT", item, download.data, "text/calendar; charset=utf-8")
+    assert status == 201
+    status, stored = dav("GET", item)
+    assert status == 200
+    (stored_event,) = Calendar.from_ical(stored).walk("VEVENT")
+    assert str(stored_event["UID"]) == ws["uid"]
+    assert str(stored_event["SUMMARY"]) == "Fokusgruppe SDG 12 – Faire Beschaffung"
+    assert stored_event.decoded("DTSTART") == event.decoded("DTSTART")
+
+
+def test_the_download_needs_a_login_and_a_date(app, client, login):
+    ws = plan(app)
+    assert client.get(f"/workshops/{ws['id']}.ics").status_code == 302
+    undated = plan(app, starts_at=None, ends_at=None, status="entwurf")
+    response = login("viewer").get(f"/workshops/{undated['id']}.ics")
+    assert response.status_code == 422
+    assert "noch keinen Termin" in response.get_data(as_text=True)
+
+
+def _feed_url(page_html: str, label: str) -> str:
+    row = next(r for r in page_html.split("<tr>") if label in r)
+    return re.search(r'<code class="token">http://127\.0\.0\.1(/kalender/[^<]+\.ics)</code>', row)[
+        1
+    ]
+
+
+def test_secret_feeds_for_all_workshops_and_per_topic(app, client, login):
+    planned = plan(app, [{"name": "Anna", "email": "anna@example.org"}])
+    draft = plan(app, title="Entwurf ohne Veröffentlichung", status="entwurf")
+    cancelled = plan(app, title="Abgesagter Workshop")
+    with app.app_context():
+        services.cancel_workshop(services.get_workshop(cancelled["id"]))
+
+    editor = login("editor")
+    assert (
+        editor.post("/workshops/kalender/neu", data={"csrf_token": editor.csrf}).status_code == 302
+    )
+    editor.post(
+        "/workshops/kalender/neu",
+        data={"csrf_token": editor.csrf, "topic_id": planned["topic_id"]},
+    )
+    page = editor.get("/workshops/kalender").get_data(as_text=True)
+    all_url = _feed_url(page, "Alle Workshops")
+    topic_url = _feed_url(page, "Thema ")
+
+    feed = client.get(all_url)  # no login: the secret URL is the key
+    assert feed.status_code == 200 and feed.mimetype == "text/calendar"
+    cal = Calendar.from_ical(feed.data)
+    assert str(cal["METHOD"]) == "PUBLISH"
+    events = {str(e["UID"]): e for e in cal.walk("VEVENT")}
+    assert planned["uid"] in events and cancelled["uid"] in events
+    assert draft["uid"] not in events
+    assert str(events[cancelled["uid"]]["STATUS"]) == "CANCELLED"
+    assert b"anna@example.org" not in feed.data and b"ATTENDEE" not in feed.data
+
+    topic_feed = Calendar.from_ical(client.get(topic_url).data)
+    assert [str(e["UID"]) for e in topic_feed.walk("VEVENT")] == [planned["uid"]]
+
+    # a new link replaces the old one
+    editor.post("/workshops/kalender/neu", data={"csrf_token": editor.csrf})
+    assert client.get(all_url).status_code == 404
+    assert client.get("/kalender/geraten.ics").status_code == 404
+
+
+def test_viewers_cannot_create_feed_links(app, login):
+    viewer = login("viewer")
+    assert (
+        viewer.post("/workshops/kalender/neu", data={"csrf_token": viewer.csrf}).status_code == 403
+    )
+
+
+def test_feed_times_are_utc(app, client):
+    ws = plan(app, starts_at=datetime(2030, 7, 1, 10), ends_at=datetime(2030, 7, 1, 12))
+    with app.app_context():
+        feed = services.create_feed(None)
+        token = feed.token
+    data = client.get(f"/kalender/{token}.ics").data
+    assert f"UID:{ws['uid']}".encode() in data
+    assert b"DTSTART:20300701T080000Z" in data
