@@ -13,7 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..core.forms import TimezoneField
 from .models import Format, Phase, Response, WorkshopStatus
@@ -54,7 +54,7 @@ class WorkshopForm(FlaskForm):
     organizer_name = StringField(_l("Einladende Person"), validators=[Optional(), Length(max=200)])
     organizer_email = StringField(
         _l("E-Mail der einladenden Person"),
-        validators=[Optional(), Email(), Length(max=254)],
+        validators=[Optional(), Length(max=254)],
         description=_l("ORGANIZER im Kalender; Antworten der Kalender gehen an diese Adresse"),
     )
 

@@ -197,9 +197,10 @@ def _clean(data: dict[str, Any], workshop: Workshop | None) -> dict[str, Any]:
         capacity = _int_in_range({"capacity": capacity}, "capacity", 1, 100000, 1)
     default_name, default_email = default_organizer()
     organizer_name = _text(data, workshop, "organizer_name", 200, one_line=True)
-    organizer_email = check_email(
-        _text(data, workshop, "organizer_email", 254), field="organizer_email"
-    )
+    organizer_email = _text(data, workshop, "organizer_email", 254)
+    if "organizer_email" in data and organizer_email != default_email:
+        # the configured sender (kepol@localhost out of the box) is taken as it is
+        organizer_email = check_email(organizer_email, field="organizer_email")
     if not organizer_email:
         organizer_name, organizer_email = organizer_name or default_name, default_email
     current_status = workshop.status if workshop else WorkshopStatus.DRAFT
@@ -828,9 +829,9 @@ ROLE_SCORES = {
     TopicRole.AFFECTED.value: (2, "von {topic} betroffen"),
 }
 BALANCE_GROUPS = {
-    Sector.ADMINISTRATION.value: "Verwaltung",
-    Sector.CIVIL_SOCIETY.value: "Zivilgesellschaft",
-    Sector.PARTNER_CITY.value: "Partnerstädte",
+    Sector.ADMINISTRATION.value: ("Verwaltung", "aus der Verwaltung"),
+    Sector.CIVIL_SOCIETY.value: ("Zivilgesellschaft", "aus der Zivilgesellschaft"),
+    Sector.PARTNER_CITY.value: ("Partnerstädte", "aus Partnerstädten"),
 }
 
 
@@ -931,21 +932,17 @@ def suggestions(workshop: Workshop, graph=None, reference: dict | None = None) -
             for actor_id in linked - invited_before:
                 add(actor_id, 1, text)
 
-    balance = {label: guest_sectors[sector] for sector, label in BALANCE_GROUPS.items()}
+    balance = {label: guest_sectors[sector] for sector, (label, _) in BALANCE_GROUPS.items()}
     if guests:
         top = max(guest_sectors[s] for s in BALANCE_GROUPS)
-        state = ", ".join(f"{n} aus {label}" for label, n in balance.items())
-        for sector, label in BALANCE_GROUPS.items():
+        state = ", ".join(f"{guest_sectors[s]} {words}" for s, (_, words) in BALANCE_GROUPS.items())
+        for sector, (label, _) in BALANCE_GROUPS.items():
             if guest_sectors[sector] * 2 >= top:
                 continue
+            text = f"Ausgewogenheit: eingeladen sind bisher {state} – mehr {label} einbinden."
             for actor_id in list(scores):
                 if graph.nodes[actor_node(actor_id)]["sector"] == sector:
-                    add(
-                        actor_id,
-                        2,
-                        f"Ausgewogenheit: bisher eingeladen {state} – {label} ist "
-                        "unterrepräsentiert.",
-                    )
+                    add(actor_id, 2, text)
 
     ranked = sorted(scores, key=lambda a: (-scores[a], graph.nodes[actor_node(a)]["label"]))
     contacts = _contacts_of(ranked)
