@@ -4,7 +4,7 @@ standard library, icalendar and vobject; updates, cancellations, failures and re
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
@@ -552,3 +552,17 @@ def test_queue_keeps_utc_times(app):
         workshop = services.get_workshop(ws["id"])
         assert workshop.starts_at == datetime(2030, 1, 15, 9, 0)  # naive UTC in the database
         assert workshop.starts_at > utcnow()
+
+
+def test_a_message_left_sending_by_a_crash_is_reported_not_resent(smtp_app, smtp_server, runner):
+    ws = plan(smtp_app, [dict(GERMAN)])
+    with smtp_app.app_context():
+        services.send_invitations(services.get_workshop(ws["id"]))
+        message = db.session.scalar(sa.select(MailMessage))
+        message.status = MailStatus.SENDING  # the worker died between SMTP and commit
+        message.attempted_at = utcnow() - timedelta(hours=1)
+        db.session.commit()
+    result = runner.invoke(args=["mail", "retry"])
+    assert "1 Nachricht(en) wurden bei einem Abbruch gerade gesendet" in result.output
+    assert "Keine offenen Nachrichten." in result.output
+    assert smtp_server.messages == []

@@ -46,6 +46,11 @@ def mail_retry(workshop_id: int | None) -> None:
     """Send the failed and waiting messages again; what was delivered is never sent twice."""
     batch = mail.requeue_failed(workshop_id)
     total = mail.batch_status(batch)["total"]
+    if stale := mail.stale_sending():
+        click.echo(
+            f"Hinweis: {stale} Nachricht(en) wurden bei einem Abbruch gerade gesendet; ob sie "
+            "ankamen, ist unklar. Sie werden nicht erneut gesendet."
+        )
     if not total:
         click.echo("Keine offenen Nachrichten.")
         return

@@ -13,7 +13,7 @@ import ssl
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -243,7 +243,6 @@ def build_message(
     msg["Date"] = format_datetime(date.replace(tzinfo=UTC))
     msg["Message-ID"] = message_id
     msg["Content-Language"] = lang
-    msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(text, cte="quoted-printable")
     msg.add_alternative(html, subtype="html", cte="quoted-printable")
     if calendar is not None:
@@ -491,7 +490,7 @@ def _claim(message_id_: int) -> bool:
     claimed = db.session.execute(
         sa.update(MailMessage)
         .where(MailMessage.id == message_id_, MailMessage.status.in_(PENDING))
-        .values(status=MailStatus.SENDING)
+        .values(status=MailStatus.SENDING, attempted_at=utcnow())
     ).rowcount
     db.session.commit()
     return bool(claimed)
@@ -592,6 +591,17 @@ def deliver_in_background(app: Flask, batch: str) -> threading.Thread:
     thread = threading.Thread(target=work, name=f"mail-{batch[:8]}", daemon=True)
     thread.start()
     return thread
+
+
+def stale_sending(minutes: int = 15) -> int:
+    """Messages left in "sending" by a worker that died mid-send: whether they arrived is
+    unknown, so they are reported, never re-sent on their own."""
+    return db.session.scalar(
+        sa.select(sa.func.count(MailMessage.id)).where(
+            MailMessage.status == MailStatus.SENDING,
+            MailMessage.attempted_at < utcnow() - timedelta(minutes=minutes),
+        )
+    )
 
 
 def batch_status(batch: str, workshop_id: int | None = None) -> dict:

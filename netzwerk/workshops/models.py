@@ -320,6 +320,7 @@ class MailMessage(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempted_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
 
     __table_args__ = (

@@ -405,9 +405,11 @@ def remove_invitation(invitation: Invitation) -> str | None:
         invitation.removed_at = utcnow()
         invitation.waitlisted = False
         workshop.sequence += 1
-        batch = mail.new_batch()
-        if mail.block_reason(invitation.contact) is None:
-            mail.enqueue(invitation, MailKind.CANCEL, workshop.sequence, batch)
+        cancel_batch = mail.new_batch()
+        if mail.block_reason(invitation.contact) is None and mail.enqueue(
+            invitation, MailKind.CANCEL, workshop.sequence, cancel_batch
+        ):
+            batch = cancel_batch
         record(
             "invitation",
             invitation.id,

@@ -18,7 +18,7 @@ from flask import (
 from flask import (
     Response as FlaskResponse,
 )
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -63,7 +63,7 @@ def _progress(workshop_id: int, batch: str | None, fallback: str):
 @bp.app_template_global()
 def workshop_when(workshop, reader_tz: str | None = None) -> dict:
     """Time of a workshop in its own zone and, if different, in the reader's."""
-    return services.when(workshop, reader_tz, "de")
+    return services.when(workshop, reader_tz, str(get_locale() or "de"))
 
 
 # --- overview and planning -----------------------------------------------------------------------
