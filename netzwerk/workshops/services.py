@@ -25,7 +25,7 @@ from ..actors.services import _int_in_range, _vocab, check_email
 from ..actors.vocab import Sector, Status
 from ..audit.services import apply_changes, plain, record, reverse, snapshot
 from ..core.errors import Conflict, Invalid, NotFound
-from ..core.timeutil import utcnow
+from ..core.timeutil import aware, utcnow
 from ..extensions import db
 from ..topics.models import Topic, TopicRole
 from ..topics.services import find_topic
@@ -1170,56 +1170,104 @@ def when(workshop: Workshop, reader_tz: str | None, lang: str = "de") -> dict:
 # --- data protection -----------------------------------------------------------------------------
 
 
-def contact_invitations(contact_id: int) -> list[dict]:
-    """Everything the workshops keep about one person (for a data-protection export)."""
+def _stamp(value: datetime | None) -> str | None:
+    return aware(value).isoformat() if value is not None else None
+
+
+def personal_data(contact: Contact) -> list[dict]:
+    """Everything the workshops keep about one person: invitations, answers, poll votes,
+    attendance and mails (used by the Art. 15 DSGVO access export in exchange/privacy.py)."""
     rows = db.session.scalars(
-        sa.select(Invitation).where(Invitation.contact_id == contact_id).order_by(Invitation.id)
+        sa.select(Invitation).where(Invitation.contact_id == contact.id).order_by(Invitation.id)
     )
-    return [
-        {
-            "workshop": inv.workshop.title,
-            "workshop_id": inv.workshop_id,
-            "starts_at": iso(inv.workshop.starts_at, inv.workshop.timezone),
-            "response": inv.response.value,
-            "comment": inv.comment,
-            "responded_at": plain(inv.responded_at),
-            "waitlisted": inv.waitlisted,
-            "attended": inv.attended,
-            "removed": inv.removed_at is not None,
-            "messages": [
-                {"subject": m.subject, "status": m.status.value, "sent_at": plain(m.sent_at)}
-                for m in db.session.scalars(
-                    sa.select(MailMessage).where(MailMessage.invitation_id == inv.id)
-                )
-            ],
-        }
-        for inv in rows
-    ]
+    result = []
+    for inv in rows:
+        workshop = inv.workshop
+        mails = db.session.scalars(
+            sa.select(MailMessage)
+            .where(MailMessage.invitation_id == inv.id)
+            .order_by(MailMessage.id)
+        )
+        result.append(
+            {
+                "workshop_id": workshop.id,
+                "workshop": workshop.title,
+                "starts_at": iso(workshop.starts_at, workshop.timezone),
+                "timezone": workshop.timezone,
+                "invited_at": _stamp(inv.created_at),
+                "response": inv.response.value,
+                "responded_at": _stamp(inv.responded_at),
+                "comment": inv.comment,
+                "waitlisted": inv.waitlisted,
+                "attended": inv.attended,
+                "removed_at": _stamp(inv.removed_at),
+                "poll_votes": [
+                    {"slot_starts_at": _stamp(v.slot.starts_at), "answer": v.answer.value}
+                    for v in inv.votes
+                ],
+                "mails": [
+                    {
+                        "kind": m.kind.value,
+                        "subject": m.subject,
+                        "recipient": m.recipient,
+                        "status": m.status.value,
+                        "sent_at": _stamp(m.sent_at),
+                    }
+                    for m in mails
+                ],
+            }
+        )
+    return result
 
 
-def erase_contact_traces(contact_id: int) -> int:
-    """Anonymise one person's invitations and stored mails; counts and attendance stay.
-    Called by the erasure service inside its transaction (no commit here)."""
+def erase_personal_data(contact: Contact) -> dict[str, int]:
+    """Art. 17 DSGVO: blank the person's comments and stored mails, block what is still queued
+    and kill the RSVP links; answers, seats and attendance stay so the counts remain right.
+    Runs inside the erasure service's transaction (no commit here)."""
     ids = list(
-        db.session.scalars(sa.select(Invitation.id).where(Invitation.contact_id == contact_id))
+        db.session.scalars(sa.select(Invitation.id).where(Invitation.contact_id == contact.id))
     )
     if not ids:
-        return 0
-    db.session.execute(
-        sa.update(MailMessage)
-        .where(MailMessage.invitation_id.in_(ids))
-        .values(recipient="", raw="", subject="", last_error="gelöscht (Art. 17 DSGVO)")
-    )
+        return {"invitations": 0, "mails": 0}
     db.session.execute(
         sa.update(MailMessage)
         .where(MailMessage.invitation_id.in_(ids), MailMessage.status.in_(mail.PENDING))
         .values(status=MailStatus.BLOCKED)
     )
+    mails = db.session.execute(
+        sa.update(MailMessage)
+        .where(MailMessage.invitation_id.in_(ids))
+        .values(recipient="", raw="", subject="", last_error="gelöscht (Art. 17 DSGVO)")
+    ).rowcount
     for invitation in db.session.scalars(sa.select(Invitation).where(Invitation.id.in_(ids))):
-        invitation.contact_id = None
         invitation.comment = ""
         invitation.token = _token()  # the old RSVP link stops working
-    return len(ids)
+    return {"invitations": len(ids), "mails": mails}
+
+
+def last_activity() -> dict[int, datetime]:
+    """contact id → the latest invitation, answer or mail about them (retention view)."""
+    latest: dict[int, datetime] = {}
+    rows = db.session.execute(
+        sa.select(
+            Invitation.contact_id,
+            sa.func.max(sa.func.coalesce(Invitation.responded_at, Invitation.created_at)),
+        )
+        .where(Invitation.contact_id.is_not(None))
+        .group_by(Invitation.contact_id)
+    )
+    for contact_id, when_ in rows:
+        latest[contact_id] = when_
+    sent = db.session.execute(
+        sa.select(Invitation.contact_id, sa.func.max(MailMessage.sent_at))
+        .join(MailMessage, MailMessage.invitation_id == Invitation.id)
+        .where(Invitation.contact_id.is_not(None), MailMessage.sent_at.is_not(None))
+        .group_by(Invitation.contact_id)
+    )
+    for contact_id, when_ in sent:
+        if when_ is not None and (contact_id not in latest or when_ > latest[contact_id]):
+            latest[contact_id] = when_
+    return latest
 
 
 # --- demo ----------------------------------------------------------------------------------------
