@@ -1,5 +1,96 @@
-"""Routes attached to the network blueprint."""
+"""The map page (/karte), its table view (/karte/tabelle) and the vis-network files."""
 
 from __future__ import annotations
 
-from .views import bp  # noqa: F401
+from io import BytesIO
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_wtf.csrf import generate_csrf
+
+from ..auth.permissions import can_edit, public
+from ..core.errors import DomainError
+from . import services
+from .views import bp
+
+VENDOR_MAX_AGE = 365 * 24 * 3600  # the URL carries the version, so it may be cached long
+
+
+def _filters() -> services.MapFilters:
+    """The filters from the URL; a wrong one is reported and the unfiltered map shown."""
+    try:
+        return services.parse_filters(request.args)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return services.MapFilters()
+
+
+@bp.route("/karte")
+def map():  # the endpoint name network.map is what the navigation links to
+    filters = _filters()
+    config = {
+        "api": url_for("api.graph"),
+        "positions": url_for("api.save_positions"),
+        "layout": url_for("api.relayout"),
+        "table": url_for("network.map_table"),
+        "page": url_for("network.map"),
+        "csrf": generate_csrf(),
+        "can_edit": can_edit(),
+        "labels": services.vocabulary_labels(),
+    }
+    return render_template(
+        "network/map.html",
+        filters=filters,
+        query=filters.query(),
+        choices=services.filter_choices(),
+        legend=services.legend(),
+        config=config,
+        vis_version=services.VIS_VERSION,
+    )
+
+
+@bp.route("/map")
+def map_en():
+    """English address of the map; keeps the filters."""
+    return redirect(url_for("network.map", **request.args.to_dict(flat=False)), code=301)
+
+
+@bp.route("/karte/tabelle")
+def map_table():
+    """The same filtered data as an HTML table, for keyboard and screen-reader users."""
+    filters = _filters()
+    data = services.map_data(filters)
+    by_id = {node["id"]: node for node in data["nodes"]}
+    return render_template(
+        "network/map_table.html",
+        filters=filters,
+        query=filters.query(),
+        choices=services.filter_choices(),
+        actors=[n for n in data["nodes"] if n["kind"] == "actor"],
+        topics=[n for n in data["nodes"] if n["kind"] == "topic"],
+        workshops=[n for n in data["nodes"] if n["kind"] == "workshop"],
+        gaps=[n for n in data["nodes"] if n["kind"] == "gap"],
+        edges=data["edges"],
+        by_id=by_id,
+        counts=data["counts"],
+        labels=services.vocabulary_labels(),
+    )
+
+
+@bp.route("/vendor/<name>")
+@public
+def vendor(name: str):
+    """vis-network from the installed pyvis package: no CDN, works offline."""
+    try:
+        content, mimetype, etag = services.vendor_file(name)
+    except KeyError:
+        abort(404)
+    response = send_file(
+        BytesIO(content),
+        mimetype=mimetype,
+        etag=etag,
+        max_age=VENDOR_MAX_AGE if request.args.get("v") else 3600,
+        conditional=True,
+        download_name=name,
+    )
+    response.headers["Content-Disposition"] = "inline"
+    return response

@@ -1,0 +1,455 @@
+// netzwerk: the network map. Data from /api/graph, drawn with vis-network (served by our app).
+// No inline scripts (CSP); user data only ever reaches the page as text (textContent, DOM nodes,
+// canvas labels), never as HTML.
+"use strict";
+
+(function () {
+  const BIG_GRAPH = 400; // above: straight edges, edges hidden while dragging/zooming
+  const FILTER_NAMES = ["topic", "category", "sector", "level", "kind", "status", "ego", "depth",
+    "topics", "ghosts", "workshops", "labels", "size"];
+  const DEFAULTS = { depth: "1", topics: "1", ghosts: "1", workshops: "1", labels: "1", size: "degree" };
+
+  const configEl = document.getElementById("map-config");
+  const container = document.getElementById("map-canvas");
+  if (!configEl || !container) return;
+  const config = JSON.parse(configEl.textContent);
+  const form = document.getElementById("map-filters");
+  const panel = document.getElementById("map-panel");
+  const statusEl = document.getElementById("map-status");
+
+  const state = { data: null, byId: new Map(), network: null, nodes: null, edges: null,
+    drawnAt: null, loadStarted: null, generation: 0 };
+
+  // --- small DOM helpers (text only) -----------------------------------------------------------
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "class") node.className = value;
+      else if (key === "text") node.textContent = value;
+      else node.setAttribute(key, value);
+    }
+    for (const child of children) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  function say(message) {
+    statusEl.textContent = message || "";
+  }
+
+  function facts(pairs) {
+    const dl = el("dl", { class: "facts" });
+    for (const [label, value] of pairs) {
+      if (value === null || value === undefined || value === "") continue;
+      dl.append(el("dt", { text: label }), el("dd", { text: String(value) }));
+    }
+    return dl;
+  }
+
+  // --- filters in the URL ----------------------------------------------------------------------
+
+  function currentParams() {
+    const params = new URLSearchParams();
+    const data = new FormData(form);
+    for (const name of FILTER_NAMES) {
+      const values = data.getAll(name).map(String).filter((v) => v !== "");
+      if (!values.length) continue;
+      const value = values[values.length - 1]; // checkboxes follow a hidden "0"
+      if (name === "depth" && !data.get("ego")) continue;
+      if (DEFAULTS[name] === value) continue;
+      params.set(name, value);
+    }
+    return params;
+  }
+
+  function syncUrl(params) {
+    const query = params.toString();
+    history.replaceState(null, "", config.page + (query ? "?" + query : ""));
+    const tableLink = document.getElementById("map-table-link");
+    if (tableLink) tableLink.href = config.table + (query ? "?" + query : "");
+    const ego = document.getElementById("map-ego");
+    ego.hidden = !params.get("ego");
+  }
+
+  function labelsShown() {
+    return currentParams().get("labels") !== "0";
+  }
+
+  function sizeMode() {
+    return currentParams().get("size") || "degree";
+  }
+
+  // --- nodes and edges for vis -----------------------------------------------------------------
+
+  function tooltip(node) {
+    const box = el("div", { class: "map-tooltip" });
+    box.append(el("strong", { text: node.name || node.label }));
+    if (node.kind === "actor") {
+      box.append(el("div", { text: node.category_label + " · " + node.status_label }));
+      if (node.description) box.append(el("div", { class: "map-tooltip-text", text: node.description }));
+    } else if (node.kind === "gap") {
+      box.append(el("div", { text: node.topic_label + ": " + node.have + "/" + node.need }));
+      box.append(el("div", { class: "map-tooltip-text", text: node.reason }));
+    } else if (node.kind === "topic") {
+      box.append(el("div", { text: node.actors + " " + "Akteure" }));
+    } else if (node.kind === "workshop" && node.starts_at) {
+      box.append(el("div", { text: node.starts_at }));
+    }
+    return box;
+  }
+
+  function pentagon({ ctx, x, y, state: st, style, label }) {
+    const r = style.size;
+    return {
+      drawNode() {
+        ctx.beginPath();
+        for (let i = 0; i < 5; i += 1) {
+          const a = -Math.PI / 2 + (i * 2 * Math.PI) / 5;
+          const px = x + r * Math.cos(a);
+          const py = y + r * Math.sin(a);
+          if (i === 0) ctx.moveTo(px, py); else ctx.lineTo(px, py);
+        }
+        ctx.closePath();
+        ctx.globalAlpha = style.opacity === undefined ? 1 : style.opacity;
+        ctx.fillStyle = style.color;
+        ctx.fill();
+        ctx.lineWidth = st.selected || st.hover ? style.borderWidth * 2 : style.borderWidth;
+        ctx.strokeStyle = style.borderColor;
+        ctx.stroke();
+      },
+      drawExternalLabel() {
+        if (!label) return;
+        ctx.font = "14px system-ui, sans-serif";
+        ctx.textAlign = "center";
+        ctx.textBaseline = "top";
+        ctx.fillStyle = "#1d2430";
+        ctx.fillText(label, x, y + r + 4);
+      },
+      nodeDimensions: { width: 2 * r, height: 2 * r },
+    };
+  }
+
+  function visNode(node, styles, showLabels, size) {
+    const base = { id: node.id, x: node.x, y: node.y, label: showLabels ? node.label : "",
+      title: tooltip(node) };
+    if (node.kind === "actor") {
+      const color = styles.categories[node.category] || "#7f7f7f";
+      const status = styles.status[node.status];
+      const shape = styles.sectors[node.sector] || "dot";
+      Object.assign(base, {
+        shape: shape === "pentagon" ? "custom" : shape,
+        ctxRenderer: shape === "pentagon" ? pentagon : undefined,
+        value: size === "power" ? node.power : node.degree + 1,
+        color: { background: color, border: status ? status.border : "#2b2b2b",
+          highlight: { background: color, border: "#000" }, hover: { background: color, border: "#000" } },
+        borderWidth: status ? status.border_width : 1,
+        opacity: status ? status.opacity : 1,
+      });
+    } else if (node.kind === "gap") {
+      const s = styles.kinds.gap;
+      Object.assign(base, { shape: s.shape, size: 12,
+        color: { background: s.color, border: s.border, highlight: { background: "#fff", border: "#333" } },
+        shapeProperties: { borderDashes: styles.gap_dashes }, borderWidth: 2,
+        font: { color: s.font, size: 13 } });
+    } else {
+      const s = styles.kinds[node.kind];
+      Object.assign(base, { shape: s.shape,
+        color: { background: s.color, border: s.border, highlight: { background: s.color, border: "#000" } },
+        font: { color: s.font, size: node.kind === "topic" ? 18 : 13 }, borderWidth: 2,
+        widthConstraint: { maximum: node.kind === "topic" ? 220 : 150 },
+        shapeProperties: { borderRadius: node.kind === "topic" ? 4 : 12 },
+        label: node.kind === "topic" || showLabels ? node.label : "" });
+    }
+    return base;
+  }
+
+  function visEdge(edge, styles) {
+    const base = { id: edge.id, from: edge.from, to: edge.to };
+    if (edge.kind === "topic_link") {
+      const s = styles.roles[edge.role] || {};
+      return Object.assign(base, { color: { color: s.color, opacity: 0.8 }, width: s.width, dashes: s.dashes });
+    }
+    if (edge.kind === "gap" || edge.kind === "workshop") {
+      const s = styles.kinds[edge.kind + "_edge"];
+      return Object.assign(base, { color: { color: s.color }, dashes: s.dashes, width: 1.5 });
+    }
+    const s = styles.relations[edge.kind] || {};
+    return Object.assign(base, { color: { color: s.color }, dashes: s.dashes,
+      width: 1 + (edge.strength || 1) * 0.7, arrows: edge.directed ? "to" : "" });
+  }
+
+  // --- drawing ---------------------------------------------------------------------------------
+
+  function options(count) {
+    const big = count > BIG_GRAPH;
+    return {
+      physics: false,
+      layout: { improvedLayout: false },
+      interaction: { hover: true, tooltipDelay: 150, dragNodes: true, multiselect: false,
+        hideEdgesOnDrag: big, hideEdgesOnZoom: big, keyboard: { enabled: true, bindToWindow: false } },
+      nodes: { font: { size: 14, face: "system-ui, sans-serif", color: "#1d2430" },
+        scaling: { min: 8, max: 32, label: { enabled: false } } },
+      edges: { smooth: big ? false : { type: "continuous" }, selectionWidth: 2, hoverWidth: 0.5 },
+    };
+  }
+
+  function draw(data) {
+    state.data = data;
+    state.byId = new Map(data.nodes.map((n) => [n.id, n]));
+    const showLabels = labelsShown();
+    const size = sizeMode();
+    state.nodes = new vis.DataSet(data.nodes.map((n) => visNode(n, data.styles, showLabels, size)));
+    state.edges = new vis.DataSet(data.edges.map((e) => visEdge(e, data.styles)));
+    container.dataset.state = "drawing";
+    if (!state.network) {
+      state.network = new vis.Network(container, { nodes: state.nodes, edges: state.edges },
+        options(data.nodes.length));
+      bindNetwork(state.network);
+    } else {
+      state.network.setOptions(options(data.nodes.length));
+      state.network.setData({ nodes: state.nodes, edges: state.edges });
+    }
+    state.generation += 1;
+    state.pendingDraw = state.generation;
+    state.network.fit({ animation: false });
+    fillSearchList(data.nodes);
+    const c = data.counts;
+    say(`${c.actors} von ${c.all_actors} Akteuren, ${c.topics} Themen, ${c.gaps} Lücken, ${c.workshops} Workshops`);
+  }
+
+  function bindNetwork(network) {
+    network.on("afterDrawing", () => {
+      if (state.pendingDraw && state.pendingDraw === state.generation) {
+        state.pendingDraw = null;
+        state.drawnAt = performance.now();
+        container.dataset.nodeCount = String(state.nodes.length);
+        container.dataset.edgeCount = String(state.edges.length);
+        container.dataset.state = "ready";
+        container.dispatchEvent(new CustomEvent("map:drawn", { detail: { nodes: state.nodes.length } }));
+      }
+    });
+    network.on("click", (params) => {
+      if (params.nodes.length) showPanel(params.nodes[0]);
+    });
+    network.on("dragEnd", (params) => {
+      if (!config.can_edit || !params.nodes.length) return;
+      savePositions(params.nodes.filter((id) => state.byId.get(id) && state.byId.get(id).kind !== "gap"));
+    });
+  }
+
+  async function load() {
+    const params = currentParams();
+    syncUrl(params);
+    state.loadStarted = performance.now();
+    container.dataset.state = "loading";
+    say("Karte wird geladen …");
+    let response;
+    try {
+      response = await fetch(config.api + "?" + params.toString(), {
+        headers: { Accept: "application/json" }, credentials: "same-origin" });
+    } catch (err) {
+      say("Die Karte konnte nicht geladen werden: " + err.message);
+      container.dataset.state = "error";
+      return;
+    }
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      say(body.error || "Die Karte konnte nicht geladen werden.");
+      container.dataset.state = "error";
+      return;
+    }
+    draw(body);
+  }
+
+  // --- side panel ------------------------------------------------------------------------------
+
+  function link(href, text, cls) {
+    return href ? el("a", { href, class: cls || "button small" }, text) : null;
+  }
+
+  function showPanel(id) {
+    const node = state.byId.get(id);
+    if (!node) return;
+    const close = el("button", { type: "button", class: "link-button map-panel-close" }, "Schließen");
+    close.addEventListener("click", () => { panel.hidden = true; state.network.unselectAll(); });
+    const parts = [close, el("h2", { text: node.name || node.label })];
+    if (node.kind === "actor") {
+      parts.push(facts([
+        ["Kategorie", node.category_label], ["Sektor", node.sector_label], ["Ebene", node.level_label],
+        ["Status", node.status_label], ["Ort", node.city], ["Einfluss / Interesse", `${node.power} / ${node.interest}`],
+      ]));
+      parts.push(el("h3", { text: "Kennzahlen" }));
+      parts.push(facts([
+        ["Beziehungen (Grad)", node.degree], ["Vermittlung (Betweenness)", node.betweenness.toFixed(3)],
+        ["Gruppe (Community)", node.community === null || node.community === undefined ? "" : node.community + 1],
+      ]));
+      if (node.description) parts.push(el("p", { class: "description", text: node.description }));
+      const actions = el("p", { class: "actions" }, link(node.url, "Akteursseite"),
+        config.can_edit ? link(node.edit_url, "Bearbeiten") : null);
+      const ego = el("button", { type: "button", class: "button small" }, "Nachbarschaft zeigen");
+      ego.addEventListener("click", () => setEgo(node.id));
+      actions.append(ego);
+      parts.push(actions);
+    } else if (node.kind === "gap") {
+      parts.push(facts([["Thema", node.topic_label], ["vorhanden / nötig", `${node.have} / ${node.need}`],
+        ["vorgemerkt (Kandidaten)", node.candidates || ""]]));
+      parts.push(el("p", { class: "map-reason", text: node.reason }));
+      if (node.candidate_actors && node.candidate_actors.length) {
+        parts.push(el("p", { text: "Vorgemerkt: " + node.candidate_actors.map((a) => a.label).join(", ") }));
+      }
+      if (config.can_edit) parts.push(el("p", {}, link(node.create_url, "Akteur anlegen", "button primary")));
+    } else if (node.kind === "topic") {
+      parts.push(facts([["Akteure", node.actors], ["Priorität", node.priority]]));
+      const only = el("button", { type: "button", class: "button small" }, "Nur dieses Thema");
+      only.addEventListener("click", () => { form.elements.topic.value = String(node.topic_id); load(); });
+      parts.push(el("p", { class: "actions" }, link(node.url, "Themenseite"), only));
+    } else if (node.kind === "workshop") {
+      parts.push(facts([["Beginn", node.starts_at], ["Status", node.status], ["Teilnehmende", node.participants]]));
+      if (node.url) parts.push(el("p", {}, link(node.url, "Workshopseite")));
+    }
+    panel.replaceChildren(...parts.filter(Boolean));
+    panel.hidden = false;
+  }
+
+  function setEgo(id) {
+    form.elements.ego.value = id;
+    const node = state.byId.get(id);
+    document.getElementById("map-ego-text").textContent = "Nachbarschaft von " + (node ? node.label : id);
+    load();
+  }
+
+  // --- search ----------------------------------------------------------------------------------
+
+  function fillSearchList(nodes) {
+    const list = document.getElementById("map-actor-names");
+    list.replaceChildren(...nodes.filter((n) => n.kind === "actor").map((n) => el("option", { value: n.name })));
+  }
+
+  function search(text) {
+    const query = text.trim().toLocaleLowerCase("de");
+    if (!query) return;
+    const actors = state.data ? state.data.nodes.filter((n) => n.kind === "actor") : [];
+    const found = actors.find((n) => n.name.toLocaleLowerCase("de") === query)
+      || actors.find((n) => (n.name + " " + n.label).toLocaleLowerCase("de").includes(query));
+    if (!found) {
+      say(`Kein Akteur „${text}“ in der aktuellen Ansicht.`);
+      return;
+    }
+    state.network.selectNodes([found.id]);
+    state.network.focus(found.id, { scale: 1.4, animation: { duration: 400 } });
+    showPanel(found.id);
+    say(`${found.name} gefunden.`);
+  }
+
+  // --- editing: positions and "Neu anordnen" ---------------------------------------------------
+
+  async function post(url, body) {
+    const response = await fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": config.csrf },
+      body: JSON.stringify(body),
+    });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(data.error || response.statusText);
+    return data;
+  }
+
+  async function savePositions(ids) {
+    if (!ids.length) return;
+    const positions = state.network.getPositions(ids);
+    const items = ids.map((id) => ({ id, x: positions[id].x, y: positions[id].y }));
+    try {
+      await post(config.positions, { positions: items });
+      for (const item of items) {
+        const node = state.byId.get(item.id);
+        node.x = item.x; node.y = item.y;
+      }
+      say(items.length === 1 ? "Position gespeichert." : `${items.length} Positionen gespeichert.`);
+    } catch (err) {
+      say("Position nicht gespeichert: " + err.message);
+    }
+  }
+
+  async function relayout() {
+    if (!window.confirm("Alle Positionen neu berechnen? Von Hand verschobene Knoten werden neu angeordnet.")) return;
+    say("Karte wird neu angeordnet …");
+    try {
+      const result = await post(config.layout, {});
+      await load();
+      say(`${result.nodes} Knoten neu angeordnet (${result.seconds} s).`);
+    } catch (err) {
+      say("Neu anordnen fehlgeschlagen: " + err.message);
+    }
+  }
+
+  // --- PNG export ------------------------------------------------------------------------------
+
+  function exportPng() {
+    const source = container.querySelector("canvas");
+    if (!source) return;
+    const canvas = document.createElement("canvas");
+    canvas.width = source.width;
+    canvas.height = source.height;
+    const ctx = canvas.getContext("2d");
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.drawImage(source, 0, 0);
+    canvas.toBlob((blob) => {
+      const url = URL.createObjectURL(blob);
+      const a = el("a", { href: url, download: "netzwerkkarte.png", class: "visually-hidden" }, "PNG");
+      document.body.append(a);
+      a.click();
+      setTimeout(() => { URL.revokeObjectURL(url); a.remove(); }, 10000);
+      say("PNG gespeichert.");
+    }, "image/png");
+  }
+
+  // --- wiring ----------------------------------------------------------------------------------
+
+  form.addEventListener("change", (event) => {
+    const name = event.target.name;
+    if (name === "labels" || name === "size") {
+      syncUrl(currentParams());
+      if (state.data) {
+        const showLabels = labelsShown();
+        const size = sizeMode();
+        state.nodes.update(state.data.nodes.map((n) => {
+          const v = visNode(n, state.data.styles, showLabels, size);
+          return { id: v.id, label: v.label, value: v.value };
+        }));
+      }
+      return;
+    }
+    load();
+  });
+  form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
+  document.getElementById("map-search").addEventListener("submit", (event) => {
+    event.preventDefault();
+    search(document.getElementById("map-search-input").value);
+  });
+  document.getElementById("map-ego-clear").addEventListener("click", () => {
+    form.elements.ego.value = "";
+    load();
+  });
+  document.getElementById("map-png").addEventListener("click", exportPng);
+  const relayoutButton = document.getElementById("map-relayout");
+  if (relayoutButton) relayoutButton.addEventListener("click", relayout);
+
+  // test and benchmark hook: read-only views of the drawn map
+  window.netzwerkMap = {
+    nodeCount: () => (state.nodes ? state.nodes.length : 0),
+    nodeIds: () => (state.nodes ? state.nodes.getIds() : []),
+    node: (id) => state.byId.get(id),
+    visNode: (id) => (state.nodes ? state.nodes.get(id) : null),
+    positions: () => (state.network ? state.network.getPositions() : {}),
+    canvasPosition: (id) => state.network.canvasToDOM(state.network.getPositions([id])[id]),
+    drawnAt: () => state.drawnAt,
+    search,
+  };
+
+  load();
+})();
