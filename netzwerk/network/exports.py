@@ -1,0 +1,509 @@
+"""The network as files: GraphML and GEXF (Gephi, yEd), node-link JSON, a standalone HTML map.
+
+All four come from one export graph: the analysis graph plus metrics, positions, labels and
+descriptions, with every attribute reduced to str/int/float/bool of one type per name, because
+GraphML and GEXF declare one type per attribute and have no None or lists. The HTML map is built
+with pyvis but rendered with our own template: vis-network inlined, nothing loaded from elsewhere,
+every label and title embedded as escaped JSON and shown as text.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import math
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import sqlalchemy as sa
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from ..actors.models import Actor, Category
+from ..actors.vocab import RelationKind, Sector, Status
+from ..extensions import db
+from ..topics.models import TopicRole
+from . import analysis
+from .graph import TOPIC_LINK
+from .reports import Snapshot, snapshot
+
+FORMATS = {
+    "graphml": ("application/graphml+xml", "GraphML"),
+    "gexf": ("application/gexf+xml", "GEXF"),
+    "json": ("application/json", "JSON"),
+    "html": ("text/html", "HTML-Karte"),
+}
+FILENAMES = {
+    "graphml": "graph.graphml",
+    "gexf": "graph.gexf",
+    "json": "graph.json",
+    "html": "karte.html",
+}
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "network"
+MAP_TEMPLATE = "export_map.html"
+DESCRIPTION_IN_TITLE = 300
+HEADING = "Akteursnetzwerk Kommunale Entwicklungspolitik"
+
+# GEXF and GraphML readers treat these node attribute names specially
+RESERVED = {"id", "pid", "start", "end", "parents", "slices", "spells", "viz"}
+TYPE_DEFAULTS: dict[type, Any] = {bool: False, int: 0, float: 0.0, str: ""}
+
+SECTOR_SHAPES = {
+    Sector.ADMINISTRATION: "square",
+    Sector.POLITICS: "triangle",
+    Sector.CIVIL_SOCIETY: "dot",
+    Sector.EDUCATION: "diamond",
+    Sector.ECONOMY: "triangleDown",
+    Sector.PARTNER_CITY: "star",
+    Sector.STATE: "hexagon",
+    Sector.MEDIA: "square",
+}
+RELATION_COLORS = {
+    RelationKind.COOPERATION: "#4e79a7",
+    RelationKind.PARTNERSHIP: "#59a14f",
+    RelationKind.FUNDING: "#f28e2b",
+    RelationKind.INSTRUCTION: "#76b7b2",
+    RelationKind.MEMBERSHIP: "#9c755f",
+    RelationKind.INFORMATION: "#9a9a9a",
+    RelationKind.CONFLICT: "#e15759",
+}
+TOPIC_COLOR = "#ffe08a"
+GHOST_COLOR = "#bdbdbd"
+LINK_COLOR = "#c8c8c8"
+
+
+# --- the export graph ----------------------------------------------------------------------------
+
+
+def export_graph(snap: Snapshot | None = None) -> nx.MultiDiGraph:
+    """A typed copy of the network with metrics, positions and German labels."""
+    snap = snap or snapshot()
+    source = snap.graph
+    graph = nx.MultiDiGraph()
+    graph.graph.update({"name": HEADING, "exported": date.today().isoformat()})
+    labels = source.graph.get("category_labels", {})
+    details = _actor_details()
+    metrics = {row["id"]: row for row in snap.metrics()}
+    positions = node_positions(source)
+    for node, attrs in source.nodes(data=True):
+        data = {("db_id" if k == "id" else k): v for k, v in attrs.items()}
+        x, y = positions.get(node, (0.0, 0.0))
+        data.update({"x": round(float(x), 1), "y": round(float(y), 1)})
+        if attrs["kind"] == "actor":
+            extra = details.get(attrs["id"], {})
+            row = metrics.get(attrs["id"], {})
+            data.update(
+                {
+                    "category_label": labels.get(attrs["category"], attrs["category"]),
+                    "description": extra.get("description", ""),
+                    "website": extra.get("website", ""),
+                    "color": extra.get("color", "#7f7f7f"),
+                    "degree": row.get("degree", 0),
+                    "betweenness": float(row.get("betweenness", 0.0)),
+                    "community": row.get("community", -1),
+                }
+            )
+        else:
+            data["color"] = TOPIC_COLOR
+        graph.add_node(node, **data)
+    for source_node, target, key, attrs in source.edges(keys=True, data=True):
+        graph.add_edge(source_node, target, key=key, **attrs)
+    return _typed(graph)
+
+
+def _actor_details() -> dict[int, dict]:
+    rows = db.session.execute(
+        sa.select(Actor.id, Actor.description, Actor.website, Category.color).join(
+            Category, Category.key == Actor.category_key
+        )
+    )
+    return {i: {"description": d or "", "website": w or "", "color": c} for i, d, w, c in rows}
+
+
+def _plain(value: Any) -> Any:
+    """str/int/float/bool or None: enums by value, lists joined, dicts as JSON."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return getattr(value, "value", value) if not isinstance(value, bool) else value
+    if isinstance(value, list | tuple | set | frozenset):
+        return "; ".join(str(_plain(v)) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(getattr(value, "value", value))
+
+
+def _unify(items: list[dict]) -> None:
+    """One type per attribute name (bool < int < float < str); None becomes that type's zero."""
+    rank = [bool, int, float, str]
+    types: dict[str, type] = {}
+    for data in items:
+        for key, value in list(data.items()):
+            value = _plain(value)
+            data[key] = value
+            if value is None:
+                continue
+            kind = type(value) if type(value) in rank else str
+            if key not in types or rank.index(kind) > rank.index(types[key]):
+                types[key] = kind
+    for data in items:
+        for key, value in data.items():
+            wanted = types.get(key, str)
+            if value is None:
+                data[key] = TYPE_DEFAULTS[wanted]
+            elif type(value) is not wanted:
+                data[key] = str(value) if wanted is str else wanted(value)
+
+
+def _typed(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    for node, data in graph.nodes(data=True):
+        for key in RESERVED & data.keys():
+            raise ValueError(f"node {node}: attribute name {key!r} is reserved in GEXF")
+    _unify([data for _, data in graph.nodes(data=True)])
+    _unify([data for *_, data in graph.edges(keys=True, data=True)])
+    for key, value in list(graph.graph.items()):
+        graph.graph[key] = "" if value is None else _plain(value)
+    return graph
+
+
+# --- positions -----------------------------------------------------------------------------------
+
+
+def node_positions(graph: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
+    """Pixel positions: the map's stored layout where there is one, else computed here."""
+    stored = _stored_positions(graph)
+    if stored and all(node in stored for node in graph):
+        return stored
+    computed = _computed_positions(graph)
+    return {**computed, **stored}
+
+
+def _stored_positions(graph: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
+    try:
+        from . import layout
+    except ImportError:
+        return {}
+    reader = getattr(layout, "stored_positions", None)
+    if reader is None:
+        return {}
+    try:
+        return {n: (float(x), float(y)) for n, (x, y) in reader(graph).items()}
+    except Exception:  # a layout still being built must not break the export
+        return {}
+
+
+def _computed_positions(graph: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
+    """Spring layout up to 1,500 nodes; above, communities on a circle, each a sunflower, so
+    8,000 nodes take milliseconds and no n×n matrix."""
+    simple = nx.Graph()
+    simple.add_nodes_from(graph)
+    simple.add_edges_from((u, v) for u, v in graph.edges() if u != v)
+    count = simple.number_of_nodes()
+    if count == 0:
+        return {}
+    spread = 120.0 * math.sqrt(count)
+    if count <= analysis.LARGE_GRAPH:
+        pos = nx.spring_layout(simple, seed=analysis.SEED, iterations=60)
+        return {n: (float(x) * spread, float(y) * spread) for n, (x, y) in pos.items()}
+    groups = sorted(nx.connected_components(simple), key=lambda c: (-len(c), min(c)))
+    result: dict[str, tuple[float, float]] = {}
+    golden = math.pi * (3 - math.sqrt(5))
+    ring = spread * 0.6
+    for index, group in enumerate(groups):
+        angle = 2 * math.pi * index / max(len(groups), 1)
+        cx, cy = (0.0, 0.0) if index == 0 else (ring * math.cos(angle), ring * math.sin(angle))
+        members = sorted(group, key=lambda n: (-simple.degree(n), n))
+        for i, node in enumerate(members):
+            r = 40.0 * math.sqrt(i)
+            result[node] = (cx + r * math.cos(i * golden), cy + r * math.sin(i * golden))
+    return result
+
+
+# --- writers -------------------------------------------------------------------------------------
+
+
+def graphml_bytes(graph: nx.MultiDiGraph) -> bytes:
+    buffer = io.BytesIO()
+    nx.write_graphml(graph, buffer, encoding="utf-8", prettyprint=True, named_key_ids=True)
+    return buffer.getvalue()
+
+
+def gexf_bytes(graph: nx.MultiDiGraph) -> bytes:
+    """GEXF with Gephi's viz attributes: colour, position and size from the export graph."""
+    copy = graph.copy()
+    for _, data in copy.nodes(data=True):
+        red, green, blue = _rgb(data["color"])
+        data["viz"] = {
+            "color": {"r": red, "g": green, "b": blue, "a": 1.0},
+            "position": {"x": data["x"], "y": -data["y"], "z": 0.0},
+            "size": 10.0 + 2.0 * math.sqrt(data.get("degree", 0) or 0),
+        }
+    buffer = io.BytesIO()
+    nx.write_gexf(copy, buffer, encoding="utf-8", prettyprint=True)
+    return buffer.getvalue()
+
+
+def node_link_json(graph: nx.MultiDiGraph) -> str:
+    data = nx.node_link_data(graph, edges="edges")
+    return json.dumps(data, ensure_ascii=False, indent=1)
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    text = (color or "").lstrip("#")
+    if len(text) != 6:
+        return (127, 127, 127)
+    try:
+        return tuple(int(text[i : i + 2], 16) for i in (0, 2, 4))  # type: ignore[return-value]
+    except ValueError:
+        return (127, 127, 127)
+
+
+# --- the standalone HTML map ---------------------------------------------------------------------
+
+
+def map_html(snap: Snapshot | None = None, graph: nx.MultiDiGraph | None = None) -> str:
+    """A single HTML file that shows the network offline: pyvis data, our template."""
+    snap = snap or snapshot()
+    graph = graph if graph is not None else export_graph(snap)
+    net = _network_class()(height="100%", width="100%", directed=False, cdn_resources="in_line")
+    net.heading = HEADING
+    for node, data in graph.nodes(data=True):
+        net.add_node(node, **_vis_node(data))
+    for source, target, key, data in graph.edges(keys=True, data=True):
+        net.add_edge(source, target, **_vis_edge(key, data))
+    ghosts, ghost_edges = _ghosts(snap, graph)
+    for node, options in ghosts:
+        net.add_node(node, **options)
+    for source, target, options in ghost_edges:
+        net.add_edge(source, target, **options)
+    net.set_options(json.dumps(_vis_options(graph.number_of_nodes())))
+    net.set_template_dir(str(TEMPLATE_DIR) + "/", MAP_TEMPLATE)
+    net.templateEnv = _template_env()
+    net.templateEnv.globals.update(
+        legend=_legend(graph),
+        generated=graph.graph.get("exported", ""),
+        counts={
+            "actors": sum(1 for _, k in graph.nodes(data="kind") if k == "actor"),
+            "topics": sum(1 for _, k in graph.nodes(data="kind") if k == "topic"),
+            "relations": sum(1 for *_, k in graph.edges(data="kind") if k != TOPIC_LINK),
+            "gaps": len(ghosts),
+        },
+    )
+    return net.generate_html(name="karte.html")
+
+
+def _template_env() -> Environment:
+    """Our template first; pyvis' own template folder only for its vis-network files."""
+    import pyvis
+
+    pyvis_templates = Path(pyvis.__file__).resolve().parent / "templates"
+    return Environment(
+        loader=ChoiceLoader(
+            [FileSystemLoader(str(TEMPLATE_DIR)), FileSystemLoader(str(pyvis_templates))]
+        ),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
+
+
+def _status_label(value: str) -> str:
+    member = Status.parse(value)
+    return str(member.label) if member else value
+
+
+def _sector_label(value: str) -> str:
+    member = Sector.parse(value)
+    return str(member.label) if member else value
+
+
+def _vis_node(data: dict) -> dict:
+    """Everything user-typed stays plain text here; the template embeds it as escaped JSON."""
+    if data["kind"] == "topic":
+        return {
+            "label": data["code"],
+            "title": data["label"],
+            "shape": "box",
+            "color": TOPIC_COLOR,
+            "x": data["x"],
+            "y": data["y"],
+            "group": "topic",
+        }
+    lines = [
+        data["label"],
+        f"Kategorie: {data['category_label']}",
+        f"Sektor: {_sector_label(data['sector'])}",
+    ]
+    if data.get("city"):
+        lines.append(f"Ort: {data['city']}")
+    lines.append(f"Status: {_status_label(data['status'])}")
+    lines.append(f"Einfluss {data['power']}, Interesse {data['interest']}")
+    lines.append(f"Beziehungen: {data['degree']}, Vermittlung: {data['betweenness']:.3f}")
+    description = data.get("description", "").strip()
+    if description:
+        if len(description) > DESCRIPTION_IN_TITLE:
+            description = description[:DESCRIPTION_IN_TITLE].rstrip() + " …"
+        lines.append(description)
+    options = {
+        "label": data.get("short_name") or data["label"],
+        "title": "\n".join(lines),
+        "shape": SECTOR_SHAPES.get(data["sector"], "dot"),
+        "color": data["color"],
+        "size": 10 + 2 * math.sqrt(data.get("degree", 0)),
+        "x": data["x"],
+        "y": data["y"],
+        "group": data["category"],
+    }
+    if data["status"] == Status.CANDIDATE:
+        options["shapeProperties"] = {"borderDashes": [4, 3]}
+    if data["status"] == Status.INACTIVE:
+        options["opacity"] = 0.4
+    return options
+
+
+def _vis_edge(key: str, data: dict) -> dict:
+    if data["kind"] == TOPIC_LINK:
+        role = TopicRole.parse(data.get("role"))
+        return {
+            "id": key,
+            "title": f"Thema: {role.label if role else data.get('role', '')}",
+            "color": LINK_COLOR,
+            "dashes": True,
+            "width": 1,
+        }
+    kind = RelationKind.parse(data["kind"])
+    return {
+        "id": key,
+        "title": str(kind.label) if kind else data["kind"],
+        "color": RELATION_COLORS.get(kind, "#888888"),
+        "dashes": kind == RelationKind.CONFLICT,
+        "width": data.get("strength", 2),
+        "arrows": "to" if data.get("directed") else "",
+    }
+
+
+def _ghosts(snap: Snapshot, graph: nx.MultiDiGraph):
+    """Dashed grey nodes for the gaps, next to their topic, as on the map."""
+    labels = snap.graph.graph.get("category_labels", {})
+    nodes, edges = [], []
+    per_topic: dict[int, int] = {}
+    for gap in snap.gaps():
+        topic = f"t{gap['topic_id']}"
+        if topic not in graph:
+            continue
+        index = per_topic.get(gap["topic_id"], 0)
+        per_topic[gap["topic_id"]] = index + 1
+        x, y = graph.nodes[topic]["x"], graph.nodes[topic]["y"]
+        angle = index * 0.9
+        node = f"g{gap['topic_id']}-{gap['category']}"
+        label = labels.get(gap["category"], gap["category"])
+        nodes.append(
+            (
+                node,
+                {
+                    "label": f"fehlt: {label}",
+                    "title": f"{gap['topic']}: {gap['have']} von {gap['need']}\n{gap['reason']}",
+                    "shape": "dot",
+                    "color": {"background": "#f4f4f4", "border": GHOST_COLOR},
+                    "shapeProperties": {"borderDashes": [5, 5]},
+                    "font": {"color": "#757575"},
+                    "x": x + 140 * math.cos(angle),
+                    "y": y + 140 * math.sin(angle),
+                    "group": "gap",
+                },
+            )
+        )
+        edges.append((node, topic, {"color": GHOST_COLOR, "dashes": True, "width": 1}))
+    return nodes, edges
+
+
+def _vis_options(count: int) -> dict:
+    return {
+        "physics": {"enabled": False},
+        "layout": {"improvedLayout": False},
+        "interaction": {"hover": True, "tooltipDelay": 150, "hideEdgesOnDrag": count > 1000},
+        "edges": {"smooth": False},
+        "nodes": {"font": {"size": 12}},
+    }
+
+
+def _legend(graph: nx.MultiDiGraph) -> list[dict]:
+    seen: dict[str, dict] = {}
+    for _, data in graph.nodes(data=True):
+        if data["kind"] == "actor" and data["category"] not in seen:
+            seen[data["category"]] = {"label": data["category_label"], "color": data["color"]}
+    return sorted(seen.values(), key=lambda item: item["label"].casefold())
+
+
+@functools.cache
+def _network_class():
+    """pyvis' Network with set-based membership checks: its own scan lists, which makes adding
+    8,000 nodes and 24,000 edges take minutes. Imported lazily (pyvis pulls in IPython)."""
+    from pyvis.edge import Edge
+    from pyvis.network import Network
+    from pyvis.node import Node
+
+    class FastNetwork(Network):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._ids: set = set()
+
+        def add_node(self, n_id, label=None, shape="dot", color="#97c2fc", **options):
+            if n_id in self._ids:
+                return
+            node = Node(n_id, shape, label=label or n_id, color=color, **options)
+            self.nodes.append(node.options)
+            self.node_ids.append(n_id)
+            self.node_map[n_id] = node.options
+            self._ids.add(n_id)
+
+        def add_edge(self, source, to, **options):
+            if source not in self._ids or to not in self._ids:
+                raise ValueError(f"edge {source} -> {to} names an unknown node")
+            self.edges.append(Edge(source, to, self.directed, **options).options)
+
+    return FastNetwork
+
+
+# --- whole exports -------------------------------------------------------------------------------
+
+
+def render(fmt: str) -> tuple[bytes, str, str]:
+    """(content, mimetype, download name) for one format."""
+    snap = snapshot()
+    graph = export_graph(snap)
+    stamp = graph.graph["exported"]
+    if fmt == "graphml":
+        data = graphml_bytes(graph)
+    elif fmt == "gexf":
+        data = gexf_bytes(graph)
+    elif fmt == "json":
+        data = node_link_json(graph).encode("utf-8")
+    elif fmt == "html":
+        data = map_html(snap, graph).encode("utf-8")
+    else:
+        raise ValueError(fmt)
+    name = "karte" if fmt == "html" else "netzwerk"
+    return data, FORMATS[fmt][0], f"{name}-{stamp}.{fmt}"
+
+
+def as_file(data: bytes) -> io.BytesIO:
+    return io.BytesIO(data)
+
+
+def export_all(directory: str | Path) -> list[Path]:
+    """Write graph.graphml, graph.gexf, graph.json and karte.html into directory (created)."""
+    target = Path(directory)
+    target.mkdir(parents=True, exist_ok=True)
+    snap = snapshot()
+    graph = export_graph(snap)
+    contents = {
+        "graphml": graphml_bytes(graph),
+        "gexf": gexf_bytes(graph),
+        "json": node_link_json(graph).encode("utf-8"),
+        "html": map_html(snap, graph).encode("utf-8"),
+    }
+    written = []
+    for fmt, data in contents.items():
+        path = target / FILENAMES[fmt]
+        path.write_bytes(data)
+        written.append(path)
+    return written
