@@ -43,4 +43,6 @@ def load(instance_path: Path) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "API_MAX_PER_PAGE": 500,
         "PER_PAGE": 25,
+        # contacts without activity for this many months show in the retention view
+        "RETENTION_MONTHS": int(env("NETZWERK_RETENTION_MONTHS", "24")),
     }

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -14,7 +15,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from ..core.forms import TimezoneField
 from ..topics.models import TopicRole
-from .vocab import LANGUAGES, Level, RelationKind, Sector, Status
+from .vocab import LANGUAGES, LegalBasis, Level, RelationKind, Sector, Status
 
 
 class ActorForm(FlaskForm):
@@ -73,12 +74,34 @@ class ContactForm(FlaskForm):
     language = SelectField(_l("Sprache"), choices=list(LANGUAGES.items()))
     timezone = TimezoneField(_l("Zeitzone"))
     notes = TextAreaField(_l("Notizen"), validators=[Optional()])
+    # data protection (DSGVO)
+    legal_basis = SelectField(_l("Rechtsgrundlage"), choices=LegalBasis.choices)
+    consent_date = DateField(_l("Einwilligung vom"), validators=[Optional()])
+    consent_source = StringField(
+        _l("Quelle der Einwilligung"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("z. B. Anmeldeformular Fachtag 2025, E-Mail vom …"),
+    )
+    consent_invitations = BooleanField(_l("Einverstanden mit Einladungen"), default=True)
+    consent_revoked_at = DateField(
+        _l("Widerruf/Widerspruch am"),
+        validators=[Optional()],
+        description=_l("Ab diesem Tag werden keine Einladungen mehr verschickt."),
+    )
 
     def values(self) -> dict:
-        return {
+        data = {
             f: getattr(self, f).data or ""
             for f in ("name", "function", "email", "phone", "language", "timezone", "notes")
         }
+        data.update(
+            legal_basis=self.legal_basis.data,
+            consent_date=self.consent_date.data,
+            consent_source=self.consent_source.data or "",
+            consent_invitations=bool(self.consent_invitations.data),
+            consent_revoked_at=self.consent_revoked_at.data,
+        )
+        return data
 
 
 class RelationForm(FlaskForm):

@@ -4,6 +4,7 @@ transaction each, every change recorded in the audit trail."""
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 from importlib import resources
 from typing import Any
 
@@ -15,7 +16,7 @@ from ..core.errors import Conflict, Invalid, NotFound
 from ..core.timeutil import is_timezone
 from ..extensions import db
 from .models import Actor, Category, Contact, Relation
-from .vocab import Level, RelationKind, Sector, Status
+from .vocab import LegalBasis, Level, RelationKind, Sector, Status
 
 ACTOR_FIELDS = [
     "name",
@@ -33,6 +34,14 @@ ACTOR_FIELDS = [
     "status",
 ]
 CONTACT_FIELDS = ["name", "function", "email", "phone", "language", "timezone", "notes"]
+# data protection (DSGVO): recorded with the contact, audited like the other fields
+CONSENT_FIELDS = [
+    "legal_basis",
+    "consent_date",
+    "consent_source",
+    "consent_invitations",
+    "consent_revoked_at",
+]
 RELATION_FIELDS = ["source_id", "target_id", "kind", "directed", "strength", "note"]
 
 
@@ -316,6 +325,86 @@ def _clean_contact(data: dict[str, Any], contact: Contact | None) -> dict[str, A
         "language": language,
         "timezone": tz,
         "notes": text("notes", 20000),
+        **_clean_consent(data, contact),
+    }
+
+
+YES = ("1", "true", "ja", "yes", "y", "j", "x", "on", "wahr")
+NO = ("0", "false", "nein", "no", "n", "off", "falsch", "")
+
+
+def parse_bool(value: Any, field: str) -> bool:
+    """A yes/no cell from a form, the API or a spreadsheet (ja/nein, true/false, 1/0, x)."""
+    if isinstance(value, bool):
+        return value
+    text = "" if value is None else str(value).strip().casefold()
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise Invalid(f"{field}: „{value}“ ist weder ja noch nein.", field=field)
+
+
+def parse_date(value: Any, field: str) -> date | None:
+    """A date as ISO (2025-03-31) or German (31.03.2025); a datetime keeps only its day."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise Invalid(f"{field}: „{text}“ ist kein Datum (TT.MM.JJJJ oder JJJJ-MM-TT).", field=field)
+
+
+def _clean_consent(data: dict[str, Any], contact: Contact | None) -> dict[str, Any]:
+    """Legal basis, consent and its revocation (DSGVO); absent keys keep the stored values."""
+
+    def current(field: str, default: Any) -> Any:
+        return getattr(contact, field) if contact is not None else default
+
+    basis = current("legal_basis", LegalBasis.PUBLIC_TASK.value)
+    if data.get("legal_basis") not in (None, ""):
+        parsed = LegalBasis.parse(data["legal_basis"])
+        if parsed is None:
+            allowed = ", ".join(m.label for m in LegalBasis)
+            raise Invalid(
+                f"Unbekannte Rechtsgrundlage: {data['legal_basis']} (erlaubt: {allowed})",
+                field="legal_basis",
+            )
+        basis = parsed.value
+    consent_date = current("consent_date", None)
+    if "consent_date" in data:
+        consent_date = parse_date(data["consent_date"], "consent_date")
+    source = current("consent_source", "")
+    if "consent_source" in data:
+        source = "" if data["consent_source"] is None else str(data["consent_source"]).strip()
+        if len(source) > 200:
+            raise Invalid("consent_source ist zu lang (höchstens 200 Zeichen).", "consent_source")
+    invitations = current("consent_invitations", True)
+    if data.get("consent_invitations") not in (None, ""):
+        invitations = parse_bool(data["consent_invitations"], "consent_invitations")
+    revoked = current("consent_revoked_at", None)
+    if "consent_revoked_at" in data:
+        value = data["consent_revoked_at"]
+        if isinstance(value, datetime):
+            revoked = value.replace(tzinfo=None)
+        else:
+            day = parse_date(value, "consent_revoked_at")
+            # the same day again keeps the stored time of the revocation
+            keep = revoked is not None and day is not None and revoked.date() == day
+            revoked = revoked if keep else (datetime(day.year, day.month, day.day) if day else None)
+    return {
+        "legal_basis": basis,
+        "consent_date": consent_date,
+        "consent_source": source,
+        "consent_invitations": invitations,
+        "consent_revoked_at": revoked,
     }
 
 
@@ -327,7 +416,7 @@ def create_contact(actor: Actor, data: dict[str, Any], commit: bool = True) -> C
         "contact",
         contact.id,
         "create",
-        snapshot(contact, CONTACT_FIELDS),
+        snapshot(contact, CONTACT_FIELDS + CONSENT_FIELDS),
         label=f"{contact.name} ({actor.name})",
     )
     if commit:
@@ -352,7 +441,7 @@ def delete_contact(contact: Contact) -> None:
         "contact",
         contact.id,
         "delete",
-        reverse(snapshot(contact, CONTACT_FIELDS)),
+        reverse(snapshot(contact, CONTACT_FIELDS + CONSENT_FIELDS)),
         label=contact.name,
     )
     db.session.delete(contact)
@@ -369,14 +458,19 @@ def get_relation(relation_id: int) -> Relation:
     return relation
 
 
-def _clean_relation(data: dict[str, Any], relation: Relation | None) -> dict[str, Any]:
+def _clean_relation(
+    data: dict[str, Any], relation: Relation | None, actor_exists=None
+) -> dict[str, Any]:
+    """`actor_exists(id) -> bool` lets a bulk import check against ids it already knows."""
+
     def actor_id(field: str) -> int:
         value = data.get(field, getattr(relation, field) if relation else None)
         try:
             ident = int(value)
         except (TypeError, ValueError) as exc:
             raise Invalid(f"{field} muss die Nummer eines Akteurs sein.", field=field) from exc
-        if db.session.get(Actor, ident) is None:
+        exists = actor_exists(ident) if actor_exists else db.session.get(Actor, ident)
+        if not exists:
             raise Invalid(f"Unbekannter Akteur: {ident}", field=field)
         return ident
 

@@ -88,3 +88,19 @@ LANGUAGES = {
     "fr": "Français",
     "nl": "Nederlands",
 }
+
+
+class LegalBasis(Vocabulary):
+    """Art. 6 DSGVO: why the city may store a contact's data."""
+
+    CONSENT = "einwilligung"
+    LEGITIMATE_INTEREST = "berechtigtes_interesse"
+    PUBLIC_TASK = "oeffentliche_aufgabe"
+
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            cls.CONSENT: _l("Einwilligung"),
+            cls.LEGITIMATE_INTEREST: _l("berechtigtes Interesse"),
+            cls.PUBLIC_TASK: _l("öffentliche Aufgabe"),
+        }

@@ -1,0 +1,391 @@
+"""Data-protection rights of contacts (DSGVO): access (Art. 15), erasure (Art. 17), retention.
+
+Workshops keep invitations, replies, attendance and mails about a contact. If the workshop
+domain offers `personal_data(contact)`, `erase_personal_data(contact)` and `last_activity()` in
+netzwerk/workshops/services.py, those are used; otherwise its models are read here directly, as
+far as they exist.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
+from flask import current_app
+
+from ..actors.models import Actor, Contact
+from ..actors.vocab import LegalBasis
+from ..audit.models import AuditEntry
+from ..audit.services import plain, record
+from ..core.timeutil import aware, utcnow
+from ..extensions import db
+
+ERASED = "[gelöscht]"
+CONTACT_DATA = (
+    "name",
+    "function",
+    "email",
+    "phone",
+    "language",
+    "timezone",
+    "notes",
+)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return aware(value).isoformat() if value is not None else None
+
+
+def _workshops(name: str):
+    """A module of the workshop domain, or None while it does not exist."""
+    full = f"{__package__.rsplit('.', 1)[0]}.workshops.{name}"
+    try:
+        if importlib.util.find_spec(full) is None:
+            return None
+    except ModuleNotFoundError:
+        return None
+    return importlib.import_module(full)
+
+
+def _hook(name: str):
+    services = _workshops("services")
+    return getattr(services, name, None) if services is not None else None
+
+
+# --- finding what is stored about a person --------------------------------------------------
+
+
+def _patterns(contact: Contact) -> list[re.Pattern]:
+    """The person's name and e-mail as whole words, in any case."""
+    result = []
+    for value in (contact.name, contact.email):
+        value = (value or "").strip()
+        if len(value) >= 3:
+            result.append(re.compile(rf"(?<!\w){re.escape(value)}(?!\w)", re.IGNORECASE))
+    return result
+
+
+def _like_terms(contact: Contact) -> list[str]:
+    terms = []
+    for value in (contact.name, contact.email):
+        value = (value or "").strip()
+        if len(value) >= 3:
+            terms.append(value)
+            escaped = json.dumps(value)[1:-1]  # how the JSON column stores non-ASCII text
+            if escaped != value:
+                terms.append(escaped)
+    return terms
+
+
+def _audit_about(contact: Contact) -> list[AuditEntry]:
+    """Entries about the contact itself, and any other entry naming them (invitations …)."""
+    own = sa.and_(AuditEntry.entity == "contact", AuditEntry.entity_id == contact.id)
+    mentions = [
+        sa.or_(
+            AuditEntry.label.ilike(f"%{t}%"), sa.cast(AuditEntry.changes, sa.Text).ilike(f"%{t}%")
+        )
+        for t in _like_terms(contact)
+    ]
+    entries = db.session.scalars(
+        sa.select(AuditEntry)
+        .where(sa.or_(own, *mentions))
+        .order_by(AuditEntry.created_at, AuditEntry.id)
+    ).all()
+    patterns = _patterns(contact)
+    return [
+        e
+        for e in entries
+        if (e.entity == "contact" and e.entity_id == contact.id) or _mentions(e, patterns)
+    ]
+
+
+def _mentions(entry: AuditEntry, patterns: list[re.Pattern]) -> bool:
+    text = entry.label + " " + json.dumps(entry.changes, ensure_ascii=False, default=str)
+    return any(p.search(text) for p in patterns)
+
+
+def _scrub(value: Any, patterns: list[re.Pattern]) -> Any:
+    if isinstance(value, str):
+        for p in patterns:
+            value = p.sub(ERASED, value)
+        return value
+    if isinstance(value, list):
+        return [_scrub(v, patterns) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub(v, patterns) for k, v in value.items()}
+    return value
+
+
+def _audit_json(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "created_at": _iso(entry.created_at),
+        "username": entry.username,
+        "entity": entry.entity,
+        "entity_id": entry.entity_id,
+        "action": entry.action,
+        "label": entry.label,
+        "changes": entry.changes,
+    }
+
+
+# --- Art. 15: access ------------------------------------------------------------------------
+
+
+def _workshop_data(contact: Contact) -> list[dict[str, Any]] | None:
+    """Invitations, replies, poll votes, attendance and mails; None without a workshop domain."""
+    hook = _hook("personal_data")
+    if hook is not None:
+        return hook(contact)
+    models = _workshops("models")
+    invitation = getattr(models, "Invitation", None) if models else None
+    if invitation is None:
+        return None
+    mail = getattr(models, "MailMessage", None)
+    result = []
+    for inv in db.session.scalars(
+        sa.select(invitation).where(invitation.contact_id == contact.id).order_by(invitation.id)
+    ):
+        ws = inv.workshop
+        item = {
+            "workshop_id": ws.id,
+            "workshop": ws.title,
+            "starts_at": _iso(getattr(ws, "starts_at", None)),
+            "timezone": getattr(ws, "timezone", None),
+            "invited_at": _iso(inv.created_at),
+            "response": plain(inv.response),
+            "responded_at": _iso(inv.responded_at),
+            "comment": inv.comment,
+            "waitlisted": inv.waitlisted,
+            "attended": inv.attended,
+            "removed_at": _iso(inv.removed_at),
+            "poll_votes": [
+                {"slot_starts_at": _iso(v.slot.starts_at), "answer": plain(v.answer)}
+                for v in getattr(inv, "votes", [])
+            ],
+        }
+        if mail is not None:
+            item["mails"] = [
+                {
+                    "kind": plain(m.kind),
+                    "subject": m.subject,
+                    "recipient": m.recipient,
+                    "status": plain(m.status),
+                    "sent_at": _iso(m.sent_at),
+                }
+                for m in db.session.scalars(
+                    sa.select(mail).where(mail.invitation_id == inv.id).order_by(mail.id)
+                )
+            ]
+        result.append(item)
+    return result
+
+
+def subject_data(contact: Contact) -> dict[str, Any]:
+    """Everything stored about one person (Art. 15 DSGVO), as plain JSON-ready data."""
+    basis = LegalBasis.parse(contact.legal_basis)
+    return {
+        "generated_at": _iso(utcnow()),
+        "contact": {
+            "id": contact.id,
+            **{f: getattr(contact, f) for f in CONTACT_DATA},
+            "created_at": _iso(contact.created_at),
+            "updated_at": _iso(contact.updated_at),
+        },
+        "organisation": {"id": contact.actor.id, "name": contact.actor.name},
+        "data_protection": {
+            "legal_basis": contact.legal_basis,
+            "legal_basis_label": basis.label if basis else contact.legal_basis,
+            "consent_date": plain(contact.consent_date),
+            "consent_source": contact.consent_source,
+            "consent_invitations": contact.consent_invitations,
+            "consent_revoked_at": _iso(contact.consent_revoked_at),
+            "may_invite": contact.may_invite,
+        },
+        "workshops": _workshop_data(contact),
+        "audit": [_audit_json(e) for e in _audit_about(contact)],
+    }
+
+
+def record_access(contact: Contact, fmt: str) -> None:
+    """Answering an access request is itself logged (without the person's data)."""
+    record(
+        "contact",
+        contact.id,
+        "export",
+        {"art15": [None, fmt]},
+        label=f"Auskunft nach Art. 15 DSGVO (Kontakt #{contact.id})",
+    )
+    db.session.commit()
+
+
+# --- Art. 17: erasure -----------------------------------------------------------------------
+
+
+def _erase_workshop_data(contact: Contact) -> dict[str, int]:
+    hook = _hook("erase_personal_data")
+    if hook is not None:
+        return hook(contact) or {}
+    models = _workshops("models")
+    invitation = getattr(models, "Invitation", None) if models else None
+    if invitation is None:
+        return {}
+    ids = list(
+        db.session.scalars(sa.select(invitation.id).where(invitation.contact_id == contact.id))
+    )
+    if not ids:
+        return {"invitations": 0}
+    # the answer, the seat and the attendance stay (counts); the comment may be personal
+    db.session.execute(sa.update(invitation).where(invitation.id.in_(ids)).values(comment=""))
+    counts = {"invitations": len(ids)}
+    mail = getattr(models, "MailMessage", None)
+    if mail is not None:
+        result = db.session.execute(
+            sa.update(mail)
+            .where(mail.invitation_id.in_(ids))
+            .values(recipient="", raw="", last_error="")
+        )
+        counts["mails"] = result.rowcount
+    return counts
+
+
+def _remove_outbox_files(patterns: list[re.Pattern]) -> int:
+    """Mails written to the outbox folder (no SMTP configured) that name the person."""
+    folder = Path(current_app.config.get("OUTBOX_DIR", ""))
+    if not patterns or not folder.is_dir():
+        return 0
+    removed = 0
+    for path in folder.glob("**/*.eml"):
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        if any(p.search(text) for p in patterns):
+            path.unlink()
+            removed += 1
+    return removed
+
+
+def erase_contact(contact: Contact) -> dict[str, Any]:
+    """Erase a person (Art. 17 DSGVO): the contact row, their name and e-mail wherever the audit
+    trail mentions them, the personal parts of invitations and mails. The organisation, the
+    invitations and their answers (anonymous) stay, so counts remain right. The erasure itself
+    is logged without the erased data, and the freed bytes are overwritten in the file."""
+    contact_id, actor = contact.id, contact.actor
+    patterns = _patterns(contact)
+    _secure_delete_on()
+    entries = _audit_about(contact)
+    for entry in entries:
+        if entry.entity == "contact" and entry.entity_id == contact_id:
+            entry.changes = {field: [None, None] for field in entry.changes}
+            entry.label = f"Kontakt #{contact_id} ({ERASED})"
+        else:
+            entry.changes = _scrub(entry.changes, patterns)
+            entry.label = _scrub(entry.label, patterns)[:300]
+    workshop_counts = _erase_workshop_data(contact)
+    db.session.delete(contact)
+    db.session.flush()
+    summary = {
+        "contact_id": contact_id,
+        "actor_id": actor.id,
+        "audit_entries_blanked": len(entries),
+        **{f"{k}_anonymised": v for k, v in workshop_counts.items()},
+    }
+    record(
+        "contact",
+        contact_id,
+        "erase",
+        {k: [None, v] for k, v in summary.items() if k != "contact_id"},
+        label=f"Kontakt #{contact_id} bei {actor.name} gelöscht (Art. 17 DSGVO)",
+    )
+    db.session.commit()
+    summary["outbox_files_removed"] = _remove_outbox_files(patterns)
+    summary["file_purged"] = purge_free_space()
+    return summary
+
+
+def _secure_delete_on() -> None:
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(sa.text("PRAGMA secure_delete=ON"))
+
+
+def purge_free_space() -> bool:
+    """Rewrite the SQLite file so that deleted text is not left in free pages or the WAL.
+
+    VACUUM builds the file anew (no stale copies from earlier page splits), the TRUNCATE
+    checkpoint moves the new pages in and empties the write-ahead log. PostgreSQL reclaims dead
+    rows by autovacuum; nothing to do here."""
+    if db.engine.dialect.name != "sqlite":
+        return False
+    # the caller has committed: the session holds no transaction that VACUUM would wait for
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("PRAGMA secure_delete=ON")
+        conn.exec_driver_sql("VACUUM")
+        busy, _log, _done = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    return not busy
+
+
+# --- retention ------------------------------------------------------------------------------
+
+
+def default_months() -> int:
+    return int(current_app.config.get("RETENTION_MONTHS", 24))
+
+
+def retention(months: int | None = None) -> list[dict[str, Any]]:
+    """Contacts with no activity for `months` months, the longest unseen first.
+
+    Activity is a change of the contact, an audit entry about them (answering an access request
+    does not count) or, where workshops exist, an invitation or a reply."""
+    months = default_months() if months is None else months
+    cutoff = utcnow() - relativedelta(months=months)
+    audit_last = (
+        sa.select(AuditEntry.entity_id.label("cid"), sa.func.max(AuditEntry.created_at).label("at"))
+        .where(AuditEntry.entity == "contact", AuditEntry.action != "export")
+        .group_by(AuditEntry.entity_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Contact, Actor, audit_last.c.at)
+        .join(Actor, Contact.actor_id == Actor.id)
+        .outerjoin(audit_last, audit_last.c.cid == Contact.id)
+    ).all()
+    workshop_last = _workshop_activity()
+    result = []
+    for contact, actor, audited in rows:
+        moments = [contact.created_at, contact.updated_at, audited, workshop_last.get(contact.id)]
+        last = max(m for m in moments if m is not None)
+        if last < cutoff:
+            basis = LegalBasis.parse(contact.legal_basis)
+            result.append(
+                {
+                    "contact": contact,
+                    "actor": actor,
+                    "last_activity": last,
+                    "legal_basis": basis.label if basis else contact.legal_basis,
+                }
+            )
+    result.sort(key=lambda r: r["last_activity"])
+    return result
+
+
+def _workshop_activity() -> dict[int, datetime]:
+    hook = _hook("last_activity")
+    if hook is not None:
+        return hook()
+    models = _workshops("models")
+    invitation = getattr(models, "Invitation", None) if models else None
+    if invitation is None:
+        return {}
+    latest = sa.func.max(sa.func.coalesce(invitation.responded_at, invitation.created_at))
+    return dict(
+        db.session.execute(
+            sa.select(invitation.contact_id, latest)
+            .where(invitation.contact_id.is_not(None))
+            .group_by(invitation.contact_id)
+        ).all()
+    )

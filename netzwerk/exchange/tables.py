@@ -1,0 +1,440 @@
+"""Spreadsheet formats: which columns each kind of sheet has, and reading and writing CSV and XLSX.
+
+No Flask and no database here: the services turn rows into actors, contacts, topics, topic links
+and relations. A column is known by its German header (what the templates and exports write), its
+English header or its field name, compared without case, spaces, hyphens and a trailing "*".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from ..core.errors import Invalid
+
+# --- the sheets --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    de: str
+    en: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    kind: str
+    de: str  # sheet title and file name stem in German
+    en: str
+    columns: tuple[Column, ...]
+    # each group names columns of which one must be present for a header to be this kind
+    signature: tuple[frozenset[str], ...]
+    personal: bool = False
+    file_stem: str = ""
+
+    def headers(self) -> list[str]:
+        return [c.de for c in self.columns]
+
+    @property
+    def fields(self) -> list[str]:
+        return [c.field for c in self.columns]
+
+
+def _sig(*groups: str) -> tuple[frozenset[str], ...]:
+    return tuple(frozenset(g.split("|")) for g in groups)
+
+
+ACTOR_REF = (
+    Column("actor", "Akteur", "Actor", ("organisation", "organization"), hint="Name des Akteurs"),
+    Column("actor_external_id", "Akteur Externe ID", "Actor external ID"),
+)
+
+TOPICS = Sheet(
+    "topics",
+    "Themen",
+    "Topics",
+    (
+        Column("code", "Code", "Code", ("Kürzel",), required=True, hint="z. B. SDG12"),
+        Column("title", "Titel", "Title", required=True),
+        Column("description", "Beschreibung", "Description"),
+        Column("priority", "Priorität", "Priority", hint="1 (hoch) bis 3"),
+    ),
+    _sig("code", "title"),
+    file_stem="themen",
+)
+ACTORS = Sheet(
+    "actors",
+    "Akteure",
+    "Actors",
+    (
+        Column("external_id", "Externe ID", "External ID", ("ID extern", "Ext ID")),
+        Column("name", "Name", "Name", required=True),
+        Column("short_name", "Kurzname", "Short name", ("Kürzel", "Abkürzung")),
+        Column("category", "Kategorie", "Category", required=True, hint="Schlüssel oder Name"),
+        Column("sector", "Sektor", "Sector", hint="leer: aus der Kategorie"),
+        Column("level", "Ebene", "Level"),
+        Column("city", "Ort", "City", ("Stadt",)),
+        Column("country", "Land", "Country", hint="ISO-Code, z. B. DE"),
+        Column("website", "Website", "Website", ("Webseite", "Internetseite", "URL")),
+        Column("description", "Beschreibung", "Description"),
+        Column("power", "Einfluss", "Power", ("Influence", "Macht"), hint="1 bis 5"),
+        Column("interest", "Interesse", "Interest", hint="1 bis 5"),
+        Column("status", "Status", "Status"),
+    ),
+    _sig("name", "category"),
+    file_stem="akteure",
+)
+CONTACTS = Sheet(
+    "contacts",
+    "Kontakte",
+    "Contacts",
+    (
+        *ACTOR_REF,
+        Column("name", "Name", "Name", required=True),
+        Column("function", "Funktion", "Function", ("Position",)),
+        Column("email", "E-Mail", "Email", ("E-Mail-Adresse", "Mail", "Email address")),
+        Column("phone", "Telefon", "Phone", ("Telefonnummer", "Telephone")),
+        Column("language", "Sprache", "Language", hint="de, en, uk, fr, nl"),
+        Column("timezone", "Zeitzone", "Time zone", ("Timezone",), hint="z. B. Europe/Berlin"),
+        Column("notes", "Notizen", "Notes", ("Notiz", "Note")),
+        Column("legal_basis", "Rechtsgrundlage", "Legal basis"),
+        Column("consent_date", "Einwilligung vom", "Consent date", hint="TT.MM.JJJJ"),
+        Column("consent_source", "Quelle der Einwilligung", "Consent source"),
+        Column("consent_invitations", "Einladungen erlaubt", "Invitations allowed", hint="ja/nein"),
+        Column("consent_revoked_at", "Widerruf am", "Revoked on", hint="TT.MM.JJJJ"),
+    ),
+    _sig("actor|actor_external_id", "name"),
+    personal=True,
+    file_stem="kontakte",
+)
+LINKS = Sheet(
+    "links",
+    "Themenzuordnungen",
+    "Topic links",
+    (
+        *ACTOR_REF,
+        Column("topic", "Thema", "Topic", required=True, hint="Code, z. B. SDG12"),
+        Column("role", "Rolle", "Role"),
+        Column("note", "Notiz", "Note"),
+    ),
+    _sig("actor|actor_external_id", "topic"),
+    file_stem="themenzuordnungen",
+)
+RELATIONS = Sheet(
+    "relations",
+    "Beziehungen",
+    "Relations",
+    (
+        Column("source", "Von", "From", ("Quelle", "Source", "Von Akteur")),
+        Column("source_external_id", "Von Externe ID", "From external ID"),
+        Column("target", "Nach", "To", ("Ziel", "Target", "Zu", "Nach Akteur")),
+        Column("target_external_id", "Nach Externe ID", "To external ID"),
+        Column("kind", "Art", "Kind", ("Typ", "Type"), required=True),
+        Column("directed", "Gerichtet", "Directed", hint="ja/nein"),
+        Column("strength", "Stärke", "Strength", hint="1 bis 3"),
+        Column("note", "Notiz", "Note"),
+    ),
+    _sig("source|source_external_id", "target|target_external_id"),
+    file_stem="beziehungen",
+)
+
+# in the order an import needs them: relations and links refer to actors and topics
+SHEETS: tuple[Sheet, ...] = (TOPICS, ACTORS, CONTACTS, LINKS, RELATIONS)
+BY_KIND = {s.kind: s for s in SHEETS}
+
+
+def normalise_header(text: Any) -> str:
+    text = "" if text is None else str(text)
+    text = text.strip().rstrip("*").strip().casefold()
+    return re.sub(r"[\s_\-./]+", "", text)
+
+
+def _header_index(sheet: Sheet) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for col in sheet.columns:
+        for name in (col.field, col.de, col.en, *col.aliases):
+            index.setdefault(normalise_header(name), col.field)
+    return index
+
+
+HEADER_INDEX = {s.kind: _header_index(s) for s in SHEETS}
+SHEET_TITLES = {normalise_header(n): s for s in SHEETS for n in (s.de, s.en, s.kind, s.file_stem)}
+
+
+def map_headers(sheet: Sheet, headers: Sequence[Any]) -> list[str | None]:
+    """The field of each column (None for columns this kind does not know)."""
+    index = HEADER_INDEX[sheet.kind]
+    seen: set[str] = set()
+    fields: list[str | None] = []
+    for header in headers:
+        name = index.get(normalise_header(header))
+        if name in seen:
+            raise Invalid(f"Die Spalte „{header}“ kommt zweimal vor.")
+        if name:
+            seen.add(name)
+        fields.append(name)
+    return fields
+
+
+def detect_sheet(headers: Sequence[Any]) -> Sheet | None:
+    """The kind whose identifying columns are all present; on a tie the one knowing most columns."""
+    best, best_score = None, 0
+    for sheet in SHEETS:
+        index = HEADER_INDEX[sheet.kind]
+        present = {index[h] for h in map(normalise_header, headers) if h in index}
+        if all(group & present for group in sheet.signature) and len(present) > best_score:
+            best, best_score = sheet, len(present)
+    return best
+
+
+# --- formula neutralisation -------------------------------------------------------------------
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe (OWASP CSV injection).
+
+    Text that already starts with apostrophes before such a character gets one more, so that
+    `restore` gives back exactly what was stored."""
+    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def restore(value: Any) -> Any:
+    if (
+        isinstance(value, str)
+        and value.startswith("'")
+        and value.lstrip("'").startswith(FORMULA_START)
+    ):
+        return value[1:]
+    return value
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+ENCODINGS = (("utf-8-sig", "UTF-8 mit BOM"), ("utf-8", "UTF-8"), ("cp1252", "Windows-1252"))
+DELIMITERS = {",": "Komma (,)", ";": "Semikolon (;)", "\t": "Tabulator"}
+MAX_BYTES = 50 * 1024 * 1024
+
+
+@dataclass
+class Table:
+    """One CSV file or one worksheet, its rows numbered as the spreadsheet shows them."""
+
+    source: str
+    sheet: Sheet | None
+    headers: list[str]
+    fields: list[str | None] = field(default_factory=list)
+    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    encoding: str = ""
+    delimiter: str = ""
+    note: str = ""
+
+    @property
+    def ignored_columns(self) -> list[str]:
+        return [h for h, f in zip(self.headers, self.fields, strict=False) if f is None and h]
+
+    @property
+    def delimiter_label(self) -> str:
+        return DELIMITERS.get(self.delimiter, "")
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text and the name of its encoding: UTF-8 (with or without BOM), else Windows-1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "UTF-8 mit BOM"
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError as exc:
+        raise Invalid(
+            "Die Kodierung der Datei ist unbekannt; bitte als UTF-8 oder Windows-1252 speichern."
+        ) from exc
+
+
+def sniff_delimiter(text: str) -> str:
+    """Count the candidates in the header line, outside quotes: German Excel writes `;`."""
+    first = text.split("\n", 1)[0]
+    outside = re.sub(r'"[^"]*"', "", first)
+    counts = {d: outside.count(d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+def _cell(value: Any) -> Any:
+    """Spreadsheet cell → the value a service understands."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, datetime) and value.time() == time(0):
+        return value.date()  # a date cell
+    if isinstance(value, str):
+        return restore(value.strip())
+    return value
+
+
+def _table(source: str, raw_rows: Iterable[tuple[int, Sequence[Any]]], sheet_hint=None) -> Table:
+    rows = iter(raw_rows)
+    for _number, header in rows:
+        headers = [str(h).strip() if h is not None else "" for h in header]
+        break
+    else:
+        return Table(source, None, [], note="leer")
+    while headers and not headers[-1]:
+        headers.pop()
+    sheet = detect_sheet(headers) or sheet_hint
+    table = Table(source, sheet, headers)
+    if sheet is None:
+        table.note = "keine bekannte Kopfzeile"
+        return table
+    table.fields = map_headers(sheet, headers)
+    wanted = [(i, f) for i, f in enumerate(table.fields) if f]
+    for number, values in rows:
+        if not any(v not in (None, "") and str(v).strip() for v in values):
+            continue
+        row = {f: _cell(values[i]) if i < len(values) else "" for i, f in wanted}
+        table.rows.append((number, row))
+    return table
+
+
+def read_csv(name: str, data: bytes) -> Table:
+    text, encoding = decode(data)
+    delimiter = sniff_delimiter(text)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise Invalid(f"{name}: die CSV-Datei ist nicht lesbar ({exc}).") from exc
+    stem = normalise_header(re.sub(r"\.[^.]*$", "", name.rsplit("/", 1)[-1]))
+    table = _table(name, enumerate(records, start=1), SHEET_TITLES.get(stem))
+    table.encoding, table.delimiter = encoding, delimiter
+    return table
+
+
+def read_xlsx(name: str, data: bytes) -> list[Table]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise Invalid(f"{name}: keine lesbare Excel-Datei (.xlsx).") from exc
+    tables = []
+    try:
+        for ws in workbook.worksheets:
+            hint = SHEET_TITLES.get(normalise_header(ws.title))
+            rows = enumerate(ws.iter_rows(values_only=True), start=1)
+            tables.append(_table(f"{name} › {ws.title}", rows, hint))
+    finally:
+        workbook.close()
+    return tables
+
+
+def read_file(name: str, data: bytes) -> list[Table]:
+    """The tables of an uploaded file: one for a CSV, one per worksheet for an XLSX."""
+    if len(data) > MAX_BYTES:
+        raise Invalid(f"{name}: die Datei ist zu groß (höchstens 50 MB).")
+    if data.startswith(b"PK\x03\x04") or name.lower().endswith((".xlsx", ".xlsm")):
+        return read_xlsx(name, data)
+    if name.lower().endswith(".xls") or data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise Invalid(f"{name}: das alte Excel-Format (.xls) bitte als .xlsx oder CSV speichern.")
+    return [read_csv(name, data)]
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def write_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]], delimiter: str = ";") -> bytes:
+    """UTF-8 with BOM and semicolons: what German Excel opens without asking."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([_csv_value(v) for v in row])
+    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return neutralise(value)
+
+
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _xlsx_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str):
+        return neutralise(_ILLEGAL.sub("", value))
+    return value
+
+
+def write_xlsx(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
+    """A workbook with one worksheet per (title, headers, rows); every text cell is text."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for title, headers, rows in sheets:
+        ws = workbook.create_sheet(title[:31])
+        ws.freeze_panes = "A2"
+        rows = iter(rows)
+        first = [[_xlsx_value(v) for v in row] for _, row in zip(range(200), rows, strict=False)]
+        widths = [max(len(h), 8) for h in headers]
+        for values in first:
+            for i, v in enumerate(values[: len(widths)]):
+                widths[i] = min(max(widths[i], len(str(v))), 60)
+        for i, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = width + 2
+        header_cells = []
+        for h in headers:
+            cell = WriteOnlyCell(ws, value=h)
+            cell.font = bold
+            header_cells.append(cell)
+        ws.append(header_cells)
+        for values in itertools.chain(first, ([_xlsx_value(v) for v in row] for row in rows)):
+            ws.append([_write_only_cell(ws, v) for v in values])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _write_only_cell(ws, value: Any):
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # never a formula, whatever the text
+    elif isinstance(value, date):
+        cell.number_format = "DD.MM.YYYY"
+    return cell
