@@ -36,3 +36,17 @@ def relation(source, target, kind="kooperation", **kw):
 
 def link(actor_obj, topic_obj, role="mitwirkend"):
     return topics.link_actor(actor_obj, topic_obj, role)
+
+
+def dump() -> dict[str, list[tuple]]:
+    """Every row of every table, to assert that a refused request changed nothing."""
+    import sqlalchemy as sa
+
+    from netzwerk.extensions import db
+
+    db.session.expire_all()
+    with db.engine.connect() as conn:
+        return {
+            table.name: sorted(conn.execute(sa.select(table)).all(), key=repr)
+            for table in db.metadata.sorted_tables
+        }

@@ -75,6 +75,18 @@ def category(key: str) -> Category:
     return cat
 
 
+def category_counts() -> list[tuple[Category, int]]:
+    """Each category with the number of actors in it, for the vocabulary page."""
+    return list(
+        db.session.execute(
+            sa.select(Category, sa.func.count(Actor.id))
+            .outerjoin(Actor)
+            .group_by(Category.key)
+            .order_by(Category.position, Category.key)
+        ).all()
+    )
+
+
 def save_category(data: dict[str, Any], existing: Category | None = None) -> Category:
     key = (data.get("key") or "").strip().lower()
     if existing is None:

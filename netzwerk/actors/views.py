@@ -5,18 +5,27 @@ from __future__ import annotations
 import math
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from ..audit.models import AuditEntry
-from ..auth.permissions import editor_required
+from ..auth.permissions import admin_required, editor_required
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
 from ..extensions import db
 from ..topics import services as topic_services
 from . import services
-from .forms import ActorForm, ContactForm, RelationForm, TopicLinkForm
-from .models import Actor
+from .forms import ActorForm, CategoryForm, ContactForm, RelationForm, TopicLinkForm
+from .models import Actor, Category
 from .vocab import Level, Sector, Status
 
 bp = Blueprint("actors", __name__, url_prefix="/akteure")
@@ -27,7 +36,8 @@ FILTERS = ("q", "category", "sector", "topic", "status", "level")
 def form_error(form, exc: DomainError) -> None:
     """Show a service's complaint at the field it names, or above the form."""
     field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None and hasattr(field, "errors"):
+    # a hidden field (the version of an optimistic lock) cannot show its error: flash it
+    if field is not None and hasattr(field, "errors") and field.type != "HiddenField":
         if not isinstance(field.errors, list):
             field.errors = list(field.errors)
         field.errors.append(exc.message)
@@ -245,6 +255,14 @@ def _relation_values(actor, form: RelationForm) -> dict:
     }
 
 
+def _relation_of(actor, relation_id: int):
+    """The relation, if this actor is one of its ends: the form re-points it from this actor."""
+    relation = services.get_relation(relation_id)
+    if actor.id not in (relation.source_id, relation.target_id):
+        abort(404)
+    return relation
+
+
 @bp.route("/<int:actor_id>/beziehungen/neu", methods=["GET", "POST"])
 @editor_required
 def new_relation(actor_id: int):
@@ -265,7 +283,7 @@ def new_relation(actor_id: int):
 @editor_required
 def edit_relation(actor_id: int, relation_id: int):
     actor = services.get_actor(actor_id)
-    relation = services.get_relation(relation_id)
+    relation = _relation_of(actor, relation_id)
     form = _relation_form(actor, relation)
     if form.validate_on_submit():
         try:
@@ -281,7 +299,7 @@ def edit_relation(actor_id: int, relation_id: int):
 @bp.route("/<int:actor_id>/beziehungen/<int:relation_id>/loeschen", methods=["GET", "POST"])
 @editor_required
 def delete_relation(actor_id: int, relation_id: int):
-    relation = services.get_relation(relation_id)
+    relation = _relation_of(services.get_actor(actor_id), relation_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         services.delete_relation(relation)
@@ -352,3 +370,64 @@ def remove_topic_link(link_id: int):
         consequences=[],
         cancel_url=url_for("actors.show", actor_id=actor_id),
     )
+
+
+# --- category vocabulary (admins) --------------------------------------------------------------
+
+
+def admin_route(rule: str, **options):
+    """A route of this blueprint outside /akteure: the vocabularies live under /admin with the
+    user administration, but keep their `actors.` endpoint names."""
+
+    def decorator(view):
+        endpoint = options.pop("endpoint", view.__name__)
+        bp.record(
+            lambda state: state.app.add_url_rule(
+                rule, f"{state.name_prefix}.{state.name}.{endpoint}".lstrip("."), view, **options
+            )
+        )
+        return view
+
+    return decorator
+
+
+@admin_route("/admin/kategorien")
+@admin_required
+def categories():
+    return render_template("actors/categories.html", rows=services.category_counts())
+
+
+@admin_route("/admin/kategorien/neu", methods=["GET", "POST"])
+@admin_required
+def new_category():
+    form = CategoryForm()
+    if form.validate_on_submit():
+        try:
+            cat = services.save_category(form.data)
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+        else:
+            flash(_("Kategorie %(label)s angelegt.", label=cat.label), "success")
+            return redirect(url_for("actors.categories"))
+    return render_template("actors/category_form.html", form=form, category=None)
+
+
+@admin_route("/admin/kategorien/<key>", methods=["GET", "POST"])
+@admin_required
+def edit_category(key: str):
+    cat = db.get_or_404(Category, key)
+    form = CategoryForm(obj=cat)
+    del form.key  # the key is referenced by actors, imports and the reference data
+    if request.method == "GET":
+        form.sector.data = cat.sector.value
+    if form.validate_on_submit():
+        try:
+            services.save_category(form.data, existing=cat)
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+        else:
+            flash(_("Kategorie %(label)s gespeichert.", label=cat.label), "success")
+            return redirect(url_for("actors.categories"))
+    return render_template("actors/category_form.html", form=form, category=cat)

@@ -6,9 +6,11 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from flask import has_request_context
 from flask_login import current_user
 
+from ..core.timeutil import as_utc
 from ..extensions import db
 from .models import AuditEntry
 
@@ -64,3 +66,34 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+def entry_query(
+    username: str = "",
+    entity: str = "",
+    entity_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> sa.Select:
+    """The audit trail, newest first, narrowed by user, entity and a UTC time range
+    (`since` inclusive, `until` exclusive)."""
+    query = sa.select(AuditEntry)
+    if username:
+        query = query.where(AuditEntry.username == username)
+    if entity:
+        query = query.where(AuditEntry.entity == entity)
+    if entity_id is not None:
+        query = query.where(AuditEntry.entity_id == entity_id)
+    if since is not None:
+        query = query.where(AuditEntry.created_at >= as_utc(since))
+    if until is not None:
+        query = query.where(AuditEntry.created_at < as_utc(until))
+    return query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+
+
+def filter_choices() -> dict[str, list[str]]:
+    """The users and entity kinds that occur in the trail, for the filter form."""
+    distinct = lambda column: list(  # noqa: E731
+        db.session.scalars(sa.select(column).distinct().order_by(column))
+    )
+    return {"usernames": distinct(AuditEntry.username), "entities": distinct(AuditEntry.entity)}

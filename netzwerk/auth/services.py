@@ -18,7 +18,7 @@ MIN_PASSWORD = 8
 def get_user(username: str) -> User:
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"Unknown user {username!r}")
+        raise NotFound(f"Unbekannter Benutzer: {username}")
     return user
 
 

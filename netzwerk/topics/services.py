@@ -47,7 +47,12 @@ def _clean_topic(data: dict[str, Any], topic: Topic | None) -> dict[str, Any]:
         raise Invalid("Der Code ist zu lang (höchstens 30 Zeichen).", field="code")
     if not title:
         raise Invalid("Der Titel fehlt.", field="title")
-    other = find_topic(code) if not code.isdigit() else None
+    # a purely numeric code would be read as an id by find_topic
+    other = (
+        find_topic(code)
+        if not code.isdigit()
+        else db.session.scalar(sa.select(Topic).where(Topic.code == code))
+    )
     if other is not None and other is not topic:
         raise Conflict(f"Das Thema {other.code} gibt es schon.", field="code")
     return {
@@ -82,6 +87,23 @@ def delete_topic(topic: Topic) -> None:
     record("topic", topic.id, "delete", changes, label=topic.label)
     db.session.delete(topic)
     db.session.commit()
+
+
+def overview() -> list[dict[str, Any]]:
+    """Every topic with the number of linked actors per role, for the topic list."""
+    counts: dict[int, dict[TopicRole, int]] = {}
+    rows = db.session.execute(
+        sa.select(ActorTopic.topic_id, ActorTopic.role, sa.func.count(ActorTopic.id)).group_by(
+            ActorTopic.topic_id, ActorTopic.role
+        )
+    )
+    for topic_id, role, n in rows:
+        counts.setdefault(topic_id, dict.fromkeys(TopicRole, 0))[role] = n
+    result = []
+    for topic in topics():
+        per_role = counts.get(topic.id, dict.fromkeys(TopicRole, 0))
+        result.append({"topic": topic, "counts": per_role, "total": sum(per_role.values())})
+    return result
 
 
 def links_by_role(topic: Topic) -> dict[TopicRole, list[ActorTopic]]:
