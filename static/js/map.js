@@ -189,7 +189,7 @@
     return {
       physics: false,
       layout: { improvedLayout: false },
-      interaction: { hover: true, tooltipDelay: 150, dragNodes: true, multiselect: false,
+      interaction: { hover: true, tooltipDelay: 150, dragNodes: Boolean(config.can_edit), multiselect: false,
         hideEdgesOnDrag: big, hideEdgesOnZoom: big, keyboard: { enabled: true, bindToWindow: false } },
       nodes: { font: { size: 14, face: "system-ui, sans-serif", color: "#1d2430" },
         scaling: { min: 8, max: 32, label: { enabled: false } } },
