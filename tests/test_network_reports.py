@@ -456,3 +456,18 @@ def test_emptied_checklist_is_not_seeded_again(app, demo):
         assert reference_store.ensure_reference() == 0
         assert reference_store.reference_dict() == {}
         assert reports.gap_list() == []
+
+
+def test_long_finding_lists_are_cut_with_a_link_to_all(app, login):
+    with app.app_context():
+        for n in range(105):
+            factories.actor(name=f"Verein {n:03d}", category="eine-welt-gruppe")
+    viewer = login("viewer")
+    total = len(viewer.get("/api/findings").get_json())
+    assert total >= 105  # each is isolated (and cannot be invited: no contact)
+    html = viewer.get("/luecken").get_data(as_text=True)
+    assert html.count('class="finding severity-') == 100
+    assert f"100 von {total} Befunden gezeigt" in html
+    assert re.search(r'href="/luecken\?[^"]*befunde=alle[^"]*#findings-title"', html)
+    html = viewer.get("/luecken?befunde=alle").get_data(as_text=True)
+    assert html.count('class="finding severity-') == total

@@ -86,7 +86,7 @@ def export_graph(snap: Snapshot | None = None) -> nx.MultiDiGraph:
     labels = source.graph.get("category_labels", {})
     details = _actor_details()
     metrics = {row["id"]: row for row in snap.metrics()}
-    positions = node_positions(source)
+    positions = node_positions(source, snap)
     for node, attrs in source.nodes(data=True):
         data = {("db_id" if k == "id" else k): v for k, v in attrs.items()}
         x, y = positions.get(node, (0.0, 0.0))
@@ -169,27 +169,17 @@ def _typed(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
 # --- positions -----------------------------------------------------------------------------------
 
 
-def node_positions(graph: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
-    """Pixel positions: the map's stored layout where there is one, else computed here."""
-    stored = _stored_positions(graph)
-    if stored and all(node in stored for node in graph):
+def node_positions(
+    graph: nx.MultiDiGraph, snap: Snapshot | None = None
+) -> dict[str, tuple[float, float]]:
+    """Pixel positions: the map's stored layout (placing nodes it has not seen yet, as the map
+    does), so the export looks like /karte; computed here only for nodes it leaves out."""
+    from . import services as map_services
+
+    stored = map_services.positions(map_services._current_base(snap or snapshot()))
+    if all(node in stored for node in graph):
         return stored
-    computed = _computed_positions(graph)
-    return {**computed, **stored}
-
-
-def _stored_positions(graph: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
-    try:
-        from . import layout
-    except ImportError:
-        return {}
-    reader = getattr(layout, "stored_positions", None)
-    if reader is None:
-        return {}
-    try:
-        return {n: (float(x), float(y)) for n, (x, y) in reader(graph).items()}
-    except Exception:  # a layout still being built must not break the export
-        return {}
+    return {**_computed_positions(graph), **stored}
 
 
 def _computed_positions(graph: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
@@ -381,37 +371,46 @@ def _vis_edge(key: str, data: dict) -> dict:
 
 
 def _ghosts(snap: Snapshot, graph: nx.MultiDiGraph):
-    """Dashed grey nodes for the gaps, next to their topic, as on the map."""
+    """Dashed grey nodes for the gaps, fanned out around their topic as on the map."""
+    from .layout import ghost_positions
+
     labels = snap.graph.graph.get("category_labels", {})
-    nodes, edges = [], []
-    per_topic: dict[int, int] = {}
+    by_topic: dict[str, list[dict]] = {}
     for gap in snap.gaps():
         topic = f"t{gap['topic_id']}"
-        if topic not in graph:
-            continue
-        index = per_topic.get(gap["topic_id"], 0)
-        per_topic[gap["topic_id"]] = index + 1
-        x, y = graph.nodes[topic]["x"], graph.nodes[topic]["y"]
-        angle = index * 0.9
-        node = f"g{gap['topic_id']}-{gap['category']}"
-        label = labels.get(gap["category"], gap["category"])
-        nodes.append(
-            (
-                node,
-                {
-                    "label": f"fehlt: {label}",
-                    "title": f"{gap['topic']}: {gap['have']} von {gap['need']}\n{gap['reason']}",
-                    "shape": "dot",
-                    "color": {"background": "#f4f4f4", "border": GHOST_COLOR},
-                    "shapeProperties": {"borderDashes": [5, 5]},
-                    "font": {"color": "#757575"},
-                    "x": x + 140 * math.cos(angle),
-                    "y": y + 140 * math.sin(angle),
-                    "group": "gap",
-                },
+        if topic in graph:
+            by_topic.setdefault(topic, []).append(gap)
+    points = [(data["x"], data["y"]) for _, data in graph.nodes(data=True)]
+    centre = (
+        (sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points))
+        if points
+        else (0.0, 0.0)
+    )
+    nodes, edges = [], []
+    for topic, gaps in by_topic.items():
+        anchor = (graph.nodes[topic]["x"], graph.nodes[topic]["y"])
+        for gap, (x, y) in zip(gaps, ghost_positions(anchor, len(gaps), centre), strict=True):
+            node = f"g{gap['topic_id']}-{gap['category']}"
+            label = labels.get(gap["category"], gap["category"])
+            nodes.append(
+                (
+                    node,
+                    {
+                        "label": f"fehlt: {label}",
+                        "title": (
+                            f"{gap['topic']}: {gap['have']} von {gap['need']}\n{gap['reason']}"
+                        ),
+                        "shape": "dot",
+                        "color": {"background": "#f4f4f4", "border": GHOST_COLOR},
+                        "shapeProperties": {"borderDashes": [5, 5]},
+                        "font": {"color": "#757575"},
+                        "x": x,
+                        "y": y,
+                        "group": "gap",
+                    },
+                )
             )
-        )
-        edges.append((node, topic, {"color": GHOST_COLOR, "dashes": True, "width": 1}))
+            edges.append((node, topic, {"color": GHOST_COLOR, "dashes": True, "width": 1}))
     return nodes, edges
 
 

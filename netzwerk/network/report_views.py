@@ -27,6 +27,7 @@ from .report_forms import GridMoveForm, ReferenceItemForm
 from .views import bp
 
 METRICS_PER_PAGE = 50
+FINDINGS_SHOWN = 100
 COVERAGE_PER_PAGE = 100
 GRID_FILTERS = ("topic", "category", "status")
 
@@ -65,12 +66,15 @@ def gaps():
     page, pages = _page(len(metrics), METRICS_PER_PAGE)
     start = (page - 1) * METRICS_PER_PAGE
     args = {k: v for k, v in (("topic", topic), ("sort", sort)) if v}
+    findings = reports.finding_list(topic)
+    all_findings = request.args.get("befunde") == "alle"
     return render_template(
         "network/gaps.html",
         topics=reports.topics(),
         topic=reports.resolve_topic(topic),
         groups=reports.gaps_by_topic(topic),
-        findings=reports.finding_list(topic),
+        findings=findings if all_findings else findings[:FINDINGS_SHOWN],
+        findings_total=len(findings),
         severity_label=reports.severity_label,
         metrics=metrics[start : start + METRICS_PER_PAGE],
         metrics_total=len(metrics),
