@@ -36,6 +36,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
     _register_blueprints(app)
 
+    from .core import security
+
+    security.init_app(app)  # after the blueprints: it limits the login view
+
     from . import cli
 
     cli.init_app(app)

@@ -68,7 +68,14 @@ def database_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def app(tmp_path: Path, database_url: str):
+def app_config() -> dict:
+    """Extra settings for `app`: a test module overrides this fixture to change them
+    (e.g. {"RATELIMIT_ENABLED": True} to test the login rate limit)."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path: Path, database_url: str, app_config: dict):
     app = create_app(
         {
             "TESTING": True,
@@ -77,6 +84,8 @@ def app(tmp_path: Path, database_url: str):
             "OUTBOX_DIR": str(tmp_path / "outbox"),
             "BASE_URL": "http://127.0.0.1",
             "SMTP_URL": "",
+            "RATELIMIT_ENABLED": False,  # tests log in often; test_security_ratelimit turns it on
+            **app_config,
         }
     )
     with app.app_context():
