@@ -19,7 +19,14 @@ bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
+    """Only a path of this site: browsers drop tabs and line breaks and read "\\" as "/", so
+    "/<tab>/evil.example" or "/\\evil.example" would lead to another host."""
+    if (
+        target
+        and target.startswith("/")
+        and target.isprintable()
+        and not target.startswith(("//", "/\\"))
+    ):
         return target
     return url_for("core.dashboard")
 
