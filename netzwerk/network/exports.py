@@ -401,6 +401,7 @@ def _ghosts(snap: Snapshot, graph: nx.MultiDiGraph):
                             f"{gap['topic']}: {gap['have']} von {gap['need']}\n{gap['reason']}"
                         ),
                         "shape": "dot",
+                        "size": 10,
                         "color": {"background": "#f4f4f4", "border": GHOST_COLOR},
                         "shapeProperties": {"borderDashes": [5, 5]},
                         "font": {"color": "#757575"},
