@@ -83,6 +83,18 @@ def run(fmt: str, n_actors: int, n_relations: int) -> list[tuple[str, float, str
     actors, relations = make_rows(n_actors, n_relations)
     payload = files(fmt, actors, relations)
     results = []
+
+    def timed(step: str, action) -> None:
+        start = time.perf_counter()
+        note = action()
+        results.append((f"{fmt}: {step}", time.perf_counter() - start, note))
+
+    def imported(commit: bool) -> str:
+        report = import_files(payload, commit=commit)
+        assert not report.rejected, report.rejected[:3]
+        assert report.applied == commit
+        return report.summary() if commit else ""
+
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(
             {"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite"}
@@ -90,25 +102,11 @@ def run(fmt: str, n_actors: int, n_relations: int) -> list[tuple[str, float, str
         with app.app_context():
             db.create_all()
             ensure_categories()
-            start = time.perf_counter()
-            parsed = [t for name, data in payload for t in tables.read_file(name, data)]
-            results.append((f"{fmt}: read files", time.perf_counter() - start, f"{len(parsed)}"))
-
-            start = time.perf_counter()
-            report = import_files(payload, commit=False)
-            assert not report.rejected, report.rejected[:3]
-            results.append((f"{fmt}: preview (rolled back)", time.perf_counter() - start, ""))
-
-            start = time.perf_counter()
-            report = import_files(payload)
-            assert report.applied
-            results.append((f"{fmt}: import into empty db", time.perf_counter() - start, report.summary()))
-
-            start = time.perf_counter()
-            report = import_files(payload)
-            assert report.applied
-            results.append((f"{fmt}: same files again", time.perf_counter() - start, report.summary()))
-        db.engine.dispose() if False else None
+            timed("read files", lambda: f"{sum(len(tables.read_file(*f)) for f in payload)}")
+            timed("preview (rolled back)", lambda: imported(False))
+            timed("import into empty db", lambda: imported(True))
+            timed("same files again", lambda: imported(True))
+            db.engine.dispose()
     return results
 
 

@@ -62,48 +62,56 @@ def _hook(name: str):
 # --- finding what is stored about a person --------------------------------------------------
 
 
-def _patterns(contact: Contact) -> list[re.Pattern]:
-    """The person's name and e-mail as whole words, in any case."""
-    result = []
-    for value in (contact.name, contact.email):
-        value = (value or "").strip()
-        if len(value) >= 3:
-            result.append(re.compile(rf"(?<!\w){re.escape(value)}(?!\w)", re.IGNORECASE))
-    return result
+def _identities(contact: Contact, own: list[AuditEntry]) -> list[str]:
+    """The person's name and e-mail, now and as the audit trail knew them before."""
+    values = {contact.name, contact.email}
+    for entry in own:
+        for field in ("name", "email"):
+            values.update(v for v in entry.changes.get(field, []) if isinstance(v, str))
+    # very short values would match inside unrelated words
+    return sorted(v.strip() for v in values if v and len(v.strip()) >= 3)
 
 
-def _like_terms(contact: Contact) -> list[str]:
+def _patterns(identities: list[str]) -> list[re.Pattern]:
+    """Each value as a whole word, in any case."""
+    return [re.compile(rf"(?<!\w){re.escape(v)}(?!\w)", re.IGNORECASE) for v in identities]
+
+
+def _like_terms(identities: list[str]) -> list[str]:
     terms = []
-    for value in (contact.name, contact.email):
-        value = (value or "").strip()
-        if len(value) >= 3:
-            terms.append(value)
-            escaped = json.dumps(value)[1:-1]  # how the JSON column stores non-ASCII text
-            if escaped != value:
-                terms.append(escaped)
+    for value in identities:
+        terms.append(value)
+        escaped = json.dumps(value)[1:-1]  # how the JSON column stores non-ASCII text
+        if escaped != value:
+            terms.append(escaped)
     return terms
 
 
-def _audit_about(contact: Contact) -> list[AuditEntry]:
-    """Entries about the contact itself, and any other entry naming them (invitations …)."""
-    own = sa.and_(AuditEntry.entity == "contact", AuditEntry.entity_id == contact.id)
-    mentions = [
-        sa.or_(
-            AuditEntry.label.ilike(f"%{t}%"), sa.cast(AuditEntry.changes, sa.Text).ilike(f"%{t}%")
+def _audit_about(contact: Contact) -> tuple[list[AuditEntry], list[AuditEntry], list[str]]:
+    """The entries about the contact itself, other entries naming them (invitations, replies),
+    and the names and addresses looked for."""
+    own = list(
+        db.session.scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.entity == "contact", AuditEntry.entity_id == contact.id)
+            .order_by(AuditEntry.created_at, AuditEntry.id)
         )
-        for t in _like_terms(contact)
-    ]
-    entries = db.session.scalars(
+    )
+    identities = _identities(contact, own)
+    terms = _like_terms(identities)
+    if not terms:
+        return own, [], identities
+    text = sa.cast(AuditEntry.changes, sa.Text)
+    candidates = db.session.scalars(
         sa.select(AuditEntry)
-        .where(sa.or_(own, *mentions))
+        .where(
+            sa.or_(*[AuditEntry.label.ilike(f"%{t}%") | text.ilike(f"%{t}%") for t in terms]),
+            sa.not_(sa.and_(AuditEntry.entity == "contact", AuditEntry.entity_id == contact.id)),
+        )
         .order_by(AuditEntry.created_at, AuditEntry.id)
-    ).all()
-    patterns = _patterns(contact)
-    return [
-        e
-        for e in entries
-        if (e.entity == "contact" and e.entity_id == contact.id) or _mentions(e, patterns)
-    ]
+    )
+    patterns = _patterns(identities)
+    return own, [e for e in candidates if _mentions(e, patterns)], identities
 
 
 def _mentions(entry: AuditEntry, patterns: list[re.Pattern]) -> bool:
@@ -210,8 +218,13 @@ def subject_data(contact: Contact) -> dict[str, Any]:
             "may_invite": contact.may_invite,
         },
         "workshops": _workshop_data(contact),
-        "audit": [_audit_json(e) for e in _audit_about(contact)],
+        "audit": [_audit_json(e) for e in _audit_entries(contact)],
     }
+
+
+def _audit_entries(contact: Contact) -> list[AuditEntry]:
+    own, mentions, _ = _audit_about(contact)
+    return sorted(own + mentions, key=lambda e: (e.created_at, e.id))
 
 
 def record_access(contact: Contact, fmt: str) -> None:
@@ -276,23 +289,22 @@ def erase_contact(contact: Contact) -> dict[str, Any]:
     invitations and their answers (anonymous) stay, so counts remain right. The erasure itself
     is logged without the erased data, and the freed bytes are overwritten in the file."""
     contact_id, actor = contact.id, contact.actor
-    patterns = _patterns(contact)
     _secure_delete_on()
-    entries = _audit_about(contact)
-    for entry in entries:
-        if entry.entity == "contact" and entry.entity_id == contact_id:
-            entry.changes = {field: [None, None] for field in entry.changes}
-            entry.label = f"Kontakt #{contact_id} ({ERASED})"
-        else:
-            entry.changes = _scrub(entry.changes, patterns)
-            entry.label = _scrub(entry.label, patterns)[:300]
+    own, mentions, identities = _audit_about(contact)
+    patterns = _patterns(identities)
+    for entry in own:
+        entry.changes = {field: [None, None] for field in entry.changes}
+        entry.label = f"Kontakt #{contact_id} ({ERASED})"
+    for entry in mentions:
+        entry.changes = _scrub(entry.changes, patterns)
+        entry.label = _scrub(entry.label, patterns)[:300]
     workshop_counts = _erase_workshop_data(contact)
     db.session.delete(contact)
     db.session.flush()
     summary = {
         "contact_id": contact_id,
         "actor_id": actor.id,
-        "audit_entries_blanked": len(entries),
+        "audit_entries_blanked": len(own) + len(mentions),
         **{f"{k}_anonymised": v for k, v in workshop_counts.items()},
     }
     record(
