@@ -26,12 +26,19 @@ ENTITY_LABELS = {
     "category": _l("Kategorie"),
     "user": _l("Benutzer"),
     "api_token": _l("API-Token"),
+    "import": _l("Import"),
+    "export": _l("Export"),
+    "database": _l("Datenbank"),
 }
 ACTION_LABELS = {
     "create": _l("angelegt"),
     "update": _l("geändert"),
     "delete": _l("gelöscht"),
     "revoke": _l("widerrufen"),
+    "import": _l("importiert"),
+    "export": _l("exportiert"),
+    "erase": _l("gelöscht (DSGVO)"),
+    "restore": _l("wiederhergestellt"),
 }
 FILTERS = ("user", "entity", "entity_id", "from", "to")
 
