@@ -468,3 +468,63 @@ def test_cli_import_prints_what_it_did(app, runner, tmp_path):
     assert "Importiert: Akteure: 1 neu, 0 geändert, 0 unverändert" in done.output
     with app.app_context():
         assert db.session.scalar(sa.select(Actor.name)) == "Eine Welt Forum"
+
+
+# --- the XLSX reader -------------------------------------------------------------------------
+
+
+def _workbook_bytes() -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    wb = Workbook()  # the normal writer: shared strings and styles, as Excel saves them
+    ws = wb.active
+    ws.title = "Akteure"
+    ws.append(["Name", "Kategorie", "Einfluss", "Beschreibung", "Seit", "Aktiv"])
+    ws.append(["Welthaus", "eine-welt-gruppe", 3, "Ökumenisch", datetime(2024, 5, 2), True])
+    ws.append(["Zweiter", "schule", 2.0, None, None, False])
+    ws.append([])
+    ws.append(["Dritter", "schule", 4.5, "a_x", None, None])
+    ws["D6"] = CellRichText("fett ", TextBlock(InlineFont(b=True), "und normal"))
+    ws["A6"] = "Vierter"
+    ws["H6"] = "weit rechts"
+    other = wb.create_sheet("Hinweise")
+    other.append(["nur", "Text"])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_the_xlsx_reader_reads_what_openpyxl_reads():
+    from netzwerk.exchange import tables
+
+    data = _workbook_bytes()
+    fast = tables.read_xlsx("t.xlsx", data)
+    slow = tables._read_xlsx_openpyxl("t.xlsx", data)
+    assert [(t.source, t.headers, t.rows) for t in fast] == [
+        (t.source, t.headers, t.rows) for t in slow
+    ]
+    rows = dict(fast[0].rows)
+    assert rows[2]["power"] == 3 and rows[5]["power"] == 4.5
+    assert rows[6]["description"] == "fett und normal"
+    assert sorted(rows) == [2, 3, 5, 6]  # the empty row 4 is skipped, numbers kept
+    assert tables._unescape("Zeile_x000D_zwei_x005F_x0041_") == "Zeile\rzwei_x0041_"
+
+
+def test_an_xlsx_with_xml_entities_is_refused(app):
+    data = _workbook_bytes()
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = content.replace(
+                    b"<worksheet",
+                    b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><worksheet',
+                    1,
+                )
+            target.writestr(item, content)
+    with app.app_context(), pytest.raises(services.Invalid, match="keine lesbare Excel-Datei"):
+        services.import_files([("boese.xlsx", out.getvalue())])

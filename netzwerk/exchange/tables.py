@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+import defusedxml.ElementTree as ET
+
 from ..core.errors import Invalid
 
 # --- the sheets --------------------------------------------------------------------------------
@@ -228,6 +230,7 @@ def restore(value: Any) -> Any:
 ENCODINGS = (("utf-8-sig", "UTF-8 mit BOM"), ("utf-8", "UTF-8"), ("cp1252", "Windows-1252"))
 DELIMITERS = {",": "Komma (,)", ";": "Semikolon (;)", "\t": "Tabulator"}
 MAX_BYTES = 50 * 1024 * 1024
+MAX_UNPACKED = 500 * 1024 * 1024  # an XLSX is a zip: guard against a zip bomb
 
 
 @dataclass
@@ -328,6 +331,28 @@ def read_csv(name: str, data: bytes) -> Table:
 
 
 def read_xlsx(name: str, data: bytes) -> list[Table]:
+    """Each worksheet as a table. The cells are streamed straight from the sheet XML (about three
+    times faster than openpyxl's reader, which matters at 40,000 rows); a workbook this reader
+    does not understand is handed to openpyxl."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise Invalid(f"{name}: keine lesbare Excel-Datei (.xlsx).") from exc
+    if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED:
+        raise Invalid(f"{name}: die Datei ist ausgepackt zu groß (höchstens 500 MB).")
+    try:
+        sheets = _XlsxReader(archive).sheets()
+        return [
+            _table(f"{name} › {title}", rows, SHEET_TITLES.get(normalise_header(title)))
+            for title, rows in sheets
+        ]
+    except (KeyError, ValueError, IndexError, ET.ParseError):
+        # defusedxml refuses DTDs and entities with a ValueError: openpyxl (which uses
+        # defusedxml too) then refuses the file with a clear message
+        return _read_xlsx_openpyxl(name, data)
+
+
+def _read_xlsx_openpyxl(name: str, data: bytes) -> list[Table]:
     from openpyxl import load_workbook
 
     try:
@@ -343,6 +368,137 @@ def read_xlsx(name: str, data: bytes) -> list[Table]:
     finally:
         workbook.close()
     return tables
+
+
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+DOC_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape(text: str) -> str:
+    """OOXML writes some characters as _xHHHH_ (a carriage return as _x000D_)."""
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
+class _XlsxReader:
+    """Just enough of SpreadsheetML to read values: sheets, shared strings, date styles."""
+
+    def __init__(self, archive: zipfile.ZipFile):
+        self.archive = archive
+        workbook = ET.fromstring(archive.read("xl/workbook.xml"))
+        props = workbook.find(f"{MAIN}workbookPr")
+        self.date1904 = props is not None and props.get("date1904") in ("1", "true")
+        rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        self.targets = {
+            r.get("Id"): r.get("Target", "") for r in rels.iter(f"{PKG_REL}Relationship")
+        }
+        self.sheet_refs = [
+            (sheet.get("name", ""), self.targets[sheet.get(f"{DOC_REL}id")])
+            for sheet in workbook.iter(f"{MAIN}sheet")
+        ]
+        self.strings = self._shared_strings()
+        self.date_styles = self._date_styles()
+
+    def _path(self, target: str) -> str:
+        return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+    def _part(self, kind: str) -> str | None:
+        for target in self.targets.values():
+            if target.rsplit("/", 1)[-1].lower() == kind:
+                return self._path(target)
+        return None
+
+    def _shared_strings(self) -> list[str]:
+        path = self._part("sharedstrings.xml")
+        if path is None or path not in self.archive.namelist():
+            return []
+        strings = []
+        for _event, elem in ET.iterparse(self.archive.open(path)):
+            if elem.tag == f"{MAIN}si":
+                parts = [t.text or "" for t in elem.iter(f"{MAIN}t")]
+                # phonetic runs (rPh) carry readings, not text
+                for ph in elem.iter(f"{MAIN}rPh"):
+                    for t in ph.iter(f"{MAIN}t"):
+                        parts.remove(t.text or "")
+                strings.append(_unescape("".join(parts)))
+                elem.clear()
+        return strings
+
+    def _date_styles(self) -> set[int]:
+        from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+
+        path = self._part("styles.xml")
+        if path is None or path not in self.archive.namelist():
+            return set()
+        styles = ET.fromstring(self.archive.read(path))
+        formats = dict(BUILTIN_FORMATS)
+        for fmt in styles.iter(f"{MAIN}numFmt"):
+            formats[int(fmt.get("numFmtId", "0"))] = fmt.get("formatCode", "")
+        xfs = styles.find(f"{MAIN}cellXfs")
+        if xfs is None:
+            return set()
+        return {
+            i
+            for i, xf in enumerate(xfs.iter(f"{MAIN}xf"))
+            if is_date_format(formats.get(int(xf.get("numFmtId", "0")), ""))
+        }
+
+    def sheets(self) -> list[tuple[str, list[tuple[int, list[Any]]]]]:
+        return [(title, list(self._rows(self._path(t)))) for title, t in self.sheet_refs]
+
+    def _rows(self, path: str):
+        from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
+
+        epoch = CALENDAR_MAC_1904 if self.date1904 else CALENDAR_WINDOWS_1900
+        row_tag, cell_tag, value_tag = f"{MAIN}row", f"{MAIN}c", f"{MAIN}v"
+        previous = 0
+        for _event, row in ET.iterparse(self.archive.open(path)):
+            if row.tag != row_tag:
+                continue
+            number = int(row.get("r") or previous + 1)
+            previous = number
+            values: list[Any] = []
+            for cell in row.iter(cell_tag):
+                ref = cell.get("r")
+                column = _column_index(ref) if ref else len(values)
+                if column > len(values):
+                    values.extend([None] * (column - len(values)))
+                kind = cell.get("t", "n")
+                v = cell.find(value_tag)
+                text = v.text if v is not None else None
+                if kind == "s":
+                    value = self.strings[int(text)] if text is not None else None
+                elif kind == "inlineStr":
+                    value = _unescape("".join(t.text or "" for t in cell.iter(f"{MAIN}t")))
+                elif text is None:
+                    value = None
+                elif kind == "n":
+                    number_value = float(text) if any(c in text for c in ".eE") else int(text)
+                    if int(cell.get("s", "0")) in self.date_styles:
+                        value = from_excel(number_value, epoch)
+                    else:
+                        value = number_value
+                elif kind == "b":
+                    value = text.strip() in ("1", "true")
+                elif kind == "d":
+                    value = datetime.fromisoformat(text)
+                else:  # str (a formula's text), e (an error such as #N/A)
+                    value = _unescape(text)
+                values.append(value)
+            row.clear()
+            yield number, values
+
+
+def _column_index(ref: str) -> int:
+    """A1 → 0, AB7 → 27."""
+    index = 0
+    for char in ref:
+        if char.isalpha():
+            index = index * 26 + (ord(char.upper()) - 64)
+        else:
+            break
+    return index - 1
 
 
 def read_file(name: str, data: bytes) -> list[Table]:
