@@ -17,8 +17,9 @@ from netzwerk.core.errors import Invalid
 from netzwerk.exchange import backup
 from netzwerk.extensions import db
 from tests import factories
+from tests.conftest import ON_POSTGRES
 
-pytestmark = pytest.mark.sqlite_only
+sqlite_only = pytest.mark.sqlite_only
 
 
 def writer(app, stop: threading.Event, written: list[int], errors: list[Exception]) -> None:
@@ -50,6 +51,7 @@ def counts(path: Path) -> tuple[int, int]:
     return actors_, audited
 
 
+@sqlite_only
 def test_backup_taken_during_writes_restores_a_sound_database(app, runner, tmp_path):
     with app.app_context():
         factories.actor(name="Welthaus", category="eine-welt-gruppe")
@@ -96,6 +98,7 @@ def test_backup_taken_during_writes_restores_a_sound_database(app, runner, tmp_p
         assert restored == f"Datenbank aus {chosen.name} wiederhergestellt"
 
 
+@sqlite_only
 def test_restore_keeps_the_current_state_as_a_safety_copy(app, runner, tmp_path):
     with app.app_context():
         factories.actor(name="Vorher", category="schule")
@@ -114,6 +117,7 @@ def test_restore_keeps_the_current_state_as_a_safety_copy(app, runner, tmp_path)
     conn.close()
 
 
+@sqlite_only
 def test_restore_refuses_files_that_are_no_netzwerk_backup(app, runner, tmp_path):
     with app.app_context():
         factories.actor(name="Bleibt", category="schule")
@@ -148,6 +152,7 @@ def test_restore_refuses_files_that_are_no_netzwerk_backup(app, runner, tmp_path
             backup.restore(db.engine.url.database)
 
 
+@sqlite_only
 def test_backup_keeps_only_the_newest(app, tmp_path):
     folder = tmp_path / "b"
     with app.app_context():
@@ -157,3 +162,30 @@ def test_backup_keeps_only_the_newest(app, tmp_path):
         newest = backup.backup(folder, keep=2)
     remaining = sorted(p.name for p in folder.iterdir())
     assert len(remaining) == 3 and "notiz.txt" in remaining and newest.name in remaining
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="pg_dump/pg_restore: only on a PostgreSQL run")
+def test_postgres_backup_and_restore_with_pg_dump(app, runner, tmp_path):
+    with app.app_context():
+        factories.actor(name="Vorher", category="schule")
+    result = runner.invoke(args=["backup", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    dump = Path(result.output.strip())
+    assert re.fullmatch(r"netzwerk-\d{8}-\d{6}\.dump", dump.name)
+    assert dump.stat().st_mode & 0o777 == 0o600
+    with app.app_context():
+        factories.actor(name="Danach", category="schule")
+
+    result = runner.invoke(args=["restore", "--yes", str(dump)])
+
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        db.session.remove()
+        assert db.session.scalars(sa.select(Actor.name)).all() == ["Vorher"]
+        assert db.session.scalar(
+            sa.text("SELECT count(*) FROM audit_entry WHERE action = 'restore'")
+        )
+    bogus = tmp_path / "bogus.dump"
+    bogus.write_text("nein")
+    result = runner.invoke(args=["restore", "--yes", str(bogus)])
+    assert result.exit_code != 0 and "keine pg_dump-Sicherung" in result.output

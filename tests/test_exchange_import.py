@@ -20,6 +20,12 @@ from netzwerk.topics.models import ActorTopic, Topic
 from tests import factories
 
 
+@pytest.fixture
+def app_config(tmp_path) -> dict:
+    """Uploads waiting for "Übernehmen" go to the test's own folder."""
+    return {"IMPORT_DIR": str(tmp_path / "imports")}
+
+
 def csv_bytes(text: str, encoding: str = "utf-8") -> bytes:
     return text.replace("\n", "\r\n").encode(encoding)
 
@@ -373,7 +379,7 @@ def upload(client, name: str, data: bytes):
     )
 
 
-def test_two_step_import_in_the_browser_forms(app, login):
+def test_two_step_import_in_the_browser_forms(app, login, tmp_path):
     editor = login("editor")
     data = csv_bytes("Name;Kategorie;Ort\nEine Welt Forum Düren;eine-welt-gruppe;Düren\n", "cp1252")
 
@@ -400,6 +406,7 @@ def test_two_step_import_in_the_browser_forms(app, login):
         "/austausch/import/uebernehmen", data={"token": token, "csrf_token": editor.csrf}
     )
     assert again.status_code == 404  # the checked files are gone once applied
+    assert list((tmp_path / "imports").iterdir()) == []
 
 
 def test_preview_with_rejections_offers_no_apply(app, login):

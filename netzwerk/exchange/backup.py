@@ -16,6 +16,7 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy.engine import make_url
 
 from ..audit.services import record
@@ -142,8 +143,13 @@ def restore(path: str | Path, safety_dir: str | Path | None = None) -> Path | No
     path = Path(path).resolve()
     target = _sqlite_path()
     if target is None:
+        _pg_check(path)
+        safety = backup(
+            Path(safety_dir) if safety_dir else Path(current_app.instance_path) / "backups"
+        )
         _pg_restore(path)
-        return None
+        _record_restore(path, safety)
+        return safety
     check_backup(path)
     if path == target:
         raise Invalid("Die Sicherung ist die laufende Datenbank selbst.")
@@ -164,6 +170,12 @@ def restore(path: str | Path, safety_dir: str | Path | None = None) -> Path | No
     db.engine.dispose()
     if problems:
         raise Invalid(f"Nach dem Wiederherstellen meldet integrity_check: {problems}")
+    _record_restore(path, safety)
+    return safety
+
+
+def _record_restore(path: Path, safety: Path) -> None:
+    """The restored database learns when and from which file it came back."""
     record(
         "database",
         None,
@@ -172,7 +184,6 @@ def restore(path: str | Path, safety_dir: str | Path | None = None) -> Path | No
         label=f"Datenbank aus {path.name} wiederhergestellt",
     )
     db.session.commit()
-    return safety
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------
@@ -209,11 +220,14 @@ def _pg_dump(directory: Path) -> Path:
     if done.returncode != 0:
         path.unlink(missing_ok=True)
         raise Invalid(f"pg_dump fehlgeschlagen: {done.stderr.strip()}")
+    path.chmod(0o600)
     return path
 
 
-def _pg_restore(path: Path) -> None:
-    url, env = _pg_env()
+def _pg_check(path: Path) -> None:
+    """A pg_dump archive (custom format) that holds netzwerk's tables."""
+    if not path.is_file():
+        raise Invalid(f"Datei nicht gefunden: {path}")
     listing = _run([_tool("pg_restore"), "--list", str(path)])
     if listing.returncode != 0:
         raise Invalid(f"{path.name} ist keine pg_dump-Sicherung: {listing.stderr.strip()}")
@@ -221,6 +235,10 @@ def _pg_restore(path: Path) -> None:
     missing = sorted(REQUIRED_TABLES - found)
     if missing:
         raise Invalid(f"{path.name} ist keine netzwerk-Sicherung: es fehlen {', '.join(missing)}.")
+
+
+def _pg_restore(path: Path) -> None:
+    url, env = _pg_env()
     db.session.remove()
     db.engine.dispose()
     done = _run(

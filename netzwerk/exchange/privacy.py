@@ -101,11 +101,22 @@ def _audit_about(contact: Contact) -> tuple[list[AuditEntry], list[AuditEntry], 
     terms = _like_terms(identities)
     if not terms:
         return own, [], identities
-    text = sa.cast(AuditEntry.changes, sa.Text)
+    # a cheap pre-selection in SQL; the patterns below decide. `contains` with autoescape takes
+    # % _ and the backslash of "\u00eb" literally (PostgreSQL's LIKE would read it as an escape)
+    columns = (AuditEntry.label, sa.cast(AuditEntry.changes, sa.Text))
+    found = [
+        condition
+        for column in columns
+        for t in terms
+        for condition in (
+            column.contains(t, autoescape=True),  # SQLite lowers only ASCII: "Ä" stays
+            sa.func.lower(column).contains(t.lower(), autoescape=True),
+        )
+    ]
     candidates = db.session.scalars(
         sa.select(AuditEntry)
         .where(
-            sa.or_(*[AuditEntry.label.ilike(f"%{t}%") | text.ilike(f"%{t}%") for t in terms]),
+            sa.or_(*found),
             sa.not_(sa.and_(AuditEntry.entity == "contact", AuditEntry.entity_id == contact.id)),
         )
         .order_by(AuditEntry.created_at, AuditEntry.id)

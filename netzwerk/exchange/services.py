@@ -962,7 +962,8 @@ def export_directory(directory, personal: bool = False) -> list[str]:
 
 
 def _upload_dir() -> Path:
-    return Path(current_app.instance_path) / "imports"
+    """Checked uploads wait here for "Übernehmen" (IMPORT_DIR, by default instance/imports)."""
+    return Path(current_app.config.get("IMPORT_DIR") or Path(current_app.instance_path) / "imports")
 
 
 def stash_upload(files: list[tuple[str, bytes]], user_id: int) -> str:
