@@ -95,3 +95,14 @@ def index():
         entity_labels=ENTITY_LABELS,
         action_labels=ACTION_LABELS,
     )
+
+
+@bp.app_template_filter("audit_action")
+def audit_action(action: str) -> str:
+    """German label of an audit action for every page that lists changes."""
+    return str(ACTION_LABELS.get(action, action))
+
+
+@bp.app_template_filter("audit_entity")
+def audit_entity(entity: str) -> str:
+    return str(ENTITY_LABELS.get(entity, entity))

@@ -10,8 +10,14 @@ from .models import Role
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Benutzername"), validators=[DataRequired()])
-    password = PasswordField(_l("Passwort"), validators=[DataRequired()])
+    username = StringField(
+        _l("Benutzername"), validators=[DataRequired()], render_kw={"autocomplete": "username"}
+    )
+    password = PasswordField(
+        _l("Passwort"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class UserForm(FlaskForm):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,8 +18,14 @@ TOPIC_FIELDS = ["code", "title", "description", "priority"]
 LINK_FIELDS = ["actor_id", "topic_id", "role", "note"]
 
 
+def natural_key(code: str) -> tuple:
+    """SDG4 before SDG12: digits compare as numbers."""
+    return tuple(int(p) if p.isdigit() else p.casefold() for p in re.split(r"(\d+)", code) if p)
+
+
 def topics() -> list[Topic]:
-    return list(db.session.scalars(sa.select(Topic).order_by(Topic.priority, Topic.code)))
+    rows = db.session.scalars(sa.select(Topic))
+    return sorted(rows, key=lambda t: (t.priority, natural_key(t.code)))
 
 
 def get_topic(topic_id: int) -> Topic:
