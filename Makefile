@@ -30,8 +30,13 @@ lint: $(VENV)/.test-installed
 	$(BIN)/ruff check netzwerk tests benchmarks
 	$(BIN)/ruff format --check netzwerk tests benchmarks
 
+# The suite runs on SQLite; with NETZWERK_TEST_PG_URL set (.ci/run does), a second time on PostgreSQL.
 test: $(VENV)/.test-installed translations lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$NETZWERK_TEST_PG_URL" ]; then \
+	  echo "== the same suite on PostgreSQL =="; \
+	  NETZWERK_TEST_DATABASE_URL="$$NETZWERK_TEST_PG_URL" $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	else echo "NOTE: NETZWERK_TEST_PG_URL unset: the PostgreSQL run of the suite was skipped."; fi
 
 bench: $(VENV)/.test-installed translations
 	$(BIN)/python benchmarks/run_all.py
