@@ -42,7 +42,6 @@ from .tables import ACTORS, BY_KIND, SHEETS, Sheet, Table
 
 KIND_LABELS = {s.kind: s.de for s in SHEETS}
 UPLOAD_LIFETIME = 24 * 3600  # seconds a checked upload waits for "Übernehmen"
-ACTION_LABELS = {"create": "neu", "update": "geändert", "unchanged": "unverändert"}
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -207,7 +206,7 @@ class _Importer:
                 if name:
                     self.category_keys.setdefault(name.strip().casefold(), cat.key)
         self.topics: dict[str, Topic] = {
-            topic_services_code(t.code): t for t in db.session.scalars(sa.select(Topic))
+            _topic_key(t.code): t for t in db.session.scalars(sa.select(Topic))
         }
 
     # -- helpers
@@ -270,7 +269,7 @@ class _Importer:
     def import_topics(self, table: Table) -> None:
         seen: dict[str, int] = {}
         for number, data in table.rows:
-            code = topic_services_code(data.get("code", ""))
+            code = _topic_key(data.get("code", ""))
             if code and code in seen:
                 self.reject(
                     table,
@@ -282,7 +281,7 @@ class _Importer:
             try:
                 if existing is None:
                     topic = topic_services.create_topic(data, commit=False)
-                    self.topics[topic_services_code(topic.code)] = topic
+                    self.topics[_topic_key(topic.code)] = topic
                     self.done(table, number, "create", topic.label)
                 else:
                     values = topic_services._clean_topic(data, existing)
@@ -478,7 +477,7 @@ class _Importer:
             try:
                 actor_id = self.find_actor(data.get("actor"), data.get("actor_external_id"))
                 code = str(data.get("topic") or "").strip()
-                topic = self.topics.get(topic_services_code(code))
+                topic = self.topics.get(_topic_key(code))
                 if topic is None:
                     raise Invalid(f"Unbekanntes Thema: {code}" if code else "Das Thema fehlt.")
                 pair = (actor_id, topic.id)
@@ -576,7 +575,7 @@ class _Importer:
             _audit_rows("relation", audit)
 
 
-def topic_services_code(code: Any) -> str:
+def _topic_key(code: Any) -> str:
     """Topic codes compare without case and spaces, as in topics.services.find_topic."""
     return str(code or "").replace(" ", "").upper()
 
@@ -629,9 +628,9 @@ def _allowed_values(sheet: Sheet) -> dict[str, str]:
 def template_file(kind: str, fmt: str) -> tuple[str, bytes]:
     """An empty sheet with the German headers; the XLSX workbook has every sheet plus notes."""
     if fmt == "csv":
-        sheet = _sheet(kind)
+        sheet = sheet_for(kind)
         return f"vorlage-{sheet.file_stem}.csv", tables.write_csv(sheet.headers(), [])
-    sheets = SHEETS if kind == "alle" else (_sheet(kind),)
+    sheets = SHEETS if kind == "alle" else (sheet_for(kind),)
     notes = []
     for sheet in sheets:
         allowed = _allowed_values(sheet)
@@ -660,7 +659,7 @@ def template_file(kind: str, fmt: str) -> tuple[str, bytes]:
     return f"vorlage-{stem}.xlsx", data
 
 
-def _sheet(kind: str) -> Sheet:
+def sheet_for(kind: str) -> Sheet:
     sheet = BY_KIND.get(kind) or tables.SHEET_TITLES.get(tables.normalise_header(kind))
     if sheet is None:
         raise Invalid(f"Unbekannte Tabelle: {kind}")
@@ -812,7 +811,7 @@ def export_entities(kind: str, fmt: str, personal: bool = False) -> Download:
     if kind == "alle":
         sheets = [s for s in SHEETS if personal or not s.personal]
     else:
-        sheets = [_sheet(kind)]
+        sheets = [sheet_for(kind)]
         personal = personal or sheets[0].personal
     data = [(s, _rows(s.kind)) for s in sheets]
     total = sum(len(rows) for _, rows in data)

@@ -155,7 +155,7 @@ def export_actor_list(fmt: str):
 def export(name: str, fmt: str):
     personal = request.args.get("kontakte") in ("1", "ja", "on")
     if name != "alle":
-        name = services._sheet(name).kind
+        name = services.sheet_for(name).kind
     return _download(services.export_entities(name, fmt, personal=personal))
 
 
