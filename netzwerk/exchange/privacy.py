@@ -12,6 +12,7 @@ import importlib
 import importlib.util
 import json
 import re
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from flask import current_app
+from sqlalchemy.exc import OperationalError
 
 from ..actors.models import Actor, Contact
 from ..actors.vocab import LegalBasis
@@ -345,11 +347,20 @@ def purge_free_space() -> bool:
     if db.engine.dialect.name != "sqlite":
         return False
     # the caller has committed: the session holds no transaction that VACUUM would wait for
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("PRAGMA secure_delete=ON")
-        conn.exec_driver_sql("VACUUM")
-        busy, _log, _done = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
-    return not busy
+    for attempt in range(3):
+        if attempt:
+            time.sleep(1)  # another request is reading or writing: give it a moment
+        try:
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("PRAGMA secure_delete=ON")
+                conn.exec_driver_sql("VACUUM")
+                busy, _, _ = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        except OperationalError as exc:  # locked for longer than the busy timeout
+            current_app.logger.warning("VACUUM nach einer Löschung nicht möglich: %s", exc)
+            continue
+        if not busy:
+            return True
+    return False
 
 
 # --- retention ------------------------------------------------------------------------------

@@ -208,6 +208,15 @@ def erase(contact_id: int):
             ),
             "success",
         )
+        if not summary["file_purged"]:
+            flash(
+                _(
+                    "Die Datenbankdatei war in Benutzung und konnte nicht neu geschrieben "
+                    "werden; Reste der gelöschten Angaben können dort stehen, bis SQLite die "
+                    "freien Bereiche wiederverwendet."
+                ),
+                "error",
+            )
         return redirect(url_for("actors.show", actor_id=actor_id))
     return render_template(
         "confirm_delete.html",
