@@ -22,6 +22,12 @@ CONTACT_KEYS = {
     "language",
     "timezone",
     "notes",
+    "legal_basis",
+    "consent_date",
+    "consent_source",
+    "consent_invitations",
+    "consent_revoked_at",
+    "may_invite",
 }
 
 
@@ -86,7 +92,25 @@ def test_contact_fields(viewer, people):
         "language": "en",
         "timezone": "Africa/Johannesburg",
         "notes": "",
+        "legal_basis": "oeffentliche_aufgabe",
+        "consent_date": None,
+        "consent_source": "",
+        "consent_invitations": True,
+        "consent_revoked_at": None,
+        "may_invite": True,
     }
+
+
+def test_consent_revocation_through_the_api_blocks_invitations(app, editor, people):
+    url = f"/api/contacts/{people['jonas']}"
+    body = editor.patch(url, json={"consent_revoked_at": "2026-03-01"}).json
+    assert body["may_invite"] is False
+    assert body["consent_revoked_at"].startswith("2026-03-01")
+    # the answer can be sent back unchanged (read-only may_invite included)
+    assert editor.patch(url, json=body).status_code == 200
+    with app.app_context():
+        assert db.session.get(Contact, people["jonas"]).may_invite is False
+    assert editor.patch(url, json={"consent_revoked_at": None}).json["may_invite"] is True
 
 
 @pytest.mark.parametrize(

@@ -58,6 +58,12 @@ def contact_json(contact: Contact) -> dict[str, Any]:
         "language": contact.language,
         "timezone": contact.timezone,
         "notes": contact.notes,
+        "legal_basis": contact.legal_basis,
+        "consent_date": contact.consent_date.isoformat() if contact.consent_date else None,
+        "consent_source": contact.consent_source,
+        "consent_invitations": contact.consent_invitations,
+        "consent_revoked_at": iso(contact.consent_revoked_at),
+        "may_invite": contact.may_invite,
     }
 
 
@@ -103,6 +109,11 @@ CONTACT_FIELDS = {
     "language": "text?",
     "timezone": "text?",
     "notes": "text?",
+    "legal_basis": "text?",
+    "consent_date": "text?",
+    "consent_source": "text?",
+    "consent_invitations": "bool",
+    "consent_revoked_at": "text?",
 }
 CONTACT_FILTERS = ("actor_id", "q", "email")
 
@@ -194,7 +205,7 @@ def contacts_index():
 @api_bp.post("/contacts")
 @editor_required
 def contacts_create():
-    data = checked(json_body(), CONTACT_FIELDS, {"id"})
+    data = checked(json_body(), CONTACT_FIELDS, {"id", "may_invite"})
     if "actor_id" not in data:
         raise Invalid("actor_id fehlt: zu welchem Akteur gehört der Kontakt?", field="actor_id")
     contact = services.create_contact(_contact_actor(data), data)
@@ -210,7 +221,7 @@ def contacts_show(contact_id: int):
 @editor_required
 def contacts_update(contact_id: int):
     contact = services.get_contact(contact_id)
-    data = checked(json_body(), CONTACT_FIELDS, {"id"}, current=contact_json(contact))
+    data = checked(json_body(), CONTACT_FIELDS, {"id", "may_invite"}, current=contact_json(contact))
     if "actor_id" in data:
         _contact_actor(data)
     services.update_contact(contact, data)

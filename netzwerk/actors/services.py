@@ -225,7 +225,7 @@ def update_actor(
     actor: Actor, data: dict[str, Any], version: int | None = None, commit: bool = True
 ) -> Actor:
     """Apply changes; a stale `version` (another editor saved meanwhile) is a conflict."""
-    if version is not None and int(version) != actor.version:
+    if version is not None and str(version).strip() != str(actor.version):
         raise Conflict(
             "Dieser Akteur wurde inzwischen von jemand anderem geändert. "
             "Bitte laden Sie die Seite neu und übernehmen Sie Ihre Änderungen erneut.",
@@ -366,7 +366,11 @@ def parse_date(value: Any, field: str) -> date | None:
     if isinstance(value, date):
         return value
     text = str(value).strip()
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"):
+    try:  # ISO 8601, also with a time and an offset as the API answers it
+        return datetime.fromisoformat(text).date()
+    except ValueError:
+        pass
+    for fmt in ("%d.%m.%Y",):
         try:
             return datetime.strptime(text, fmt).date()
         except ValueError:
