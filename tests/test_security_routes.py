@@ -114,8 +114,9 @@ class World:
 
     def make_rsvp_token(self) -> str:
         from netzwerk.workshops.models import Invitation
+        from netzwerk.workshops.tokens import rsvp_token
 
-        return db.session.get(Invitation, self.invitation).token
+        return rsvp_token(db.session.get(Invitation, self.invitation))
 
     def make_slot(self) -> int:
         from netzwerk.workshops import polls

@@ -106,9 +106,11 @@ def test_the_download_needs_a_login_and_a_date(app, client, login):
     assert "noch keinen Termin" in response.get_data(as_text=True)
 
 
-def _feed_url(page_html: str, label: str) -> str:
-    row = next(r for r in page_html.split("<tr>") if label in r)
-    return re.search(r'<code class="token">http://127\.0\.0\.1(/kalender/[^<]+\.ics)</code>', row)[
+def _new_feed_url(response) -> str:
+    """The address shown once on the page that answers "create"/"renew"."""
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    return re.search(r'<code class="token">http://127\.0\.0\.1(/kalender/[^<]+\.ics)</code>', html)[
         1
     ]
 
@@ -121,16 +123,20 @@ def test_secret_feeds_for_all_workshops_and_per_topic(app, client, login):
         services.cancel_workshop(services.get_workshop(cancelled["id"]))
 
     editor = login("editor")
-    assert (
-        editor.post("/workshops/kalender/neu", data={"csrf_token": editor.csrf}).status_code == 302
+    all_url = _new_feed_url(
+        editor.post("/workshops/kalender/neu", data={"csrf_token": editor.csrf})
     )
-    editor.post(
-        "/workshops/kalender/neu",
-        data={"csrf_token": editor.csrf, "topic_id": planned["topic_id"]},
+    topic_url = _new_feed_url(
+        editor.post(
+            "/workshops/kalender/neu",
+            data={"csrf_token": editor.csrf, "topic_id": planned["topic_id"]},
+        )
     )
+    # shown once: the page lists both feeds, but no address any more
     page = editor.get("/workshops/kalender").get_data(as_text=True)
-    all_url = _feed_url(page, "Alle Workshops")
-    topic_url = _feed_url(page, "Thema ")
+    assert all_url not in page and topic_url not in page
+    assert not re.search(r"/kalender/[^/\"<]+\.ics", page)
+    assert page.count("Link erzeugt am") == 2
 
     feed = client.get(all_url)  # no login: the secret URL is the key
     assert feed.status_code == 200 and feed.mimetype == "text/calendar"
@@ -146,8 +152,13 @@ def test_secret_feeds_for_all_workshops_and_per_topic(app, client, login):
     assert [str(e["UID"]) for e in topic_feed.walk("VEVENT")] == [planned["uid"]]
 
     # a new link replaces the old one
-    editor.post("/workshops/kalender/neu", data={"csrf_token": editor.csrf})
+    renewed = _new_feed_url(
+        editor.post("/workshops/kalender/neu", data={"csrf_token": editor.csrf})
+    )
+    assert renewed != all_url
     assert client.get(all_url).status_code == 404
+    assert client.get(renewed).status_code == 200
+    assert client.get(topic_url).status_code == 200  # the other feed is untouched
     assert client.get("/kalender/geraten.ics").status_code == 404
 
 

@@ -19,6 +19,7 @@ from netzwerk.core.timeutil import utcnow
 from netzwerk.extensions import db
 from netzwerk.workshops import mail, services
 from netzwerk.workshops.models import MailMessage, MailStatus, Workshop
+from netzwerk.workshops.tokens import rsvp_token
 from tests.workshops_support import (
     body_text,
     calendar_part,
@@ -82,7 +83,8 @@ def test_each_invitee_gets_a_meeting_request_that_calendars_accept(smtp_app, smt
 
     with smtp_app.app_context():
         tokens = {
-            inv.contact.email: inv.token for inv in db.session.get(Workshop, ws["id"]).invitations
+            inv.contact.email: rsvp_token(inv)
+            for inv in db.session.get(Workshop, ws["id"]).invitations
         }
     for address, msg in messages.items():
         # multipart/mixed → multipart/alternative (plain, html, calendar) + invite.ics

@@ -101,11 +101,14 @@ def wait_for_batch(client, status_url: str) -> dict:
 
 
 def invitation_token(app, workshop_id: int, contact_id: int) -> str:
+    """The invitee's RSVP link token, derived as the mail does (only its hash is stored)."""
+    from netzwerk.workshops import tokens
     from netzwerk.workshops.models import Invitation
 
     with app.app_context():
-        return db.session.scalar(
-            sa.select(Invitation.token).where(
+        invitation = db.session.scalar(
+            sa.select(Invitation).where(
                 Invitation.workshop_id == workshop_id, Invitation.contact_id == contact_id
             )
         )
+        return tokens.rsvp_token(invitation)

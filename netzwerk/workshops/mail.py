@@ -3,6 +3,10 @@
 Every message is composed once, stored whole in the queue table and then sent; a retry sends
 the same bytes with the same Message-ID. Delivery claims each row before sending it, so two
 workers (a click twice, `mail retry` while the page sends) never send one message twice.
+
+The stored message carries a placeholder instead of the invitee's RSVP link token; the token is
+derived and put in while sending (tokens.fill), so the queue table holds no secret link. What
+leaves the machine (and the .eml files of the outbox transport) carries the real link.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from ..actors.models import Contact
 from ..core.errors import Invalid
 from ..core.timeutil import utcnow
 from ..extensions import db
-from . import ical
+from . import ical, tokens
 from .models import Invitation, MailKind, MailMessage, MailStatus, Response, Workshop
 from .timefmt import clock_span, mail_language, short_date, times_for
 
@@ -65,16 +69,16 @@ def public_url(path: str) -> str:
     return current_app.config["BASE_URL"].rstrip("/") + path
 
 
-def rsvp_url(invitation: Invitation) -> str:
-    return public_url(f"/einladung/{invitation.token}")
+def rsvp_url(token: str) -> str:
+    return public_url(f"/einladung/{token}")
 
 
-def poll_url(invitation: Invitation) -> str:
-    return public_url(f"/einladung/{invitation.token}/umfrage")
+def poll_url(token: str) -> str:
+    return public_url(f"/einladung/{token}/umfrage")
 
 
-def invitation_ics_url(invitation: Invitation) -> str:
-    return public_url(f"/einladung/{invitation.token}/termin.ics")
+def invitation_ics_url(token: str) -> str:
+    return public_url(f"/einladung/{token}/termin.ics")
 
 
 def workshop_url(workshop: Workshop) -> str:
@@ -141,7 +145,8 @@ def compose(
     invitation: Invitation, kind: MailKind, sequence: int, update: bool = False
 ) -> MailMessage:
     """Build the whole message for one invitee: multipart/mixed → multipart/alternative
-    (text/plain, text/html, text/calendar; method=...) plus invite.ics."""
+    (text/plain, text/html, text/calendar; method=...) plus invite.ics. The links carry the
+    token placeholder; `wire_bytes` puts the invitee's token in when the message is sent."""
     workshop, contact = invitation.workshop, invitation.contact
     lang = mail_language(contact.language)
     tz = contact.timezone or workshop.timezone
@@ -154,9 +159,9 @@ def compose(
         "name": contact.name,
         "times": times_for(workshop.starts_at, workshop.ends_at, workshop.timezone, tz, lang),
         "location": ical.location_text(workshop),
-        "rsvp_url": rsvp_url(invitation),
-        "poll_url": poll_url(invitation),
-        "ics_url": invitation_ics_url(invitation),
+        "rsvp_url": rsvp_url(tokens.PLACEHOLDER),
+        "poll_url": poll_url(tokens.PLACEHOLDER),
+        "ics_url": invitation_ics_url(tokens.PLACEHOLDER),
         "slots": _slot_lines(workshop, tz, lang) if kind == MailKind.POLL else [],
         "reader_tz": tz,
     }
@@ -177,7 +182,7 @@ def compose(
             attendee_email=contact.email,
             attendee_name=contact.name,
             sequence=sequence,
-            url=rsvp_url(invitation),
+            url=rsvp_url(tokens.PLACEHOLDER),
             description=_tidy(render_template(f"workshops/mail/{lang}.description.txt", **context)),
             partstat=partstat,
             dtstamp=now,
@@ -212,6 +217,12 @@ def compose(
         status=MailStatus.QUEUED,
         created_at=now,
     )
+
+
+def wire_bytes(message: MailMessage) -> bytes:
+    """The message as it goes out: the stored bytes with the invitee's RSVP link token put in.
+    The token is derived, not stored, so every retry sends the same bytes again."""
+    return tokens.fill(message.raw, tokens.rsvp_token(message.invitation)).encode("utf-8")
 
 
 def _tidy(text: str) -> str:
@@ -333,11 +344,11 @@ class OutboxTransport:
     def __init__(self, folder: str):
         self.folder = Path(folder)
 
-    def send(self, message: MailMessage, envelope_from: str) -> None:
+    def send(self, message: MailMessage, data: bytes, envelope_from: str) -> None:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             name = re.sub(r"[^A-Za-z0-9.@_-]+", "_", message.message_id.strip("<>"))
-            (self.folder / f"{name}.eml").write_bytes(message.raw.encode("utf-8"))
+            (self.folder / f"{name}.eml").write_bytes(data)
         except OSError as exc:
             raise ConnectionLost(f"Ablage {self.folder} nicht beschreibbar: {exc}") from exc
 
@@ -408,13 +419,11 @@ class SmtpTransport:
             ) from exc
         return conn
 
-    def send(self, message: MailMessage, envelope_from: str) -> None:
+    def send(self, message: MailMessage, data: bytes, envelope_from: str) -> None:
         if self.connection is None:
             self.connection = self._connect()
         try:
-            self.connection.sendmail(
-                envelope_from, [message.recipient], message.raw.encode("utf-8")
-            )
+            self.connection.sendmail(envelope_from, [message.recipient], data)
         except smtplib.SMTPRecipientsRefused as exc:
             raise MessageRefused(_smtp_error(exc)) from exc
         except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
@@ -538,7 +547,7 @@ def deliver(
                 report.blocked += 1
                 continue
             try:
-                channel.send(message, envelope_from)
+                channel.send(message, wire_bytes(message), envelope_from)
             except MessageRefused as exc:
                 _finish(message, MailStatus.FAILED, str(exc))
                 report.failed += 1

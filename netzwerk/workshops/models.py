@@ -10,6 +10,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..actors.models import Actor, Contact
@@ -66,7 +67,8 @@ class WorkshopStatus(Vocabulary):
         return {
             cls.DRAFT: _l("Entwurf"),
             cls.PLANNED: _l("geplant"),
-            cls.CANCELLED: _l("abgesagt"),
+            # context: English "cancelled" for a workshop, "declined" for an answer
+            cls.CANCELLED: lazy_pgettext("workshop", "abgesagt"),
             cls.DONE: _l("durchgeführt"),
         }
 
@@ -224,7 +226,9 @@ class Invitation(db.Model):
     actor_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("actor.id", ondelete="SET NULL"), index=True
     )
-    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # the RSVP link is HMAC(SECRET_KEY, token_salt); only its SHA-256 is kept (workshops/tokens.py)
+    token_salt: Mapped[str] = mapped_column(sa.String(64))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     response: Mapped[Response] = mapped_column(
         vocab_column(Response), default=Response.NEEDS_ACTION
     )
@@ -295,7 +299,8 @@ class MailMessage(db.Model):
     """The delivery queue: each message is built once, stored whole and sent at most once.
 
     (invitation, kind, sequence) is unique, and so is the Message-ID derived from it, so a retry
-    sends the very same bytes and never a second copy of a message that was accepted.
+    sends the very same bytes and never a second copy of a message that was accepted. `raw` holds
+    a placeholder where the RSVP link token goes; it is put in while sending (tokens.fill).
     """
 
     __tablename__ = "mail_message"
@@ -331,15 +336,20 @@ class MailMessage(db.Model):
 
 
 class CalendarFeed(db.Model):
-    """A secret, subscribable URL: all workshops (topic empty) or those of one topic."""
+    """A secret, subscribable URL: all workshops (topic empty) or those of one topic. Only the
+    SHA-256 of the link's token is stored; the link is shown once, when it is made."""
 
     __tablename__ = "calendar_feed"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     topic_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("topic.id", ondelete="CASCADE"), unique=True
     )
+    # when the current link was made (a renewal replaces it)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # the clear token: set on the object services.create_feed returns, never stored
+    token = None
 
     topic: Mapped[Topic | None] = relationship()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import secrets
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta
@@ -24,12 +23,13 @@ from ..actors.models import Actor, Contact
 from ..actors.services import _int_in_range, _vocab, check_email
 from ..actors.vocab import Sector, Status
 from ..audit.services import apply_changes, plain, record, reverse, snapshot
+from ..auth.models import hash_token
 from ..core.errors import Conflict, Invalid, NotFound
 from ..core.timeutil import aware, utcnow
 from ..extensions import db
 from ..topics.models import Topic, TopicRole
 from ..topics.services import find_topic
-from . import ical, mail
+from . import ical, mail, tokens
 from .models import (
     CalendarFeed,
     Format,
@@ -82,7 +82,10 @@ def get_invitation(invitation_id: int, workshop: Workshop | None = None) -> Invi
 
 
 def invitation_by_token(token: str) -> Invitation:
-    invitation = db.session.scalar(sa.select(Invitation).where(Invitation.token == token))
+    """The invitation behind an RSVP link, found by the token's hash (the token is not stored)."""
+    invitation = db.session.scalar(
+        sa.select(Invitation).where(Invitation.token_hash == hash_token(token))
+    )
     if invitation is None:
         raise NotFound("Diese Einladung gibt es nicht (mehr). Bitte prüfen Sie den Link.")
     return invitation
@@ -351,14 +354,15 @@ def add_invitations(
         if invitation is not None and invitation.removed_at is None:
             continue
         if invitation is None:
-            invitation = Invitation(workshop=workshop, contact=contact, token=_token())
+            invitation = Invitation(workshop=workshop, contact=contact)
+            tokens.new_rsvp_link(invitation)
             db.session.add(invitation)
             existing[contact.id] = invitation
         else:  # invited again after being removed
             invitation.removed_at = None
             invitation.response = Response.NEEDS_ACTION
             invitation.waitlisted = False
-            invitation.token = _token()
+            tokens.new_rsvp_link(invitation)  # the link of the withdrawn invitation stays dead
         invitation.actor_id = contact.actor_id
         added.append(invitation)
     db.session.flush()
@@ -378,10 +382,6 @@ def add_invitations(
     if commit:
         db.session.commit()
     return added
-
-
-def _token() -> str:
-    return secrets.token_urlsafe(24)
 
 
 def remove_invitation(invitation: Invitation) -> str | None:
@@ -1022,17 +1022,17 @@ def workshop_ics(workshop: Workshop) -> bytes:
     return ical.download_calendar(workshop, url=url, description=_plain_description(workshop, url))
 
 
-def invitation_ics(invitation: Invitation) -> bytes:
-    """The invitee's "add to calendar" file behind the RSVP link."""
+def invitation_ics(invitation: Invitation, token: str) -> bytes:
+    """The invitee's "add to calendar" file behind the RSVP link (`token`, from that link)."""
     workshop = invitation.workshop
     if workshop.starts_at is None:
         raise Invalid("Der Workshop hat noch keinen Termin.")
-    url = mail.rsvp_url(invitation)
+    url = mail.rsvp_url(token)
     return ical.download_calendar(workshop, url=url, description=_plain_description(workshop, url))
 
 
 def feeds() -> list[dict]:
-    """One subscribable feed for all workshops and one per topic (token empty until created)."""
+    """One subscribable feed for all workshops and one per topic (feed empty until created)."""
     existing = {feed.topic_id: feed for feed in db.session.scalars(sa.select(CalendarFeed))}
     rows = [{"topic": None, "feed": existing.get(None), "label": "Alle Workshops"}]
     for topic in db.session.scalars(sa.select(Topic).order_by(Topic.priority, Topic.code)):
@@ -1041,7 +1041,8 @@ def feeds() -> list[dict]:
 
 
 def create_feed(topic_id: int | None) -> CalendarFeed:
-    """Create the feed's secret link, or replace it (the old link stops working)."""
+    """Create the feed's secret link, or replace it (the old link stops working). Only the
+    token's hash is stored; the returned feed carries the token in `.token` to be shown once."""
     if topic_id is not None and db.session.get(Topic, topic_id) is None:
         raise NotFound(f"Thema {topic_id} nicht gefunden.")
     feed = db.session.scalar(
@@ -1055,15 +1056,19 @@ def create_feed(topic_id: int | None) -> CalendarFeed:
     if feed is None:
         feed = CalendarFeed(topic_id=topic_id)
         db.session.add(feed)
-    feed.token = secrets.token_urlsafe(24)
+    token, feed.token_hash = tokens.new_feed_token()
+    feed.created_at = utcnow()
     db.session.flush()
     record("calendar_feed", feed.id, action, {"topic_id": [None, topic_id]}, label="Kalender-Abo")
     db.session.commit()
+    feed.token = token
     return feed
 
 
 def feed_by_token(token: str) -> CalendarFeed:
-    feed = db.session.scalar(sa.select(CalendarFeed).where(CalendarFeed.token == token))
+    feed = db.session.scalar(
+        sa.select(CalendarFeed).where(CalendarFeed.token_hash == hash_token(token))
+    )
     if feed is None:
         raise NotFound("Diesen Kalender gibt es nicht (mehr).")
     return feed
@@ -1241,7 +1246,7 @@ def erase_personal_data(contact: Contact) -> dict[str, int]:
     ).rowcount
     for invitation in db.session.scalars(sa.select(Invitation).where(Invitation.id.in_(ids))):
         invitation.comment = ""
-        invitation.token = _token()  # the old RSVP link stops working
+        tokens.new_rsvp_link(invitation)  # the old RSVP link stops working
     return {"invitations": len(ids), "mails": mails}
 
 

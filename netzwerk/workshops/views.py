@@ -522,25 +522,29 @@ def results(workshop_id: int):
 # --- calendar feeds ------------------------------------------------------------------------------
 
 
-@bp.route("/workshops/kalender")
-def feeds():
+def _feeds_page(new_feed=None):
     return render_template(
         "workshops/feeds.html",
         feeds=services.feeds(),
         confirm=ConfirmForm(),
-        base_url=current_app.config["BASE_URL"],
+        base_url=current_app.config["BASE_URL"].rstrip("/"),
+        new_feed=new_feed,
     )
+
+
+@bp.route("/workshops/kalender")
+def feeds():
+    return _feeds_page()
 
 
 @bp.route("/workshops/kalender/neu", methods=["POST"])
 @editor_required
 def create_feed():
+    """Create or renew a feed link and show it this once (only its hash is stored)."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
     topic_id = request.form.get("topic_id", type=int)
-    services.create_feed(topic_id or None)
-    flash(_("Abo-Link erzeugt. Ein früherer Link für diesen Kalender gilt nicht mehr."), "success")
-    return redirect(url_for("workshops.feeds"))
+    return _feeds_page(new_feed=services.create_feed(topic_id or None))
 
 
 @bp.route("/kalender/<token>.ics")
@@ -588,6 +592,7 @@ def rsvp(token: str):
     with force_locale(lang):
         return render_template(
             "workshops/rsvp.html",
+            token=token,
             invitation=invitation,
             workshop=workshop,
             form=form,
@@ -602,7 +607,7 @@ def rsvp(token: str):
 @public
 def rsvp_ics(token: str):
     invitation = services.invitation_by_token(token)
-    return _ics(services.invitation_ics(invitation), "termin.ics")
+    return _ics(services.invitation_ics(invitation, token), "termin.ics")
 
 
 @bp.route("/einladung/<token>/umfrage", methods=["GET", "POST"])
@@ -631,6 +636,7 @@ def vote(token: str):
     with force_locale(lang):
         return render_template(
             "workshops/vote.html",
+            token=token,
             invitation=invitation,
             workshop=workshop,
             slots=polls.slots_for(invitation),
