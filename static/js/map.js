@@ -275,7 +275,12 @@
     const node = state.byId.get(id);
     if (!node) return;
     const close = el("button", { type: "button", class: "link-button map-panel-close" }, "Schließen");
-    close.addEventListener("click", () => { panel.hidden = true; state.network.unselectAll(); });
+    close.addEventListener("click", () => {
+      const hadFocus = panel.contains(document.activeElement);
+      panel.hidden = true;
+      state.network.unselectAll();
+      if (hadFocus) document.getElementById("map-search-input").focus(); // keyboard users stay on the page
+    });
     const parts = [close, el("h2", { text: node.name || node.label })];
     if (node.kind === "actor") {
       parts.push(facts([
@@ -342,6 +347,7 @@
     state.network.selectNodes([found.id]);
     state.network.focus(found.id, { scale: 1.4, animation: { duration: 400 } });
     showPanel(found.id);
+    panel.focus(); // the found actor's details and actions come next for keyboard users
     say(`${found.name} gefunden.`);
   }
 
