@@ -46,5 +46,5 @@ clean-venv:
 
 # Re-extract the German source strings and merge them into the English catalogue.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o instance/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o instance/messages.pot .
 	$(BIN)/pybabel update -i instance/messages.pot -d netzwerk/translations --no-fuzzy-matching

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, render_template, request
-from flask_babel import get_timezone
+from flask_babel import get_timezone, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -29,6 +29,10 @@ ENTITY_LABELS = {
     "import": _l("Import"),
     "export": _l("Export"),
     "database": _l("Datenbank"),
+    "workshop": _l("Workshop"),
+    "invitation": _l("Einladung"),
+    "calendar_feed": _l("Kalender-Abo"),
+    "reference": _l("Referenz-Checkliste"),
 }
 ACTION_LABELS = {
     "create": _l("angelegt"),
@@ -39,6 +43,20 @@ ACTION_LABELS = {
     "export": _l("exportiert"),
     "erase": _l("gelöscht (DSGVO)"),
     "restore": _l("wiederhergestellt"),
+    "reset": _l("zurückgesetzt"),
+    "renew": _l("erneuert"),
+    "cancel": lazy_pgettext("workshop", "abgesagt"),
+    "results": _l("Ergebnisse erfasst"),
+    "attendance": _l("Anwesenheit erfasst"),
+    "invite": _l("Gäste eingeladen"),
+    "send": _l("Einladungen verschickt"),
+    "poll_slot": _l("Terminvorschlag ergänzt"),
+    "poll_slot_delete": _l("Terminvorschlag entfernt"),
+    "poll_send": _l("Terminumfrage verschickt"),
+    "poll_vote": _l("in der Terminumfrage abgestimmt"),
+    "remove": _l("zurückgezogen"),
+    "promote": _l("von der Warteliste nachgerückt"),
+    "rsvp": _l("beantwortet"),
 }
 FILTERS = ("user", "entity", "entity_id", "from", "to")
 

@@ -32,7 +32,8 @@ class Vocabulary(enum.StrEnum):
         text = str(value).strip().casefold()
         for member in cls:
             lazy = cls.labels()[member]
-            msgid = lazy._args[0] if getattr(lazy, "_args", None) else str(lazy)
+            # the msgid is the last argument (lazy_pgettext passes the context first)
+            msgid = lazy._args[-1] if getattr(lazy, "_args", None) else str(lazy)
             names = (member.value, member.name, msgid, str(lazy))
             if text in (n.casefold() for n in names):
                 return member

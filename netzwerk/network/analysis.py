@@ -33,11 +33,17 @@ SEED = 42
 NAMES_PER_SIDE = 3
 NAMES_PER_GROUP = 5
 
+
+def N_(text: str) -> str:
+    """Marks a msgid for extraction (pybabel) without translating: callers translate with _()."""
+    return text
+
+
 QUADRANT_LABELS = {
-    "eng_einbinden": "Eng einbinden",
-    "zufriedenstellen": "Zufriedenstellen",
-    "informieren": "Informieren",
-    "beobachten": "Beobachten",
+    "eng_einbinden": N_("Eng einbinden"),
+    "zufriedenstellen": N_("Zufriedenstellen"),
+    "informieren": N_("Informieren"),
+    "beobachten": N_("Beobachten"),
 }
 
 

@@ -585,7 +585,8 @@ def rsvp(token: str):
             flash(exc.message, "error")
         else:
             _deliver(batch)
-            flash(_("Danke, Ihre Antwort ist gespeichert."), "success")
+            with force_locale(lang):  # the page after the redirect speaks it too
+                flash(_("Danke, Ihre Antwort ist gespeichert."), "success")
             return redirect(url_for("workshops.rsvp", token=token))
     contact = invitation.contact
     tz = contact.timezone if contact else workshop.timezone
@@ -630,7 +631,8 @@ def vote(token: str):
             db.session.rollback()
             flash(exc.message, "error")
         else:
-            flash(_("Danke, Ihre Auswahl ist gespeichert."), "success")
+            with force_locale(lang):
+                flash(_("Danke, Ihre Auswahl ist gespeichert."), "success")
             return redirect(url_for("workshops.vote", token=token))
     contact = invitation.contact
     with force_locale(lang):

@@ -16,6 +16,10 @@
   const form = document.getElementById("map-filters");
   const panel = document.getElementById("map-panel");
   const statusEl = document.getElementById("map-status");
+  const TEXTS = Object.assign({}, ...["map-texts", "map-texts-edit"].map((id) => {
+    const node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : {};
+  }));
 
   const state = { data: null, byId: new Map(), network: null, nodes: null, edges: null,
     drawnAt: null, loadStarted: null, generation: 0 };
@@ -35,6 +39,13 @@
       node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
     return node;
+  }
+
+  // a text of the interface by its German msgid, as map.html translated it; fills {name} slots
+  function t(text, values) {
+    let out = TEXTS[text] || text;
+    for (const [key, value] of Object.entries(values || {})) out = out.split("{" + key + "}").join(String(value));
+    return out;
   }
 
   function say(message) {
@@ -95,7 +106,7 @@
       box.append(el("div", { text: node.topic_label + ": " + node.have + "/" + node.need }));
       box.append(el("div", { class: "map-tooltip-text", text: node.reason }));
     } else if (node.kind === "topic") {
-      box.append(el("div", { text: node.actors + " " + "Akteure" }));
+      box.append(el("div", { text: t("{n} Akteure", { n: node.actors }) }));
     } else if (node.kind === "workshop" && node.starts_at) {
       box.append(el("div", { text: node.starts_at }));
     }
@@ -218,7 +229,8 @@
     state.network.fit({ animation: false });
     fillSearchList(data.nodes);
     const c = data.counts;
-    say(`${c.actors} von ${c.all_actors} Akteuren, ${c.topics} Themen, ${c.gaps} Lücken, ${c.workshops} Workshops`);
+    say(t("{actors} von {all} Akteuren, {topics} Themen, {gaps} Lücken, {workshops} Workshops",
+      { actors: c.actors, all: c.all_actors, topics: c.topics, gaps: c.gaps, workshops: c.workshops }));
   }
 
   function bindNetwork(network) {
@@ -246,19 +258,19 @@
     syncUrl(params);
     state.loadStarted = performance.now();
     container.dataset.state = "loading";
-    say("Karte wird geladen …");
+    say(t("Karte wird geladen …"));
     let response;
     try {
       response = await fetch(config.api + "?" + params.toString(), {
         headers: { Accept: "application/json" }, credentials: "same-origin" });
     } catch (err) {
-      say("Die Karte konnte nicht geladen werden: " + err.message);
+      say(t("Die Karte konnte nicht geladen werden: {error}", { error: err.message }));
       container.dataset.state = "error";
       return;
     }
     const body = await response.json().catch(() => ({}));
     if (!response.ok) {
-      say(body.error || "Die Karte konnte nicht geladen werden.");
+      say(body.error || t("Die Karte konnte nicht geladen werden."));
       container.dataset.state = "error";
       return;
     }
@@ -274,7 +286,7 @@
   function showPanel(id) {
     const node = state.byId.get(id);
     if (!node) return;
-    const close = el("button", { type: "button", class: "link-button map-panel-close" }, "Schließen");
+    const close = el("button", { type: "button", class: "link-button map-panel-close" }, t("Schließen"));
     close.addEventListener("click", () => {
       const hadFocus = panel.contains(document.activeElement);
       panel.hidden = true;
@@ -284,37 +296,37 @@
     const parts = [close, el("h2", { text: node.name || node.label })];
     if (node.kind === "actor") {
       parts.push(facts([
-        ["Kategorie", node.category_label], ["Sektor", node.sector_label], ["Ebene", node.level_label],
-        ["Status", node.status_label], ["Ort", node.city], ["Einfluss / Interesse", `${node.power} / ${node.interest}`],
+        [t("Kategorie"), node.category_label], [t("Sektor"), node.sector_label], [t("Ebene"), node.level_label],
+        [t("Status"), node.status_label], [t("Ort"), node.city], [t("Einfluss / Interesse"), `${node.power} / ${node.interest}`],
       ]));
-      parts.push(el("h3", { text: "Kennzahlen" }));
+      parts.push(el("h3", { text: t("Kennzahlen") }));
       parts.push(facts([
-        ["Beziehungen (Grad)", node.degree], ["Vermittlung (Betweenness)", node.betweenness.toFixed(3)],
-        ["Gruppe (Community)", node.community === null || node.community === undefined ? "" : node.community + 1],
+        [t("Beziehungen (Grad)"), node.degree], [t("Vermittlung (Betweenness)"), node.betweenness.toFixed(3)],
+        [t("Gruppe (Community)"), node.community === null || node.community === undefined ? "" : node.community + 1],
       ]));
       if (node.description) parts.push(el("p", { class: "description", text: node.description }));
-      const actions = el("p", { class: "actions" }, link(node.url, "Akteursseite"),
-        config.can_edit ? link(node.edit_url, "Bearbeiten") : null);
-      const ego = el("button", { type: "button", class: "button small" }, "Nachbarschaft zeigen");
+      const actions = el("p", { class: "actions" }, link(node.url, t("Akteursseite")),
+        config.can_edit ? link(node.edit_url, t("Bearbeiten")) : null);
+      const ego = el("button", { type: "button", class: "button small" }, t("Nachbarschaft zeigen"));
       ego.addEventListener("click", () => setEgo(node.id));
       actions.append(ego);
       parts.push(actions);
     } else if (node.kind === "gap") {
-      parts.push(facts([["Thema", node.topic_label], ["vorhanden / nötig", `${node.have} / ${node.need}`],
-        ["vorgemerkt (Kandidaten)", node.candidates || ""]]));
+      parts.push(facts([[t("Thema"), node.topic_label], [t("vorhanden / nötig"), `${node.have} / ${node.need}`],
+        [t("vorgemerkt (Kandidaten)"), node.candidates || ""]]));
       parts.push(el("p", { class: "map-reason", text: node.reason }));
       if (node.candidate_actors && node.candidate_actors.length) {
-        parts.push(el("p", { text: "Vorgemerkt: " + node.candidate_actors.map((a) => a.label).join(", ") }));
+        parts.push(el("p", { text: t("Vorgemerkt: {actors}", { actors: node.candidate_actors.map((a) => a.label).join(", ") }) }));
       }
-      if (config.can_edit) parts.push(el("p", {}, link(node.create_url, "Akteur anlegen", "button primary")));
+      if (config.can_edit) parts.push(el("p", {}, link(node.create_url, t("Akteur anlegen"), "button primary")));
     } else if (node.kind === "topic") {
-      parts.push(facts([["Akteure", node.actors], ["Priorität", node.priority]]));
-      const only = el("button", { type: "button", class: "button small" }, "Nur dieses Thema");
+      parts.push(facts([[t("Akteure"), node.actors], [t("Priorität"), node.priority]]));
+      const only = el("button", { type: "button", class: "button small" }, t("Nur dieses Thema"));
       only.addEventListener("click", () => { form.elements.topic.value = String(node.topic_id); load(); });
-      parts.push(el("p", { class: "actions" }, link(node.url, "Themenseite"), only));
+      parts.push(el("p", { class: "actions" }, link(node.url, t("Themenseite")), only));
     } else if (node.kind === "workshop") {
-      parts.push(facts([["Beginn", node.starts_at], ["Status", node.status], ["Teilnehmende", node.participants]]));
-      if (node.url) parts.push(el("p", {}, link(node.url, "Workshopseite")));
+      parts.push(facts([[t("Beginn"), node.starts_at], [t("Status"), node.status], [t("Teilnehmende"), node.participants]]));
+      if (node.url) parts.push(el("p", {}, link(node.url, t("Workshopseite"))));
     }
     panel.replaceChildren(...parts.filter(Boolean));
     panel.hidden = false;
@@ -323,7 +335,7 @@
   function setEgo(id) {
     form.elements.ego.value = id;
     const node = state.byId.get(id);
-    document.getElementById("map-ego-text").textContent = "Nachbarschaft von " + (node ? node.label : id);
+    document.getElementById("map-ego-text").textContent = t("Nachbarschaft von {name}", { name: node ? node.label : id });
     load();
   }
 
@@ -341,14 +353,14 @@
     const found = actors.find((n) => n.name.toLocaleLowerCase("de") === query)
       || actors.find((n) => (n.name + " " + n.label).toLocaleLowerCase("de").includes(query));
     if (!found) {
-      say(`Kein Akteur „${text}“ in der aktuellen Ansicht.`);
+      say(t("Kein Akteur „{name}“ in der aktuellen Ansicht.", { name: text }));
       return;
     }
     state.network.selectNodes([found.id]);
     state.network.focus(found.id, { scale: 1.4, animation: { duration: 400 } });
     showPanel(found.id);
     panel.focus(); // the found actor's details and actions come next for keyboard users
-    say(`${found.name} gefunden.`);
+    say(t("{name} gefunden.", { name: found.name }));
   }
 
   // --- editing: positions and "Neu anordnen" ---------------------------------------------------
@@ -374,21 +386,21 @@
         const node = state.byId.get(item.id);
         node.x = item.x; node.y = item.y;
       }
-      say(items.length === 1 ? "Position gespeichert." : `${items.length} Positionen gespeichert.`);
+      say(items.length === 1 ? t("Position gespeichert.") : t("{n} Positionen gespeichert.", { n: items.length }));
     } catch (err) {
-      say("Position nicht gespeichert: " + err.message);
+      say(t("Position nicht gespeichert: {error}", { error: err.message }));
     }
   }
 
   async function relayout() {
-    if (!window.confirm("Alle Positionen neu berechnen? Von Hand verschobene Knoten werden neu angeordnet.")) return;
-    say("Karte wird neu angeordnet …");
+    if (!window.confirm(t("Alle Positionen neu berechnen? Von Hand verschobene Knoten werden neu angeordnet."))) return;
+    say(t("Karte wird neu angeordnet …"));
     try {
       const result = await post(config.layout, {});
       await load();
-      say(`${result.nodes} Knoten neu angeordnet (${result.seconds} s).`);
+      say(t("{nodes} Knoten neu angeordnet ({seconds} s).", { nodes: result.nodes, seconds: result.seconds }));
     } catch (err) {
-      say("Neu anordnen fehlgeschlagen: " + err.message);
+      say(t("Neu anordnen fehlgeschlagen: {error}", { error: err.message }));
     }
   }
 
@@ -410,7 +422,7 @@
       document.body.append(a);
       a.click();
       setTimeout(() => { URL.revokeObjectURL(url); a.remove(); }, 10000);
-      say("PNG gespeichert.");
+      say(t("PNG gespeichert."));
     }, "image/png");
   }
 
