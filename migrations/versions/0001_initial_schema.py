@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 20:27:40.421432
+Create Date: 2026-11-25 21:08:27.152653
 
 """
 from alembic import op
@@ -162,12 +162,12 @@ def upgrade():
 
     op.create_table('calendar_feed',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('topic_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['topic_id'], ['topic.id'], name=op.f('fk_calendar_feed_topic_id_topic'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_feed')),
-    sa.UniqueConstraint('token', name=op.f('uq_calendar_feed_token')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_calendar_feed_token_hash')),
     sa.UniqueConstraint('topic_id', name=op.f('uq_calendar_feed_topic_id'))
     )
     op.create_table('poll_slot',
@@ -269,7 +269,8 @@ def upgrade():
     sa.Column('workshop_id', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=True),
     sa.Column('actor_id', sa.Integer(), nullable=True),
-    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('token_salt', sa.String(length=64), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('response', sa.Enum('needs-action', 'accepted', 'tentative', 'declined', name='response', native_enum=False, length=32), nullable=False),
     sa.Column('comment', sa.Text(), nullable=False),
     sa.Column('responded_at', sa.DateTime(), nullable=True),
@@ -281,7 +282,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], name=op.f('fk_invitation_contact_id_contact'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['workshop_id'], ['workshop.id'], name=op.f('fk_invitation_workshop_id_workshop'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invitation')),
-    sa.UniqueConstraint('token', name=op.f('uq_invitation_token')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_invitation_token_hash')),
     sa.UniqueConstraint('workshop_id', 'contact_id', name='uq_invitation_workshop_contact')
     )
     with op.batch_alter_table('invitation', schema=None) as batch_op:
