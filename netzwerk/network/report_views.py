@@ -62,11 +62,11 @@ def gaps():
         flash(exc.message, "error")
         sort = reports.DEFAULT_METRIC_SORT
         sort_key, descending = reports.parse_sort(sort)
-    metrics = reports.metric_rows(sort, topic)
+    metrics = reports.metric_rows(sort, topic, stale_ok=True)
     page, pages = _page(len(metrics), METRICS_PER_PAGE)
     start = (page - 1) * METRICS_PER_PAGE
     args = {k: v for k, v in (("topic", topic), ("sort", sort)) if v}
-    findings = reports.finding_list(topic)
+    findings = reports.finding_list(topic, stale_ok=True)
     all_findings = request.args.get("befunde") == "alle"
     return render_template(
         "network/gaps.html",
@@ -84,6 +84,7 @@ def gaps():
         pages=pages,
         args=args,
         formats=exports.FORMATS,
+        analyses_pending=reports.analyses_pending(),
     )
 
 

@@ -3,20 +3,26 @@
 Building the graph and computing findings and metrics costs up to seconds at 8,000 actors, and
 the answer only changes when the data does. Every change writes an audit entry, so the newest
 audit id is the change counter: results are kept per app until it moves. Each process keeps its
-own cache, and a cache can never be stale, because the counter is read from the database on every
-call (one indexed SELECT).
+own cache, and the graph is never stale, because the counter is read from the database on every
+call (one indexed SELECT). After a change the graph follows it row by row (see "following the
+changes"); betweenness, communities and findings, which take seconds, are renewed in the
+background, and pages that may show them a little late (the map, /luecken) get the previous ones,
+marked, in the meantime. The API and the exports always wait for the current ones.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -29,7 +35,10 @@ from ..core.errors import Invalid
 from ..extensions import db
 from ..topics.models import TopicRole
 from . import analysis
-from .graph import actor_node, build_graph
+from .graph import TOPIC_LINK, actor_node, build_graph
+from .graph import _actor_nodes as graph_actor_nodes
+from .graph import _link_edges as graph_link_edges
+from .graph import _relation_edges as graph_relation_edges
 from .reference_store import ensure_reference, reference_dict
 
 EXTENSION = "network_reports"
@@ -53,14 +62,103 @@ SCALE = range(1, 6)
 
 # --- the cache -----------------------------------------------------------------------------------
 
+# The slow analyses (metrics: betweenness and communities; findings) are renewed off the request
+# by one thread per process, which gives them at most this share of the process's time, so a
+# burst of edits does not turn every worker into a betweenness calculator.
+BACKGROUND_SHARE = 0.2
+BACKGROUND_PAUSE = 2.0  # seconds at least between two background runs of one process
+BACKGROUND_SETTLE = 0.05  # seconds to wait for more requests of the same page to ask
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Result:
+    """A slow analysis and the state of the data it describes (`key`, the change counter)."""
+
+    key: int
+    value: Any
+    signature: Any = None  # metrics: the relation structure they were computed from
+
+
+class Analyses:
+    """The newest results of the slow analyses in this process, and the thread renewing them.
+
+    A page that may show a slightly older result (the map, /luecken) gets the newest one at
+    once and asks for a renewal; the thread always works on the newest state, so a series of
+    edits costs one computation, not one per edit.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._results: dict[str, Result] = {}
+        self._wanted: Snapshot | None = None
+        self._names: set[str] = set()
+        self._thread: threading.Thread | None = None
+        self._not_before = 0.0
+
+    def latest(self, name: str) -> Result | None:
+        return self._results.get(name)
+
+    def publish(self, name: str, result: Result) -> None:
+        self._results[name] = result
+
+    def renew(self, snap: Snapshot, name: str) -> None:
+        """Compute `name` for `snap` (or for a newer state asked for before the thread starts)."""
+        with self._lock:
+            if self._wanted is None or snap.key >= self._wanted.key:
+                self._wanted = snap
+            self._names.add(name)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="netzwerk-analyses", daemon=True
+                )
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(max(BACKGROUND_SETTLE, self._not_before - time.monotonic()))
+            with self._lock:
+                snap, names = self._wanted, self._names
+                self._wanted, self._names = None, set()
+                if snap is None:
+                    self._thread = None
+                    return
+            started = time.monotonic()
+            try:
+                if "findings" in names:
+                    snap.findings_result()
+                if "metrics" in names:
+                    snap.metrics_result()
+            except Exception:  # the next request computes it again and shows the error
+                log.exception("analysis of state %s failed", snap.key)
+            spent = time.monotonic() - started
+            self._not_before = started + max(BACKGROUND_PAUSE, spent / BACKGROUND_SHARE)
+
 
 class Snapshot:
     """The graph and reference of one state of the database, and whatever was derived from it."""
 
-    def __init__(self, key: int, graph: nx.MultiDiGraph, reference: dict):
+    def __init__(
+        self,
+        key: int,
+        graph: nx.MultiDiGraph,
+        reference: dict,
+        analyses: Analyses | None = None,
+        seen: frozenset[int] = frozenset(),
+        edge_keys: dict[str, tuple[str, str]] | None = None,
+        followed: bool = False,
+        edges_version: object | None = None,
+    ):
         self.key = key
         self.graph = graph
         self.reference = reference
+        self.analyses = analyses if analyses is not None else Analyses()
+        self.seen = seen  # the audit ids just below `key` this state includes
+        self.edge_keys = edge_keys  # edge key → (source, target), once a change was followed
+        self.followed = followed  # made from the previous state and the changes since
+        # the same object as long as the edges are those of an earlier state (for the map)
+        self.edges_version = edges_version if edges_version is not None else object()
         self._values: dict[str, Any] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
@@ -80,10 +178,63 @@ class Snapshot:
 
     def findings(self) -> list[dict]:
         """Structural findings; the category gaps have their own table and endpoint."""
-        return self.value("findings", lambda: analysis.findings(self.graph))
+        return self.findings_result().value
 
     def metrics(self) -> list[dict]:
-        return self.value("metrics", lambda: analysis.metrics(self.graph))
+        """Exactly what analysis.metrics(self.graph) gives (computed now if need be)."""
+        result = self.metrics_result()
+        return self.value("metrics-rows", lambda: _relabelled(result.value, self.graph))
+
+    def findings_result(self, stale_ok: bool = False) -> Result:
+        """The findings of this state; with stale_ok, while they are being computed, those of
+        an earlier state (Result.key tells which)."""
+        if "findings" not in self._values and stale_ok:
+            latest = self.analyses.latest("findings")
+            if latest is not None:
+                self.analyses.renew(self, "findings")
+                return latest
+        return Result(self.key, self.value("findings", self._compute_findings))
+
+    def _compute_findings(self) -> list[dict]:
+        found = analysis.findings(self.graph)
+        self.analyses.publish("findings", Result(self.key, found))
+        return found
+
+    def structure(self) -> tuple[tuple, dict[str, int]]:
+        """What degree, betweenness and communities are computed from (the actors and the
+        relations in the order analysis.actor_relation_graph reads them), and each actor's
+        number of relations. Two states with the same structure have the same metrics."""
+        return self.value("structure", lambda: _structure(self.graph))
+
+    def metrics_result(self, stale_ok: bool = False) -> Result:
+        """Degree, betweenness and community per actor for this state; the rows' names and
+        categories may be older (metric_rows and metrics() take them from the graph).
+
+        An edit that leaves the relations alone (a name, a category, power and interest) gets
+        the newest computed metrics, which is exactly what a new computation would give.
+        Otherwise, with stale_ok and while the new ones are computed in the background, the
+        newest metrics with today's degree (Result.key: the state they describe); actors added
+        since have no betweenness or community yet (0.0 and None).
+        """
+        if "metrics" not in self._values:
+            signature, degrees = self.structure()
+            latest = self.analyses.latest("metrics")
+            if latest is not None and latest.signature == signature:
+                return Result(self.key, self.value("metrics", lambda: latest.value), signature)
+            if latest is not None and stale_ok:
+                self.analyses.renew(self, "metrics")
+                rows = self.value(
+                    f"metrics-of-{latest.key}",
+                    lambda: _relabelled(latest.value, self.graph, degrees),
+                )
+                return Result(latest.key, rows, latest.signature)
+        return Result(self.key, self.value("metrics", self._compute_metrics))
+
+    def _compute_metrics(self) -> list[dict]:
+        signature, _ = self.structure()
+        rows = analysis.metrics(self.graph)
+        self.analyses.publish("metrics", Result(self.key, rows, signature))
+        return rows
 
     def coverage(self, all_actors: bool = False) -> dict:
         return self.value(
@@ -92,15 +243,77 @@ class Snapshot:
         )
 
 
+def _structure(graph: nx.MultiDiGraph) -> tuple[tuple, dict[str, int]]:
+    actors = tuple(analysis.actor_nodes(graph))
+    pairs = tuple(
+        (source, target)
+        for source, target, kind in graph.edges(data="kind")
+        if kind != TOPIC_LINK and source != target
+    )
+    degrees = dict.fromkeys(actors, 0)
+    for source, target in pairs:
+        degrees[source] += 1
+        degrees[target] += 1
+    return (actors, pairs), degrees
+
+
+def _relabelled(
+    rows: list[dict], graph: nx.MultiDiGraph, degrees: dict[str, int] | None = None
+) -> list[dict]:
+    """Metric rows with the names and categories of `graph`, in analysis.metrics' order.
+
+    With `degrees` (the relations changed since the rows were computed) degree is today's,
+    actors gone are left out and new ones added with betweenness 0.0 and community None.
+    """
+    nodes = graph.nodes
+    result = []
+    seen = set()
+    for row in rows:
+        node = actor_node(row["id"])
+        attrs = nodes.get(node)
+        if attrs is None or attrs.get("kind") != "actor":
+            continue
+        seen.add(node)
+        result.append(
+            {
+                **row,
+                "label": attrs["label"],
+                "category": attrs["category"],
+                "sector": attrs["sector"],
+                "degree": degrees[node] if degrees is not None else row["degree"],
+            }
+        )
+    if degrees is not None:
+        for node in degrees.keys() - seen:
+            attrs = nodes[node]
+            result.append(
+                {
+                    "id": attrs["id"],
+                    "label": attrs["label"],
+                    "category": attrs["category"],
+                    "sector": attrs["sector"],
+                    "degree": degrees[node],
+                    "betweenness": 0.0,
+                    "community": None,
+                }
+            )
+    result.sort(key=lambda r: (-r["betweenness"], -r["degree"], r["label"]))
+    return result
+
+
 def change_counter() -> int:
     return db.session.scalar(sa.select(sa.func.max(AuditEntry.id))) or 0
 
 
+def _store() -> dict:
+    return current_app.extensions.setdefault(
+        EXTENSION, {"snapshot": None, "lock": threading.Lock(), "analyses": Analyses()}
+    )
+
+
 def snapshot() -> Snapshot:
     """The analysis state for the current data, rebuilt only after a change."""
-    store = current_app.extensions.setdefault(
-        EXTENSION, {"snapshot": None, "lock": threading.Lock()}
-    )
+    store = _store()
     current = store["snapshot"]
     if current is not None and current.key == change_counter():
         return current
@@ -111,14 +324,294 @@ def snapshot() -> Snapshot:
             return current
         if ensure_reference():
             key = change_counter()
-        # the key is read before the data, so a change in between only makes the cache fresher
-        current = Snapshot(key, build_graph(), reference_dict())
+        following = _followed(current, key) if current is not None else None
+        current = following or _rebuilt(key, store["analyses"])
         store["snapshot"] = current
         return current
 
 
 def clear_cache() -> None:
     current_app.extensions.pop(EXTENSION, None)
+
+
+# --- following the changes -----------------------------------------------------------------------
+
+# After a change the graph is not built again from all rows: the audit entries since the last
+# state say which actors, relations, topic links and contacts changed, and only those rows are
+# read and replaced, in a copy of the graph that shares every untouched part with the previous
+# one (which stays as it was for requests still using it). Entries of NEUTRAL entities leave the
+# graph alone (the map reads workshops per state anyway); any other entity (topics, categories,
+# the reference checklist, imports, restores, ...) or more than PATCH_LIMIT entries make the
+# next request build the graph from all rows. The patched graph equals the rebuilt one, in node
+# and edge order too, so the analyses give the same results (tests/test_network_cache.py).
+PATCHED = frozenset({"actor", "relation", "actor_topic", "contact"})
+NEUTRAL = frozenset({"user", "api_token", "calendar_feed", "workshop", "invitation", "export"})
+PATCH_LIMIT = 200
+# audit ids this far below the counter are still checked for late arrivals: on PostgreSQL a
+# transaction can commit after another that took a higher id
+LATE_WINDOW = 64
+
+
+class _Rebuild(Exception):
+    """The changes cannot be followed row by row."""
+
+
+def _recent_ids(low: int, high: int) -> list[tuple[int, str, int | None, str]]:
+    return db.session.execute(
+        sa.select(AuditEntry.id, AuditEntry.entity, AuditEntry.entity_id, AuditEntry.action)
+        .where(AuditEntry.id > low, AuditEntry.id <= high)
+        .order_by(AuditEntry.id)
+    ).all()
+
+
+def _rebuilt(key: int, analyses: Analyses) -> Snapshot:
+    # the key is read before the data, so a change in between only makes the cache fresher
+    seen = frozenset(row[0] for row in _recent_ids(key - LATE_WINDOW, key))
+    return Snapshot(key, build_graph(), reference_dict(), analyses, seen=seen)
+
+
+def _followed(previous: Snapshot, key: int) -> Snapshot | None:
+    """The next state from the previous one and the audit entries since; None: rebuild."""
+    if key < previous.key:  # a restored backup
+        return None
+    entries = _recent_ids(previous.key - LATE_WINDOW, key)
+    new = [entry for entry in entries if entry[0] not in previous.seen]
+    if len(new) > PATCH_LIMIT:
+        return None
+    seen = frozenset(entry[0] for entry in entries if entry[0] > key - LATE_WINDOW)
+    changes: dict[str, set] = {name: set() for name in PATCHED}
+    deleted: set[int] = set()
+    for _id, entity, entity_id, action in new:
+        if entity in NEUTRAL:
+            continue
+        if entity not in PATCHED or (entity_id is None and entity != "contact"):
+            return None
+        changes[entity].add(entity_id)
+        if entity == "actor" and action == "delete":
+            deleted.add(entity_id)
+    graph, edge_keys = previous.graph, previous.edge_keys
+    structure = previous._values.get("structure")
+    edges_version = previous.edges_version
+    if any(changes.values()):
+        try:
+            draft = _Draft(previous.graph, previous.edge_keys)
+            structural = _patch(draft, changes, deleted)
+        except _Rebuild:
+            return None
+        graph, edge_keys = draft.finish(), draft.keys
+        if structural:
+            structure = None
+        if draft.edges_changed:
+            edges_version = None
+    snap = Snapshot(
+        key, graph, previous.reference, previous.analyses, seen, edge_keys, True, edges_version
+    )
+    if structure is not None:
+        snap._values["structure"] = structure
+    return snap
+
+
+def _plain_columns(*columns):
+    """Vocabulary columns as plain strings, as build_graph reads them."""
+    return [sa.type_coerce(c, sa.String) if isinstance(c.type, sa.Enum) else c for c in columns]
+
+
+def _actor_rows(ids: set[int]) -> dict[int, tuple]:
+    from ..actors.models import Contact
+
+    columns = _plain_columns(
+        Actor.id,
+        Actor.name,
+        Actor.short_name,
+        Actor.category_key,
+        Actor.sector,
+        Actor.level,
+        Actor.status,
+        Actor.power,
+        Actor.interest,
+        Actor.city,
+        Actor.country,
+    )
+    rows = db.session.execute(sa.select(*columns).where(Actor.id.in_(ids))).all()
+    contacts = _contact_counts(Contact.actor_id.in_(ids))
+    return {row[0]: (*row, *contacts.get(row[0], (0, False))) for row in rows}
+
+
+def _contact_counts(where=None) -> dict[int, tuple[int, bool]]:
+    from ..actors.models import Contact
+
+    has_email = sa.func.max(sa.case((sa.func.trim(Contact.email) != "", 1), else_=0))
+    query = sa.select(Contact.actor_id, sa.func.count(Contact.id), has_email)
+    if where is not None:
+        query = query.where(where)
+    return {
+        actor_id: (count, bool(email))
+        for actor_id, count, email in db.session.execute(query.group_by(Contact.actor_id))
+    }
+
+
+def _edge_rows(entity: str, ids: set[int]) -> list[tuple]:
+    from ..actors.models import Relation
+    from ..topics.models import ActorTopic
+
+    if entity == "relation":
+        columns = _plain_columns(
+            Relation.id,
+            Relation.source_id,
+            Relation.target_id,
+            Relation.kind,
+            Relation.directed,
+            Relation.strength,
+        )
+        return db.session.execute(sa.select(*columns).where(Relation.id.in_(ids))).all()
+    columns = _plain_columns(
+        ActorTopic.id, ActorTopic.actor_id, ActorTopic.topic_id, ActorTopic.role
+    )
+    return db.session.execute(sa.select(*columns).where(ActorTopic.id.in_(ids))).all()
+
+
+def _patch(draft: _Draft, changes: dict[str, set], deleted: set[int]) -> bool:
+    """Put the changed rows into the draft; whether relations or the set of actors changed."""
+    structural = False
+    if changes["actor"]:
+        rows = _actor_rows(changes["actor"])
+        for actor_id in sorted(changes["actor"]):
+            node = actor_node(actor_id)
+            if node in draft.nodes and (actor_id in deleted or actor_id not in rows):
+                draft.remove_node(node)
+                structural = True
+        for node, attrs in graph_actor_nodes([rows[i] for i in sorted(rows)]):
+            structural = structural or node not in draft.nodes
+            draft.set_node(node, attrs)
+    if changes["contact"]:
+        counts = _contact_counts()
+        for node, attrs in list(draft.nodes.items()):
+            if attrs.get("kind") != "actor":
+                continue
+            contacts, email = counts.get(attrs["id"], (0, False))
+            if (attrs["contacts"], attrs["has_email"]) != (contacts, email):
+                draft.set_node(node, {**attrs, "contacts": contacts, "has_email": email})
+    for entity, prefix, edges in (
+        ("relation", "r", graph_relation_edges),
+        ("actor_topic", "l", graph_link_edges),
+    ):
+        if not changes[entity]:
+            continue
+        for item in changes[entity]:
+            if draft.remove_edge(f"{prefix}{item}"):
+                structural = structural or entity == "relation"
+        for source, target, key, attrs in edges(_edge_rows(entity, changes[entity])):
+            if source not in draft.nodes or target not in draft.nodes:
+                raise _Rebuild(key)
+            draft.add_edge(source, target, key, attrs)
+            structural = structural or entity == "relation"
+    return structural
+
+
+def _node_order(node: str) -> tuple[int, int]:
+    """build_graph's order: actors by id, then topics by id."""
+    return (0 if node[0] == "a" else 1, int(node[1:]))
+
+
+def _edge_order(key: str) -> tuple[int, int]:
+    """build_graph's order: relations by id, then topic links by id."""
+    return (0 if key[0] == "r" else 1, int(key[1:]))
+
+
+class _Draft:
+    """A copy of a MultiDiGraph that shares all it does not change with the original.
+
+    networkx keeps a graph in dicts (node → attributes, node → neighbour → key → attributes,
+    the last level shared by the successor and predecessor dicts); only the outer dicts are
+    copied, an inner one when it is about to change, and attribute dicts are replaced, never
+    changed, so the original stays valid for whoever still reads it. Neighbours and keys are
+    kept in build_graph's order, so iterating the copy gives what iterating a rebuilt graph
+    gives.
+    """
+
+    def __init__(self, graph: nx.MultiDiGraph, keys: dict[str, tuple[str, str]] | None = None):
+        self.graph = graph
+        self.nodes = dict(graph._node)
+        self.succ = dict(graph._succ)
+        self.pred = dict(graph._pred)
+        if keys is None:
+            keys = {key: (u, v) for u, v, key in graph.edges(keys=True)}
+        self.keys = dict(keys)  # edge key → (source, target)
+        self.copied: set[tuple[str, str]] = set()
+        self.added_nodes = False
+        self.edges_changed = False
+
+    def _own(self, side: str, node: str) -> dict:
+        table = self.succ if side == "succ" else self.pred
+        if (side, node) not in self.copied:
+            table[node] = dict(table[node])
+            self.copied.add((side, node))
+        return table[node]
+
+    def set_node(self, node: str, attrs: dict) -> None:
+        if node not in self.nodes:
+            self.succ[node], self.pred[node] = {}, {}
+            self.copied.update({("succ", node), ("pred", node)})
+            self.added_nodes = True
+        self.nodes[node] = attrs
+
+    def remove_node(self, node: str) -> None:
+        for side, other_side in (("succ", "pred"), ("pred", "succ")):
+            table = self.succ if side == "succ" else self.pred
+            for other, keydict in table[node].items():
+                self.edges_changed = True
+                for key in keydict:
+                    self.keys.pop(key, None)
+                if other != node:
+                    del self._own(other_side, other)[node]
+        del self.nodes[node], self.succ[node], self.pred[node]
+
+    def add_edge(self, source: str, target: str, key: str, attrs: dict) -> None:
+        succ = self._own("succ", source)
+        keydict = dict(succ.get(target, {}))
+        keydict[key] = attrs
+        keydict = dict(sorted(keydict.items(), key=lambda item: _edge_order(item[0])))
+        succ[target] = keydict
+        self._own("pred", target)[source] = keydict
+        self.keys[key] = (source, target)
+        self.edges_changed = True
+        self._reorder(source, target)
+
+    def remove_edge(self, key: str) -> bool:
+        if key not in self.keys:
+            return False
+        source, target = self.keys.pop(key)
+        self.edges_changed = True
+        keydict = {k: v for k, v in self.succ[source][target].items() if k != key}
+        if keydict:
+            self._own("succ", source)[target] = keydict
+            self._own("pred", target)[source] = keydict
+            self._reorder(source, target)
+        else:
+            del self._own("succ", source)[target]
+            del self._own("pred", target)[source]
+        return True
+
+    def _reorder(self, source: str, target: str) -> None:
+        """A neighbour comes where its first edge in build_graph's order puts it."""
+        for side, node in (("succ", source), ("pred", target)):
+            table = self._own(side, node)
+            ordered = sorted(table.items(), key=lambda item: _edge_order(next(iter(item[1]))))
+            table.clear()
+            table.update(ordered)
+
+    def finish(self) -> nx.MultiDiGraph:
+        if self.added_nodes:
+            order = sorted(self.nodes, key=_node_order)
+            self.nodes = {n: self.nodes[n] for n in order}
+            self.succ = {n: self.succ[n] for n in order}
+            self.pred = {n: self.pred[n] for n in order}
+        new = self.graph.__class__()
+        new.graph = self.graph.graph
+        new._node = self.nodes
+        new._adj = self.succ  # networkx's descriptor sets _succ to the same dict
+        new._pred = self.pred
+        return new
 
 
 # --- topics --------------------------------------------------------------------------------------
@@ -216,22 +709,26 @@ def _actor_ref(graph: nx.Graph, node: str) -> dict:
 # --- findings ------------------------------------------------------------------------------------
 
 
-def finding_list(topic_ref: str | int | None = None) -> list[dict]:
+def finding_list(topic_ref: str | int | None = None, stale_ok: bool = False) -> list[dict]:
     """Structural findings with the actors concerned; with a topic, those about the topic or
-    about actors linked to it."""
+    about actors linked to it. stale_ok: see Snapshot.findings_result and analyses_pending."""
     snap = snapshot()
     topic = resolve_topic(topic_ref, snap)
     code = topic["code"] if topic else None
-    return snap.value(f"findings:{code}", lambda: _findings_for(snap, topic))
+    result = snap.findings_result(stale_ok)
+    _note_pending(snap, result)
+    return snap.value(
+        f"findings:{result.key}:{code}", lambda: _findings_for(snap, topic, result.value)
+    )
 
 
-def _findings_for(snap: Snapshot, topic: dict | None) -> list[dict]:
+def _findings_for(snap: Snapshot, topic: dict | None, findings: list[dict]) -> list[dict]:
     linked: set[int] = set()
     if topic is not None:
         nodes = analysis.linked_actors(snap.graph, topic["node"])
         linked = {snap.graph.nodes[n]["id"] for n in nodes}
     result = []
-    for finding in snap.findings():
+    for finding in findings:
         if topic is not None:
             if finding["topic"] not in (None, topic["code"]):
                 continue
@@ -244,6 +741,17 @@ def _findings_for(snap: Snapshot, topic: dict | None) -> list[dict]:
         ]
         result.append({**finding, "actor_refs": refs})
     return result
+
+
+def _note_pending(snap: Snapshot, result: Result) -> None:
+    if result.key != snap.key and has_request_context():
+        g.netzwerk_analyses_pending = True
+
+
+def analyses_pending() -> bool:
+    """Whether this request was answered with findings or metrics of an earlier state of the
+    data (asked for with stale_ok) because those of the current one are still being computed."""
+    return bool(g.get("netzwerk_analyses_pending"))
 
 
 def severity_label(severity: str) -> str:
@@ -265,22 +773,32 @@ def parse_sort(sort: str | None) -> tuple[str, bool]:
     return key, descending
 
 
-def metric_rows(sort: str | None = None, topic_ref: str | int | None = None) -> list[dict]:
+def metric_rows(
+    sort: str | None = None, topic_ref: str | int | None = None, stale_ok: bool = False
+) -> list[dict]:
     """Degree, betweenness and community per actor, sorted on the server (works without JS).
 
     Kept per sort, topic and language, so paging through 8,000 rows does not sort each time.
+    With stale_ok (see Snapshot.metrics_result) actors added since the metrics were computed
+    are left out until they are.
     """
     key, descending = parse_sort(sort)
     snap = snapshot()
     topic = resolve_topic(topic_ref, snap)
     code = topic["code"] if topic else None
-    name = f"metrics:{key}:{descending}:{code}:{get_locale()}"
-    return snap.value(name, lambda: _metric_rows(snap, key, descending, topic))
+    result = snap.metrics_result(stale_ok)
+    _note_pending(snap, result)
+    name = f"metrics:{result.key}:{key}:{descending}:{code}:{get_locale()}"
+    return snap.value(name, lambda: _metric_rows(snap, result, key, descending, topic))
 
 
-def _metric_rows(snap: Snapshot, key: str, descending: bool, topic: dict | None) -> list[dict]:
+def _metric_rows(
+    snap: Snapshot, result: Result, key: str, descending: bool, topic: dict | None
+) -> list[dict]:
     """A new order of the same row dicts: each sort and filter costs a list of references."""
-    rows = snap.value(f"metrics-labelled:{get_locale()}", lambda: _labelled_metrics(snap))
+    rows = snap.value(
+        f"metrics-labelled:{result.key}:{get_locale()}", lambda: _labelled_metrics(snap, result)
+    )
     if topic is not None:
         nodes = analysis.linked_actors(snap.graph, topic["node"])
         linked = {snap.graph.nodes[n]["id"] for n in nodes}
@@ -295,18 +813,28 @@ def _metric_rows(snap: Snapshot, key: str, descending: bool, topic: dict | None)
     return rows
 
 
-def _labelled_metrics(snap: Snapshot) -> list[dict]:
+def _labelled_metrics(snap: Snapshot, result: Result) -> list[dict]:
+    """The rows with today's names and categories and their labels."""
+    nodes = snap.graph.nodes
     labels = snap.graph.graph.get("category_labels", {})
     sectors = {member.value: member.label for member in Sector}
-    return [
-        {
-            **row,
-            "category_label": labels.get(row["category"], row["category"]),
-            "sector_label": sectors.get(row["sector"], row["sector"]),
-            "group": row["community"] + 1,
-        }
-        for row in snap.metrics()
-    ]
+    rows = []
+    for row in result.value:
+        attrs = nodes.get(actor_node(row["id"]))
+        if attrs is None or row["community"] is None:
+            continue
+        rows.append(
+            {
+                **row,
+                "label": attrs["label"],
+                "category": attrs["category"],
+                "sector": attrs["sector"],
+                "category_label": labels.get(attrs["category"], attrs["category"]),
+                "sector_label": sectors.get(attrs["sector"], attrs["sector"]),
+                "group": row["community"] + 1,
+            }
+        )
+    return rows
 
 
 # --- coverage ------------------------------------------------------------------------------------

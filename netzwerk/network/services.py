@@ -289,11 +289,11 @@ def filter_choices() -> dict[str, Any]:
 # --- the base data of one database state ---------------------------------------------------------
 
 
-def _base(snap: reports.Snapshot, metric_rows: list[dict]) -> dict[str, Any]:
-    """Everything the map derives from one state of the data, computed once per state."""
+def _base(snap: reports.Snapshot) -> dict[str, Any]:
+    """Everything the map derives from one state of the data, computed once per state. The
+    metrics are not part of it: they may arrive later (reports.Snapshot.metrics_result)."""
     graph = snap.graph
     cats = {c.key: c for c in categories()}
-    metrics = {row["id"]: row for row in metric_rows}
     descriptions = dict(
         db.session.execute(
             sa.select(Actor.id, sa.func.substr(Actor.description, 1, DESCRIPTION_CHARS)).where(
@@ -302,23 +302,33 @@ def _base(snap: reports.Snapshot, metric_rows: list[dict]) -> dict[str, Any]:
         ).all()
     )
     workshops = _workshops(graph)
-    placed = nx.Graph()
-    placed.add_nodes_from(graph.nodes)
-    placed.add_edges_from((u, v) for u, v in graph.edges() if u != v)
-    for workshop in workshops:
-        placed.add_node(workshop["node"])
-        placed.add_edges_from((workshop["node"], n) for n in workshop["members"])
-        placed.add_edges_from((workshop["node"], t) for t in workshop["topics"])
+    layout_nodes = set(graph.nodes)
+    layout_nodes.update(workshop["node"] for workshop in workshops)
     return {
         "graph": graph,
-        "layout_graph": placed,
+        "layout_nodes": layout_nodes,
         "category_sector": {key: str(c.sector) for key, c in cats.items()},
-        "metrics": metrics,
         "descriptions": descriptions,
         "workshops": workshops,
         "topic_nodes": analysis.topic_nodes(graph),
         "actor_nodes": analysis.actor_nodes(graph),
     }
+
+
+def layout_graph(base: dict[str, Any]) -> nx.Graph:
+    """Actors, topics and workshops with their links, for placing nodes; only needed when
+    nodes are placed, so it is built then."""
+    if "layout_graph" not in base:
+        graph = base["graph"]
+        placed = nx.Graph()
+        placed.add_nodes_from(graph.nodes)
+        placed.add_edges_from((u, v) for u, v in graph.edges() if u != v)
+        for workshop in base["workshops"]:
+            placed.add_node(workshop["node"])
+            placed.add_edges_from((workshop["node"], n) for n in workshop["members"])
+            placed.add_edges_from((workshop["node"], t) for t in workshop["topics"])
+        base["layout_graph"] = placed
+    return base["layout_graph"]
 
 
 def _workshops(graph: nx.MultiDiGraph) -> list[dict]:
@@ -345,23 +355,31 @@ def _workshops(graph: nx.MultiDiGraph) -> list[dict]:
 # --- positions -----------------------------------------------------------------------------------
 
 _position_lock = threading.Lock()
+POSITIONS = "network_map_positions"
 
 
 def _stored_positions() -> dict[str, tuple[float, float]]:
+    """The stored positions (read only); read again only when their count or newest change
+    moved, which every placement, drag and "Neu anordnen" does."""
+    stamp = _positions_stamp()
+    cached = current_app.extensions.get(POSITIONS)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
     rows = db.session.execute(sa.select(NodePosition.key, NodePosition.x, NodePosition.y))
-    return {key: (x, y) for key, x, y in rows}
+    stored = {key: (x, y) for key, x, y in rows}
+    current_app.extensions[POSITIONS] = (stamp, stored)
+    return stored
 
 
 def positions(base: dict[str, Any]) -> dict[str, tuple[float, float]]:
     """Stored positions for every node; nodes without one are placed now and stored, positions
     of nodes that no longer exist are removed (so a reused id does not inherit them)."""
     stored = _stored_positions()
-    wanted = base["layout_graph"]
-    missing = [n for n in wanted if n not in stored]
-    orphans = [k for k in stored if k not in wanted]
-    if not missing and not orphans:
+    wanted = base["layout_nodes"]
+    if len(stored) == len(wanted) and wanted.issuperset(stored):
         return stored
     with _position_lock:
+        wanted = layout_graph(base)
         stored = _stored_positions()
         kept = {k: p for k, p in stored.items() if k in wanted}
         missing = [n for n in wanted if n not in kept]
@@ -409,7 +427,7 @@ def save_positions(items: Any) -> int:
     if len(items) > MAX_SAVE:
         raise Invalid(f"Höchstens {MAX_SAVE} Positionen auf einmal.", field="positions")
     base = _current_base()
-    known = base["layout_graph"]
+    known = base["layout_nodes"]
     values: dict[str, tuple[float, float]] = {}
     for item in items:
         if not isinstance(item, dict):
@@ -455,7 +473,7 @@ def relayout(keep_pinned: bool = False) -> dict[str, Any]:
         )
         fixed = {key: (x, y) for key, x, y in rows}
     with _position_lock:
-        new = layout.compute_layout(base["layout_graph"], fixed=fixed or None)
+        new = layout.compute_layout(layout_graph(base), fixed=fixed or None)
         db.session.execute(sa.delete(NodePosition).where(NodePosition.key.not_in(list(fixed))))
         db.session.flush()
         _write({k: p for k, p in new.items() if k not in fixed})
@@ -470,11 +488,9 @@ def relayout(keep_pinned: bool = False) -> dict[str, Any]:
 
 
 def _current_base(snap: reports.Snapshot | None = None) -> dict[str, Any]:
-    """The map's base data for the current state (the snapshot's lock is not reentrant, so
-    the metrics are fetched before, not inside, the computation)."""
+    """The map's base data for the current state."""
     snap = snap or reports.snapshot()
-    metric_rows = snap.metrics()
-    return snap.value("map-base", lambda: _base(snap, metric_rows))
+    return snap.value("map-base", lambda: _base(snap))
 
 
 def _positions_stamp() -> tuple:
@@ -486,25 +502,94 @@ def _positions_stamp() -> tuple:
 
 
 def graph_json(filters: MapFilters) -> bytes:
-    """/api/graph's body. Kept per data state, positions state, language and filters, so a
-    repeated request costs two small SELECTs."""
+    """/api/graph's body. Kept per data state, positions state, language, filters and metrics
+    state, so a repeated request costs two small SELECTs; after a change, the actors and edges
+    that did not change are not encoded again (Part)."""
     snap = reports.snapshot()
+    metrics = snap.metrics_result(stale_ok=True)
     responses = snap.value("map-responses", OrderedDict)
-    key = (_positions_stamp(), str(get_locale()), filters)
+    key = (_positions_stamp(), str(get_locale()), filters, metrics.key)
     cached = responses.get(key)
     if cached is None:
-        data = map_data(filters)
-        cached = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-        key = (_positions_stamp(), str(get_locale()), filters)  # placing nodes may write
+        nodes, edges, rest = _map_parts(filters, snap, metrics)
+        cached = b"".join(
+            (
+                b'{"nodes":[',
+                b",".join(part.json for part in nodes),
+                b'],"edges":[',
+                b",".join(part.json for part in edges),
+                b"],",
+                _encode(rest)[1:],
+            )
+        )
+        key = (_positions_stamp(), str(get_locale()), filters, metrics.key)  # placing may write
         responses[key] = cached
         while len(responses) > RESPONSE_CACHE:
             responses.popitem(last=False)
     return cached
 
 
-def map_data(filters: MapFilters) -> dict[str, Any]:
-    """{"nodes": [...], "edges": [...], "counts", "filters", "styles"} for one view."""
-    base = _current_base()
+def map_data(
+    filters: MapFilters,
+    snap: reports.Snapshot | None = None,
+    metrics: reports.Result | None = None,
+) -> dict[str, Any]:
+    """{"nodes": [...], "edges": [...], "counts", "filters", "styles", "metrics_as_of",
+    "metrics_current"} for one view.
+
+    Degree, betweenness and community may come from an earlier state while the current one
+    is computed in the background (reports.Snapshot.metrics_result): then "metrics_current"
+    is false and "metrics_as_of" names the state (change counter) they describe."""
+    nodes, edges, rest = _map_parts(filters, snap, metrics)
+    return {"nodes": [p.data for p in nodes], "edges": [p.data for p in edges], **rest}
+
+
+class Part:
+    """A node or edge of the map: its dict for map_data, its JSON for graph_json, encoded once.
+    Actor nodes and edges are kept per process and reused while their inputs stay the same."""
+
+    __slots__ = ("_json", "data")
+
+    def __init__(self, data: dict[str, Any]):
+        self.data = data
+        self._json: bytes | None = None
+
+    @property
+    def json(self) -> bytes:
+        if self._json is None:
+            self._json = _encode(self.data)
+        return self._json
+
+
+def _encode(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+PARTS = "network_map_parts"
+
+
+def _part_cache(kind: str, locale: str = "") -> dict[str, tuple[tuple, Part]]:
+    """Node or edge id → (the inputs it was made from, Part), per process and language."""
+    return current_app.extensions.setdefault(PARTS, {}).setdefault((kind, locale), {})
+
+
+def _pruned(cache: dict, keep: Iterable[str], size: int) -> None:
+    """Forget parts of nodes and edges that are gone, once they are many."""
+    if len(cache) > 2 * size + 64:
+        keep = set(keep)
+        for key in list(cache):
+            if key not in keep:
+                cache.pop(key, None)
+
+
+def _map_parts(
+    filters: MapFilters,
+    snap: reports.Snapshot | None = None,
+    metrics: reports.Result | None = None,
+) -> tuple[list[Part], list[Part], dict[str, Any]]:
+    snap = snap or reports.snapshot()
+    metrics = metrics or snap.metrics_result(stale_ok=True)
+    base = _current_base(snap)
     pos = positions(base)
     graph = base["graph"]
     actors = _visible_actors(base, filters)
@@ -512,30 +597,46 @@ def map_data(filters: MapFilters) -> dict[str, Any]:
     topics = _visible_topics(base, filters, actor_set)
     topic_set = set(topics)
     workshops = _visible_workshops(base, filters, actor_set, topic_set)
-    nodes = [_topic_json(graph, t, pos) for t in topics]
-    nodes += [_actor_json(base, a, pos) for a in actors]
-    nodes += [_workshop_json(w, pos) for w in workshops]
+    nodes = [Part(_topic_json(graph, t, pos)) for t in topics]
+    by_id = snap.value(f"map-metrics:{metrics.key}", lambda: {r["id"]: r for r in metrics.value})
+    texts = _actor_texts()
+    cache = _part_cache("actors", str(get_locale()))
+    nodes += [_actor_part(cache, base, a, pos, by_id, texts) for a in actors]
+    _pruned(cache, base["actor_nodes"], len(base["actor_nodes"]))
+    nodes += [Part(_workshop_json(w, pos)) for w in workshops]
     ghosts = _ghosts(base, filters, topics, pos) if filters.topics and filters.ghosts else []
-    nodes += ghosts
-    edges = _edges(graph, filters, actor_set, topic_set)
+    nodes += [Part(g) for g in ghosts]
+    edges = _edges(graph, filters, actor_set, topic_set, snap.edges_version)
     for workshop in workshops:
         edges += [
-            {"id": f"{workshop['node']}-{m}", "from": workshop["node"], "to": m, "kind": "workshop"}
+            Part(
+                {
+                    "id": f"{workshop['node']}-{m}",
+                    "from": workshop["node"],
+                    "to": m,
+                    "kind": "workshop",
+                }
+            )
             for m in workshop["members"]
             if m in actor_set
         ]
         edges += [
-            {"id": f"{workshop['node']}-{t}", "from": workshop["node"], "to": t, "kind": "workshop"}
+            Part(
+                {
+                    "id": f"{workshop['node']}-{t}",
+                    "from": workshop["node"],
+                    "to": t,
+                    "kind": "workshop",
+                }
+            )
             for t in workshop["topics"]
             if t in topic_set
         ]
     edges += [
-        {"id": f"e{g['id']}", "from": g["id"], "to": topic_node(g["topic_id"]), "kind": "gap"}
+        Part({"id": f"e{g['id']}", "from": g["id"], "to": topic_node(g["topic_id"]), "kind": "gap"})
         for g in ghosts
     ]
-    return {
-        "nodes": nodes,
-        "edges": edges,
+    rest = {
         "counts": {
             "actors": len(actors),
             "topics": len(topics),
@@ -546,7 +647,10 @@ def map_data(filters: MapFilters) -> dict[str, Any]:
         },
         "filters": filters.query(),
         "styles": styles(),
+        "metrics_as_of": metrics.key,
+        "metrics_current": metrics.key == snap.key,
     }
+    return nodes, edges, rest
 
 
 def _visible_actors(base: dict[str, Any], f: MapFilters) -> list[str]:
@@ -640,11 +744,58 @@ def _label(enum_cls, value: str) -> str:
     return member.label if member else value
 
 
-def _actor_json(base: dict[str, Any], node: str, pos: Mapping) -> dict[str, Any]:
+URL_ID = 987654321  # stands for the actor id in the URL patterns built once per response
+
+
+def _actor_texts() -> dict[str, Any]:
+    """Labels of the vocabularies in the current language and the actor URL patterns, looked
+    up once per response instead of once per actor (thousands of gettext and url_for calls)."""
+    return {
+        "labels": {
+            enum_cls: {member.value: member.label for member in enum_cls}
+            for enum_cls in (Sector, Level, Status)
+        },
+        "show": url_for("actors.show", actor_id=URL_ID).replace(str(URL_ID), "{}"),
+        "edit": url_for("actors.edit", actor_id=URL_ID).replace(str(URL_ID), "{}"),
+    }
+
+
+def _actor_part(
+    cache: dict, base: dict[str, Any], node: str, pos: Mapping, metrics: Mapping, texts: Mapping
+) -> Part:
+    """The actor's node, made again only if something it shows changed."""
+    graph = base["graph"]
+    attrs = graph.nodes[node]
+    metric = metrics.get(attrs["id"])
+    inputs = (
+        attrs,
+        (metric["degree"], metric["betweenness"], metric["community"]) if metric else None,
+        base["descriptions"].get(attrs["id"], ""),
+        pos.get(node),
+        graph.graph.get("category_labels", {}).get(attrs["category"]),
+        texts["show"],
+    )
+    hit = cache.get(node)
+    if hit is not None and hit[0] == inputs:
+        return hit[1]
+    part = Part(_actor_json(base, node, pos, metrics, texts))
+    cache[node] = (inputs, part)
+    return part
+
+
+def _actor_json(
+    base: dict[str, Any], node: str, pos: Mapping, metrics: Mapping, texts: Mapping
+) -> dict[str, Any]:
     attrs = base["graph"].nodes[node]
     actor_id = attrs["id"]
-    metric = base["metrics"].get(actor_id, {})
+    metric = metrics.get(actor_id, {})
     labels = base["graph"].graph.get("category_labels", {})
+    vocab = texts["labels"]
+
+    def label(enum_cls, value: str) -> str:
+        found = vocab[enum_cls].get(value)
+        return found if found is not None else _label(enum_cls, value)
+
     return {
         "id": node,
         "kind": "actor",
@@ -654,11 +805,11 @@ def _actor_json(base: dict[str, Any], node: str, pos: Mapping) -> dict[str, Any]
         "category": attrs["category"],
         "category_label": labels.get(attrs["category"], attrs["category"]),
         "sector": attrs["sector"],
-        "sector_label": _label(Sector, attrs["sector"]),
+        "sector_label": label(Sector, attrs["sector"]),
         "level": attrs["level"],
-        "level_label": _label(Level, attrs["level"]),
+        "level_label": label(Level, attrs["level"]),
         "status": attrs["status"],
-        "status_label": _label(Status, attrs["status"]),
+        "status_label": label(Status, attrs["status"]),
         "city": attrs["city"],
         "power": attrs["power"],
         "interest": attrs["interest"],
@@ -666,8 +817,8 @@ def _actor_json(base: dict[str, Any], node: str, pos: Mapping) -> dict[str, Any]
         "betweenness": metric.get("betweenness", 0.0),
         "community": metric.get("community"),
         "description": base["descriptions"].get(actor_id, ""),
-        "url": url_for("actors.show", actor_id=actor_id),
-        "edit_url": url_for("actors.edit", actor_id=actor_id),
+        "url": texts["show"].format(actor_id),
+        "edit_url": texts["edit"].format(actor_id),
         **_xy(pos, node),
     }
 
@@ -765,30 +916,52 @@ def _centre(pos: Mapping[str, tuple[float, float]]) -> tuple[float, float]:
 
 
 def _edges(
-    graph: nx.MultiDiGraph, f: MapFilters, actors: set[str], topics: set[str]
-) -> list[dict[str, Any]]:
-    edges = []
-    for u, v, key, attrs in graph.edges(keys=True, data=True):
-        kind = attrs["kind"]
+    graph: nx.MultiDiGraph, f: MapFilters, actors: set[str], topics: set[str], version: object
+) -> list[Part]:
+    result = []
+    for u, v, kind, part in _all_edges(graph, version):
         if u not in actors:
             continue
         if kind == TOPIC_LINK:
-            if v in topics:
-                edges.append(
-                    {"id": key, "from": u, "to": v, "kind": TOPIC_LINK, "role": attrs["role"]}
-                )
-        elif v in actors and (not f.kind or kind in f.kind):
-            edges.append(
-                {
-                    "id": key,
-                    "from": u,
-                    "to": v,
-                    "kind": kind,
-                    "directed": attrs["directed"],
-                    "strength": attrs["strength"],
-                }
-            )
-    return edges
+            if v not in topics:
+                continue
+        elif v not in actors or (f.kind and kind not in f.kind):
+            continue
+        result.append(part)
+    return result
+
+
+def _all_edges(graph: nx.MultiDiGraph, version: object) -> list[tuple[str, str, str, Part]]:
+    """Every edge as (source, target, kind, Part), kept while the edges stay the same
+    (reports.Snapshot.edges_version); a Part is made again only for an edge that changed."""
+    store = current_app.extensions.setdefault(PARTS, {})
+    listed = store.get("edge-list")
+    if listed is not None and listed[0] is version:
+        return listed[1]
+    cache = _part_cache("edges")
+    items = []
+    for u, v, key, attrs in graph.edges(keys=True, data=True):
+        hit = cache.get(key)
+        if hit is None or hit[0] != (attrs, u, v):
+            hit = ((attrs, u, v), Part(_edge_json(u, v, key, attrs)))
+            cache[key] = hit
+        items.append((u, v, attrs["kind"], hit[1]))
+    _pruned(cache, (key for _, _, key in graph.edges(keys=True)), len(items))
+    store["edge-list"] = (version, items)
+    return items
+
+
+def _edge_json(u: str, v: str, key: str, attrs: dict) -> dict[str, Any]:
+    if attrs["kind"] == TOPIC_LINK:
+        return {"id": key, "from": u, "to": v, "kind": TOPIC_LINK, "role": attrs["role"]}
+    return {
+        "id": key,
+        "from": u,
+        "to": v,
+        "kind": attrs["kind"],
+        "directed": attrs["directed"],
+        "strength": attrs["strength"],
+    }
 
 
 def vocabulary_labels() -> dict[str, dict[str, str]]:

@@ -1,0 +1,286 @@
+"""The analysis cache after edits: the graph follows each change at once (row by row, equal to a
+graph built from scratch), the slow metrics and findings catch up in the background and are
+marked while they are older than the data."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from netzwerk.actors import services as actor_services
+from netzwerk.actors.models import Actor, Relation
+from netzwerk.audit.models import AuditEntry
+from netzwerk.extensions import db
+from netzwerk.network import analysis, reports
+from netzwerk.network.graph import build_graph
+from netzwerk.topics import services as topic_services
+from netzwerk.topics.models import Topic
+from tests import factories
+
+CATCH_UP = 60  # seconds the background may take at most on a slow machine
+
+
+@pytest.fixture
+def demo(app):
+    from netzwerk.demo.services import load_demo
+
+    with app.app_context():
+        load_demo()
+        kepol = db.session.scalar(
+            sa.select(Actor.id).where(Actor.short_name == "KEpol-Koordination")
+        )
+        sdg12 = db.session.scalar(sa.select(Topic.id).where(Topic.code == "SDG12"))
+    return {"kepol": kepol, "sdg12": sdg12}
+
+
+def shape(graph) -> tuple:
+    """Everything the analyses and the map read, in iteration order."""
+    return (
+        graph.graph,
+        list(graph.nodes(data=True)),
+        list(graph.edges(keys=True, data=True)),
+        list(graph.in_edges(keys=True, data=True)),
+    )
+
+
+def followed_equals_rebuilt() -> reports.Snapshot:
+    snap = reports.snapshot()
+    assert snap.followed, "the change should have been followed row by row"
+    assert shape(snap.graph) == shape(build_graph())
+    return snap
+
+
+def test_followed_graph_equals_a_graph_built_from_scratch(app, demo):
+    with app.app_context():
+        start = reports.snapshot()
+        assert not start.followed
+        kepol = db.session.get(Actor, demo["kepol"])
+        sdg12 = db.session.get(Topic, demo["sdg12"])
+        other = db.session.scalar(sa.select(Actor).where(Actor.id != kepol.id).limit(1))
+
+        actor_services.update_actor(other, {"name": "Umbenannt e.V.", "power": 5})
+        followed_equals_rebuilt()
+        newcomer = factories.actor(name="Neuer Weltladen", category="weltladen")
+        followed_equals_rebuilt()
+        first = factories.relation(newcomer, kepol)
+        followed_equals_rebuilt()
+        factories.relation(newcomer, kepol, kind="foerderung")  # a parallel edge
+        factories.relation(kepol, newcomer, kind="information")  # and one the other way
+        followed_equals_rebuilt()
+        actor_services.update_relation(first, {"kind": "partnerschaft", "strength": 3})
+        followed_equals_rebuilt()
+        actor_services.delete_relation(first)  # the parallel one stays
+        followed_equals_rebuilt()
+        link = factories.link(newcomer, sdg12, role="interessiert")
+        followed_equals_rebuilt()
+        topic_services.update_link(link, {"role": "federfuehrend"})
+        followed_equals_rebuilt()
+        contact = factories.contact(newcomer)
+        snap = followed_equals_rebuilt()
+        assert snap.graph.nodes[f"a{newcomer.id}"]["has_email"] is True
+        actor_services.delete_contact(contact)
+        followed_equals_rebuilt()
+        topic_services.unlink(link)
+        followed_equals_rebuilt()
+
+        # several changes at once, among them a deleted actor whose id is used again
+        newcomer_id = newcomer.id
+        actor_services.delete_actor(newcomer)
+        again = factories.actor(name="Wieder da", category="schule")
+        factories.relation(again, other)
+        actor_services.delete_actor(kepol)  # many relations and topic links go with it
+        snap = followed_equals_rebuilt()
+        assert again.id == newcomer_id  # SQLite hands out the freed id again
+        assert snap.graph.degree(f"a{again.id}") == 1
+
+        # the analyses see the same graph
+        assert analysis.metrics(snap.graph) == analysis.metrics(build_graph())
+        assert snap.metrics() == analysis.metrics(build_graph())
+        assert start.graph.number_of_nodes() == len(shape(start.graph)[1])  # left as it was
+
+
+def test_changes_that_do_not_touch_the_graph_keep_it(app, demo):
+    with app.app_context():
+        first = reports.snapshot()
+        from netzwerk.auth.services import create_user
+
+        create_user("neu", "ein-langes-passwort-1", "viewer")
+        second = reports.snapshot()
+        assert second is not first and second.graph is first.graph
+
+
+def test_other_changes_build_the_graph_again(app, demo):
+    with app.app_context():
+        first = reports.snapshot()
+        factories.topic(code="SDG5", title="Geschlechtergerechtigkeit")
+        second = reports.snapshot()
+        assert not second.followed
+        assert "SDG5" in {t["code"] for t in reports.topics(second)}
+        assert first.graph.number_of_nodes() + 1 == second.graph.number_of_nodes()
+
+
+def test_a_change_committed_late_is_picked_up_with_the_next_one(app, demo):
+    """On PostgreSQL a transaction may commit after one with a higher audit id."""
+    with app.app_context():
+        snap = reports.snapshot()
+        low, high = snap.key + 1, snap.key + 5
+        actor_a, actor_b = db.session.scalars(sa.select(Actor).limit(2)).all()
+        actor_a.city = "Maastricht"
+        db.session.add(AuditEntry(id=high, entity="actor", entity_id=actor_a.id, action="update"))
+        db.session.commit()
+        assert reports.snapshot().graph.nodes[f"a{actor_a.id}"]["city"] == "Maastricht"
+        actor_b.city = "Lüttich"  # committed late: below the counter, which does not move
+        db.session.add(AuditEntry(id=low, entity="actor", entity_id=actor_b.id, action="update"))
+        db.session.commit()
+        factories.actor(name="Der nächste Akteur")
+        snap = followed_equals_rebuilt()
+        assert snap.graph.nodes[f"a{actor_b.id}"]["city"] == "Lüttich"
+
+
+def wait_for(check, what: str):
+    deadline = time.monotonic() + CATCH_UP
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.1)
+    pytest.fail(f"{what} did not happen within {CATCH_UP} s")
+
+
+def node(data: dict, actor_id: int) -> dict | None:
+    return next((n for n in data["nodes"] if n.get("actor_id") == actor_id), None)
+
+
+def test_map_shows_a_new_actor_at_once_and_its_metrics_follow(app, demo, login, api_token):
+    viewer = login("viewer")
+    editor = api_token("editor")
+    before = viewer.get("/api/graph").get_json()
+    assert before["metrics_current"] is True
+
+    client = app.test_client()
+    created = client.post(
+        "/api/actors",
+        json={"name": "Neue Initiative", "category": "eine-welt-gruppe"},
+        headers=editor,
+    )
+    new_id = created.get_json()["id"]
+    relation = client.post(
+        "/api/relations",
+        json={"source_id": new_id, "target_id": demo["kepol"], "kind": "kooperation"},
+        headers=editor,
+    )
+    assert relation.status_code == 201, relation.get_json()
+
+    after = viewer.get("/api/graph").get_json()
+    fresh = node(after, new_id)
+    assert fresh is not None and fresh["name"] == "Neue Initiative"  # at once
+    assert fresh["degree"] == 1  # the degree is today's
+    assert after["metrics_current"] is False  # betweenness and groups are being recomputed
+    assert after["metrics_as_of"] == before["metrics_as_of"]
+    assert fresh["community"] is None
+
+    def caught_up():
+        data = viewer.get("/api/graph").get_json()
+        return data if data["metrics_current"] else None
+
+    done = wait_for(caught_up, "the metrics catching up")
+    assert done["metrics_as_of"] > before["metrics_as_of"]
+    assert node(done, new_id)["community"] is not None
+    # and they are what a computation from scratch gives
+    with app.app_context():
+        expected = {r["id"]: r for r in analysis.metrics(build_graph())}
+    for item in done["nodes"]:
+        if item["kind"] == "actor":
+            row = expected[item["actor_id"]]
+            assert (item["degree"], item["betweenness"], item["community"]) == (
+                row["degree"],
+                row["betweenness"],
+                row["community"],
+            )
+
+
+def test_a_rename_leaves_the_metrics_current(app, demo, login, api_token):
+    viewer = login("viewer")
+    viewer.get("/api/graph")
+    client = app.test_client()
+    headers = api_token("editor")
+    version = client.get(f"/api/actors/{demo['kepol']}", headers=headers).get_json()["version"]
+    response = client.patch(
+        f"/api/actors/{demo['kepol']}",
+        json={"name": "KEpol Aachen (neu)", "interest": 1, "version": version},
+        headers=headers,
+    )
+    assert response.status_code == 200
+    data = viewer.get("/api/graph").get_json()
+    assert data["metrics_current"] is True  # the relations did not change
+    kepol = node(data, demo["kepol"])
+    assert kepol["name"] == "KEpol Aachen (neu)" and kepol["interest"] == 1
+    assert kepol["betweenness"] > 0.3
+    rows = viewer.get("/api/metrics?sort=-betweenness&limit=1").get_json()
+    assert rows[0]["label"] == "KEpol Aachen (neu)"
+
+
+def test_api_metrics_and_exports_wait_for_the_current_state(app, demo, login):
+    viewer = login("viewer")
+    viewer.get("/api/graph")
+    with app.app_context():
+        kepol = db.session.get(Actor, demo["kepol"])
+        newcomer = factories.actor(name="Gerade angelegt", category="schule")
+        factories.relation(newcomer, kepol)
+        new_id = newcomer.id
+    rows = {r["id"]: r for r in viewer.get("/api/metrics").get_json()}
+    assert rows[new_id]["community"] is not None and rows[new_id]["degree"] == 1
+    with app.app_context():
+        assert reports.snapshot().metrics() == analysis.metrics(build_graph())
+
+
+def test_gaps_page_says_when_findings_and_metrics_are_older(app, demo, login):
+    viewer = login("viewer")
+    notice = "werden im Hintergrund neu berechnet"
+    assert notice not in viewer.get("/luecken").get_data(as_text=True)
+    with app.app_context():
+        loner = factories.actor(name="Ganz neuer Verein", category="eine-welt-gruppe")
+        factories.relation(loner, db.session.get(Actor, demo["kepol"]))
+        assert db.session.scalar(sa.select(sa.func.count(Relation.id)))
+    html = viewer.get("/luecken").get_data(as_text=True)
+    assert notice in html  # shown at once, with the earlier state's findings
+    wait_for(lambda: notice not in viewer.get("/luecken").get_data(as_text=True), "renewal")
+    with app.app_context():
+        assert reports.snapshot().findings() == analysis.findings(build_graph())
+
+
+def test_map_after_edits_equals_a_map_built_from_scratch(app, demo, login):
+    """The parts of the map kept between states never show an old value."""
+    from netzwerk import create_app
+    from netzwerk.network import services
+
+    viewer = login("viewer")
+    viewer.get("/api/graph")
+    viewer.get("/api/graph?topic=SDG12")
+    with app.app_context():
+        kepol = db.session.get(Actor, demo["kepol"])
+        other = db.session.scalar(sa.select(Actor).where(Actor.id != kepol.id).limit(1))
+        actor_services.update_actor(kepol, {"description": "Neu beschrieben", "status": "kandidat"})
+        actor_services.update_actor(other, {"name": "Neuer Name", "category": "schule"})
+        factories.relation(other, kepol, kind="konflikt")
+    wait_for(lambda: viewer.get("/api/graph").get_json()["metrics_current"], "metrics")
+
+    fresh = create_app(
+        {key: app.config[key] for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI")}
+    )
+    try:
+        for query in ("", "?topic=SDG12", "?kind=konflikt", "?sector=verwaltung&topics=0"):
+            kept = viewer.get(f"/api/graph{query}").get_json()
+            with fresh.test_request_context(f"/api/graph{query}"):
+                from flask import request
+
+                built = services.map_data(services.parse_filters(request.args))
+            assert kept["nodes"] == built["nodes"], query
+            assert kept["edges"] == built["edges"], query
+            assert kept["counts"] == built["counts"], query
+    finally:
+        with fresh.app_context():
+            db.session.remove()
+            db.engine.dispose()
