@@ -24,17 +24,17 @@ def raw(sql: str, **params) -> None:
 
 RELATION_SQL = (
     "INSERT INTO relation (source_id, target_id, kind, directed, strength, note, created_at,"
-    " updated_at) VALUES (:s, :t, :kind, 0, 2, '', '2025-01-01', '2025-01-01')"
+    " updated_at) VALUES (:s, :t, :kind, false, 2, '', '2025-01-01', '2025-01-01')"
 )
 
 
 def test_foreign_keys_are_enforced(app):
     with app.app_context():
         actor = f.actor()
-        with pytest.raises(IntegrityError, match="FOREIGN KEY"):
+        with pytest.raises(IntegrityError, match="(?i)foreign key"):
             raw(RELATION_SQL, s=actor.id, t=9999, kind="kooperation")
         db.session.rollback()
-        with pytest.raises(IntegrityError, match="FOREIGN KEY"):
+        with pytest.raises(IntegrityError, match="(?i)foreign key"):
             db.session.add(Contact(actor_id=4711, name="X"))  # the ORM fills the defaults
             db.session.commit()
         db.session.rollback()
@@ -46,7 +46,7 @@ def test_unknown_category_is_refused_by_the_database(app):
         db.session.add(
             Actor(name="X", name_key="x", category_key="gibtsnicht", sector=Sector.MEDIA)
         )
-        with pytest.raises(IntegrityError, match="FOREIGN KEY"):
+        with pytest.raises(IntegrityError, match="(?i)foreign key"):
             db.session.commit()
 
 
@@ -62,6 +62,7 @@ def test_deleting_an_actor_in_sql_cascades(app):
             assert db.session.scalar(sa.select(sa.func.count(model.id))) == 0
 
 
+@pytest.mark.sqlite_only
 def test_wal_mode_is_on(app):
     with app.app_context():
         assert db.session.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
@@ -79,7 +80,7 @@ def test_name_key_is_unique(app):
                 sector=Sector.ADMINISTRATION,
             )
         )
-        with pytest.raises(IntegrityError, match="UNIQUE"):
+        with pytest.raises(IntegrityError, match="(?i)unique"):
             db.session.commit()
 
 
@@ -97,7 +98,7 @@ def test_service_folds_case_into_name_key(app):
 def test_no_self_relation_check_constraint(app):
     with app.app_context():
         actor = f.actor()
-        with pytest.raises(IntegrityError, match="CHECK"):
+        with pytest.raises(IntegrityError, match="(?i)check"):
             raw(RELATION_SQL, s=actor.id, t=actor.id, kind="kooperation")
 
 
@@ -107,7 +108,7 @@ def test_exact_duplicate_relation_is_refused_but_another_kind_is_fine(app):
         raw(RELATION_SQL, s=a.id, t=b.id, kind="kooperation")
         raw(RELATION_SQL, s=a.id, t=b.id, kind="foerderung")
         raw(RELATION_SQL, s=b.id, t=a.id, kind="kooperation")  # the other direction
-        with pytest.raises(IntegrityError, match="UNIQUE"):
+        with pytest.raises(IntegrityError, match="(?i)unique"):
             raw(RELATION_SQL, s=a.id, t=b.id, kind="kooperation")
 
 
@@ -115,7 +116,7 @@ def test_exact_duplicate_relation_is_refused_but_another_kind_is_fine(app):
 def test_power_and_interest_ranges_are_checked(app, column, value):
     with app.app_context():
         actor = f.actor()
-        with pytest.raises(IntegrityError, match="CHECK"):
+        with pytest.raises(IntegrityError, match="(?i)check"):
             raw(f"UPDATE actor SET {column} = :v WHERE id = :id", v=value, id=actor.id)
 
 
@@ -148,7 +149,7 @@ def test_timestamps_are_utc(app, far_away_local_time):
         for value in (actor.created_at, actor.updated_at, contact.created_at):
             assert value.tzinfo is None  # stored naive, meaning UTC
             assert before - timedelta(seconds=1) <= value <= after + timedelta(seconds=1)
-        stored = datetime.fromisoformat(entry)
+        stored = entry if isinstance(entry, datetime) else datetime.fromisoformat(entry)
         assert before - timedelta(seconds=1) <= stored <= after + timedelta(seconds=1)
 
 
