@@ -81,6 +81,25 @@ class Result:
     signature: Any = None  # metrics: the relation structure they were computed from
 
 
+@dataclass(frozen=True)
+class Changes:
+    """What a followed state changed compared with the one it was made from."""
+
+    entities: frozenset[str]  # of the audit entries in between
+    actors: frozenset[int]  # actors whose row was read again (changed, added or deleted)
+    deleted: frozenset[int]
+    nodes: bool  # actors added or removed
+    links: bool  # topic links changed
+    before: dict[str, tuple[dict, dict]]  # changed actor node → (old, new attributes)
+    carried: dict[str, Any]  # the previous state's "carry:" values
+
+    def leaves_actors(self, *fields: str) -> bool:
+        """No actor added or removed, and the changed ones kept these attributes."""
+        return not self.nodes and all(
+            all(old.get(f) == new.get(f) for f in fields) for old, new in self.before.values()
+        )
+
+
 class Analyses:
     """The newest results of the slow analyses in this process, and the thread renewing them.
 
@@ -146,22 +165,31 @@ class Snapshot:
         reference: dict,
         analyses: Analyses | None = None,
         seen: frozenset[int] = frozenset(),
-        edge_keys: dict[str, tuple[str, str]] | None = None,
-        followed: bool = False,
-        edges_version: object | None = None,
+        changes: Changes | None = None,
     ):
         self.key = key
         self.graph = graph
         self.reference = reference
         self.analyses = analyses if analyses is not None else Analyses()
         self.seen = seen  # the audit ids just below `key` this state includes
-        self.edge_keys = edge_keys  # edge key → (source, target), once a change was followed
-        self.followed = followed  # made from the previous state and the changes since
+        self.changes = changes  # None: built from all rows
+        self.edge_keys: dict[str, tuple[str, str]] | None = None  # edge key → (source, target)
         # the same object as long as the edges are those of an earlier state (for the map)
-        self.edges_version = edges_version if edges_version is not None else object()
+        self.edges_version = object()
         self._values: dict[str, Any] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
+
+    @property
+    def followed(self) -> bool:
+        """Made from the previous state and the changes since (not from all rows)."""
+        return self.changes is not None
+
+    def carried(self, name: str, unaffected_by: Callable[[Changes], bool]) -> Any:
+        """The previous state's value of a "carry:" name if the changes cannot affect it."""
+        if self.changes is None or name not in self.changes.carried:
+            return None
+        return self.changes.carried[name] if unaffected_by(self.changes) else None
 
     def value(self, name: str, compute: Callable[[], Any]) -> Any:
         """Compute once per name; a slow name (metrics) does not block a fast one (gaps)."""
@@ -174,7 +202,16 @@ class Snapshot:
         return self._values[name]
 
     def gaps(self) -> list[dict]:
-        return self.value("gaps", lambda: analysis.gaps(self.graph, self.reference))
+        return self.value("carry:gaps", lambda: self._gaps_or_none("carry:gaps", self._gaps))
+
+    def _gaps(self) -> list[dict]:
+        return analysis.gaps(self.graph, self.reference)
+
+    def _gaps_or_none(self, name: str, compute: Callable[[], Any]) -> Any:
+        """Gaps and gap candidates read the topic links and of each actor GAP_INPUTS: a change
+        that touches neither leaves them as they were."""
+        kept = self.carried(name, lambda c: not c.links and c.leaves_actors(*GAP_INPUTS))
+        return kept if kept is not None else compute()
 
     def findings(self) -> list[dict]:
         """Structural findings; the category gaps have their own table and endpoint."""
@@ -347,6 +384,9 @@ def clear_cache() -> None:
 PATCHED = frozenset({"actor", "relation", "actor_topic", "contact"})
 NEUTRAL = frozenset({"user", "api_token", "calendar_feed", "workshop", "invitation", "export"})
 PATCH_LIMIT = 200
+# what analysis.gaps and _candidates read of an actor, besides its topic links (the test
+# test_gap_inputs_are_all_that_gaps_read keeps this list honest)
+GAP_INPUTS = ("id", "label", "status", "category")
 # audit ids this far below the counter are still checked for late arrivals: on PostgreSQL a
 # transaction can commit after another that took a higher id
 LATE_WINDOW = 64
@@ -392,6 +432,7 @@ def _followed(previous: Snapshot, key: int) -> Snapshot | None:
     graph, edge_keys = previous.graph, previous.edge_keys
     structure = previous._values.get("structure")
     edges_version = previous.edges_version
+    draft = None
     if any(changes.values()):
         try:
             draft = _Draft(previous.graph, previous.edge_keys)
@@ -404,8 +445,24 @@ def _followed(previous: Snapshot, key: int) -> Snapshot | None:
         if draft.edges_changed:
             edges_version = None
     snap = Snapshot(
-        key, graph, previous.reference, previous.analyses, seen, edge_keys, True, edges_version
+        key,
+        graph,
+        previous.reference,
+        previous.analyses,
+        seen,
+        Changes(
+            entities=frozenset(entry[1] for entry in new),
+            actors=frozenset(changes["actor"]),
+            deleted=frozenset(deleted),
+            nodes=draft is not None and (draft.added_nodes or draft.removed_nodes),
+            links=bool(changes["actor_topic"]),
+            before=draft.before if draft is not None else {},
+            carried={k: v for k, v in previous._values.items() if k.startswith("carry:")},
+        ),
     )
+    snap.edge_keys = edge_keys
+    if edges_version is not None:
+        snap.edges_version = edges_version
     if structure is not None:
         snap._values["structure"] = structure
     return snap
@@ -539,7 +596,9 @@ class _Draft:
         self.keys = dict(keys)  # edge key → (source, target)
         self.copied: set[tuple[str, str]] = set()
         self.added_nodes = False
+        self.removed_nodes = False
         self.edges_changed = False
+        self.before: dict[str, tuple[dict, dict]] = {}  # changed node → (old, new attributes)
 
     def _own(self, side: str, node: str) -> dict:
         table = self.succ if side == "succ" else self.pred
@@ -553,6 +612,9 @@ class _Draft:
             self.succ[node], self.pred[node] = {}, {}
             self.copied.update({("succ", node), ("pred", node)})
             self.added_nodes = True
+        else:
+            old = self.before.get(node, (self.nodes[node], None))[0]
+            self.before[node] = (old, attrs)
         self.nodes[node] = attrs
 
     def remove_node(self, node: str) -> None:
@@ -565,6 +627,8 @@ class _Draft:
                 if other != node:
                     del self._own(other_side, other)[node]
         del self.nodes[node], self.succ[node], self.pred[node]
+        self.before.pop(node, None)
+        self.removed_nodes = True
 
     def add_edge(self, source: str, target: str, key: str, attrs: dict) -> None:
         succ = self._own("succ", source)
@@ -654,7 +718,10 @@ def gap_list(topic_ref: str | int | None = None) -> list[dict]:
     snap = snapshot()
     topic = resolve_topic(topic_ref, snap)
     labels = snap.graph.graph.get("category_labels", {})
-    candidates = snap.value("candidates", lambda: _candidates(snap.graph))
+    candidates = snap.value(
+        "carry:candidates",
+        lambda: snap._gaps_or_none("carry:candidates", lambda: _candidates(snap.graph)),
+    )
     titles = {t["code"]: t["label"] for t in topics(snap)}
     return [
         {

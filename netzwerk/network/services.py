@@ -294,14 +294,8 @@ def _base(snap: reports.Snapshot) -> dict[str, Any]:
     metrics are not part of it: they may arrive later (reports.Snapshot.metrics_result)."""
     graph = snap.graph
     cats = {c.key: c for c in categories()}
-    descriptions = dict(
-        db.session.execute(
-            sa.select(Actor.id, sa.func.substr(Actor.description, 1, DESCRIPTION_CHARS)).where(
-                Actor.description != ""
-            )
-        ).all()
-    )
-    workshops = _workshops(graph)
+    descriptions = snap.value("carry:map-descriptions", lambda: _descriptions(snap))
+    workshops = _workshops(graph, snap.value("carry:map-workshops", lambda: _workshop_rows(snap)))
     layout_nodes = set(graph.nodes)
     layout_nodes.update(workshop["node"] for workshop in workshops)
     return {
@@ -331,14 +325,47 @@ def layout_graph(base: dict[str, Any]) -> nx.Graph:
     return base["layout_graph"]
 
 
-def _workshops(graph: nx.MultiDiGraph) -> list[dict]:
-    """Workshops from the workshops domain, if it is installed; only actors/topics we know."""
+def _descriptions(snap: reports.Snapshot) -> dict[int, str]:
+    """Actor id → the start of its description; after a change only the changed actors are
+    read again."""
+    query = sa.select(Actor.id, sa.func.substr(Actor.description, 1, DESCRIPTION_CHARS)).where(
+        Actor.description != ""
+    )
+    kept = snap.carried("carry:map-descriptions", lambda changes: True)
+    if kept is None:
+        return dict(db.session.execute(query).all())
+    changed = snap.changes.actors
+    if not changed:
+        return kept
+    result = {k: v for k, v in kept.items() if k not in changed}
+    result.update(db.session.execute(query.where(Actor.id.in_(changed))).all())
+    return result
+
+
+# audit entities that do not change what workshop_graph_data() answers
+WORKSHOPS_UNAFFECTED = frozenset({"actor", "relation", "actor_topic", "user", "api_token"})
+
+
+def _workshop_rows(snap: reports.Snapshot) -> list[dict]:
+    """Workshops from the workshops domain, if it is installed (read again only after changes
+    that can touch them: workshops, invitations, contacts, deleted actors)."""
+    kept = snap.carried(
+        "carry:map-workshops",
+        lambda changes: changes.entities <= WORKSHOPS_UNAFFECTED and not changes.deleted,
+    )
+    if kept is not None:
+        return kept
     try:
         from ..workshops.services import workshop_graph_data
     except ImportError:
         return []
+    return workshop_graph_data()
+
+
+def _workshops(graph: nx.MultiDiGraph, rows: list[dict]) -> list[dict]:
+    """The workshops as map nodes, with only the actors and topics the graph has."""
     result = []
-    for item in workshop_graph_data():
+    for item in rows:
         members = [actor_node(i) for i in item.get("participant_actor_ids", [])]
         topics = [topic_node(i) for i in item.get("topic_ids", [])]
         result.append(
@@ -582,6 +609,17 @@ def _pruned(cache: dict, keep: Iterable[str], size: int) -> None:
                 cache.pop(key, None)
 
 
+def _metrics_by_id(rows: list[dict]) -> dict[int, dict]:
+    """Actor id → metric row; the same rows serve many states (reports.Snapshot.metrics_result),
+    so the index is kept with them."""
+    store = current_app.extensions.setdefault(PARTS, {})
+    indexed = store.get("metrics-by-id")
+    if indexed is None or indexed[0] is not rows:
+        indexed = (rows, {row["id"]: row for row in rows})
+        store["metrics-by-id"] = indexed
+    return indexed[1]
+
+
 def _map_parts(
     filters: MapFilters,
     snap: reports.Snapshot | None = None,
@@ -598,7 +636,7 @@ def _map_parts(
     topic_set = set(topics)
     workshops = _visible_workshops(base, filters, actor_set, topic_set)
     nodes = [Part(_topic_json(graph, t, pos)) for t in topics]
-    by_id = snap.value(f"map-metrics:{metrics.key}", lambda: {r["id"]: r for r in metrics.value})
+    by_id = _metrics_by_id(metrics.value)
     texts = _actor_texts()
     cache = _part_cache("actors", str(get_locale()))
     nodes += [_actor_part(cache, base, a, pos, by_id, texts) for a in actors]
@@ -766,10 +804,9 @@ def _actor_part(
     """The actor's node, made again only if something it shows changed."""
     graph = base["graph"]
     attrs = graph.nodes[node]
-    metric = metrics.get(attrs["id"])
     inputs = (
         attrs,
-        (metric["degree"], metric["betweenness"], metric["community"]) if metric else None,
+        metrics.get(attrs["id"]),  # the row: degree, betweenness, community
         base["descriptions"].get(attrs["id"], ""),
         pos.get(node),
         graph.graph.get("category_labels", {}).get(attrs["category"]),
