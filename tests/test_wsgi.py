@@ -4,6 +4,7 @@ nothing."""
 
 from __future__ import annotations
 
+import gc
 import runpy
 from pathlib import Path
 
@@ -20,6 +21,7 @@ PROXY = "127.0.0.1"  # where nginx connects from
 @pytest.fixture
 def load_wsgi(monkeypatch, database_url):
     apps = []
+    thresholds = gc.get_threshold()
 
     def load(proxy_fix: str | None):
         monkeypatch.setenv("NETZWERK_DATABASE_URL", database_url)
@@ -49,6 +51,8 @@ def load_wsgi(monkeypatch, database_url):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+    gc.unfreeze()  # wsgi.py tunes the collector of a server process, not of the test run
+    gc.set_threshold(*thresholds)
 
 
 def attempt(app, client_address: str, username: str, password: str) -> int:
@@ -88,3 +92,23 @@ def test_without_the_setting_forwarded_headers_are_ignored(load_wsgi):
 def test_a_wrong_setting_stops_the_start_with_a_clear_message(load_wsgi):
     with pytest.raises(RuntimeError, match="Zahl der Proxys"):
         load_wsgi("ja")
+
+
+def test_the_full_garbage_collection_waits_until_an_answer_is_sent(load_wsgi):
+    app = load_wsgi(None)
+    assert gc.get_threshold()[2] > 10**6  # never in the middle of a request
+    collections = []
+
+    def note(phase, info):
+        if phase == "start" and info["generation"] == 2:
+            collections.append(phase)
+
+    app.wsgi_app.every = 0  # due at once
+    gc.callbacks.append(note)
+    try:
+        response = app.test_client().get("/login")
+        assert response.status_code == 200 and collections == []
+        response.close()  # the server is done with the answer
+        assert collections == ["start"]
+    finally:
+        gc.callbacks.remove(note)
