@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -11,22 +12,30 @@ from flask import Flask
 from . import config
 from .extensions import babel, csrf, db, login_manager, migrate
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+MIGRATIONS = PACKAGE / "migrations"
+
+
+def instance_path() -> str | None:
+    """NETZWERK_INSTANCE_PATH, else instance/ beside the package in a source checkout (what
+    `make run` uses), else Flask's default for an installed package
+    (<prefix>/var/netzwerk-instance)."""
+    if path := os.environ.get("NETZWERK_INSTANCE_PATH"):
+        return str(Path(path).resolve())
+    checkout = PACKAGE.parent
+    if (checkout / "setup.cfg").exists():
+        return str(checkout / "instance")
+    return None
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(
-        __name__,
-        instance_path=str(ROOT / "instance"),
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
-    )
-    app.config.from_mapping(config.load(Path(app.instance_path)))
-    if test_config:
-        app.config.update(test_config)
+    """The app; `test_config` overrides settings (INSTANCE_PATH: where instance files go)."""
+    test_config = dict(test_config or {})
+    app = Flask(__name__, instance_path=test_config.pop("INSTANCE_PATH", None) or instance_path())
+    app.config.from_mapping(config.load(Path(app.instance_path), test_config))
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
 

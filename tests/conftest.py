@@ -79,6 +79,7 @@ def app(tmp_path: Path, database_url: str, app_config: dict):
     app = create_app(
         {
             "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "instance"),  # nothing is written into the checkout
             "SECRET_KEY": "test-secret",
             "SQLALCHEMY_DATABASE_URI": database_url,
             "OUTBOX_DIR": str(tmp_path / "outbox"),

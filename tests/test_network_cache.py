@@ -277,7 +277,10 @@ def test_map_after_edits_equals_a_map_built_from_scratch(app, demo, login):
     wait_for(lambda: viewer.get("/api/graph").get_json()["metrics_current"], "metrics")
 
     fresh = create_app(
-        {key: app.config[key] for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI")}
+        {
+            "INSTANCE_PATH": app.instance_path,
+            **{k: app.config[k] for k in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI")},
+        }
     )
     try:
         for query in ("", "?topic=SDG12", "?kind=konflikt", "?sector=verwaltung&topics=0"):

@@ -41,7 +41,7 @@ FILENAMES = {
     "json": "graph.json",
     "html": "karte.html",
 }
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "network"
+TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates" / "network"
 MAP_TEMPLATE = "export_map.html"
 DESCRIPTION_IN_TITLE = 300
 HEADING = "Akteursnetzwerk Kommunale Entwicklungspolitik"
