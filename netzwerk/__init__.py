@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 from pathlib import Path
 
 from flask import Flask
 
 from . import config
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, migrate
 
 PACKAGE = Path(__file__).resolve().parent
 MIGRATIONS = PACKAGE / "migrations"
@@ -37,38 +35,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
-    login_manager.init_app(app)
+    limiter.init_app(app)
 
     from .core import web
 
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
     web.init_app(app)
-    _register_blueprints(app)
 
-    from .core import security
+    # Each domain wires itself (blueprint, API routes, CLI commands, signal receivers) in its
+    # init_app; the list is the whole application, in the order the navigation reads.
+    from . import actors, audit, auth, dashboard, demo, exchange, network, topics, workshops
+    from .core.api import api_bp
 
-    security.init_app(app)  # after the blueprints: it limits the login view
+    for domain in (auth, dashboard, actors, topics, audit, network, workshops, exchange, demo):
+        domain.init_app(app)
+    app.register_blueprint(api_bp)  # after the domains attached their /api routes
 
     from . import cli
 
     cli.init_app(app)
     return app
-
-
-DOMAINS = ("core", "auth", "actors", "topics", "audit", "network", "workshops", "exchange")
-
-
-def _register_blueprints(app: Flask) -> None:
-    """Each domain package with a views.py brings a blueprint `bp`; an api.py attaches its
-    routes to the shared /api blueprint when imported."""
-    from .core.api import api_bp
-
-    for domain in DOMAINS:
-        for room in ("views", "api"):
-            name = f"{__name__}.{domain}.{room}"
-            if importlib.util.find_spec(name) is None:
-                continue
-            module = importlib.import_module(name)
-            if room == "views":
-                app.register_blueprint(module.bp)
-    app.register_blueprint(api_bp)

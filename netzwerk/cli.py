@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-
 import click
 from flask import Flask
 from flask.cli import with_appcontext
@@ -113,12 +110,7 @@ COMMANDS = [init_db, setup, demo, user_group, token_group]
 
 
 def init_app(app: Flask) -> None:
+    """The commands of the whole app; the domains add theirs (import, export, backup, rsvp,
+    mail, export-map) in their own init_app."""
     for command in COMMANDS:
         app.cli.add_command(command)
-    # other domains add their own commands (import, export, backup, rsvp, mail ...)
-    for name in ("exchange.cli", "network.cli", "workshops.cli"):
-        if importlib.util.find_spec(f"{__package__}.{name}") is None:
-            continue
-        module = importlib.import_module(f"{__package__}.{name}")
-        for command in module.COMMANDS:
-            app.cli.add_command(command)

@@ -944,10 +944,7 @@ def export_directory(directory, personal: bool = False) -> list[str]:
         tables.write_xlsx((s.de, s.headers(), r) for s, r in data)
     )
     written.append("netzwerk.xlsx")
-    try:
-        reports = {"abdeckung": coverage_tables(), "luecken": [gaps_table()]}
-    except (ImportError, AttributeError, OSError):
-        reports = {}  # the analysis is not there (yet)
+    reports = {"abdeckung": coverage_tables(), "luecken": [gaps_table()]}
     for stem, sheets_ in reports.items():
         (directory / f"{stem}.xlsx").write_bytes(tables.write_xlsx(sheets_))
         _, headers, rows = sheets_[0]

@@ -347,18 +347,16 @@ WORKSHOPS_UNAFFECTED = frozenset({"actor", "relation", "actor_topic", "user", "a
 
 
 def _workshop_rows(snap: reports.Snapshot) -> list[dict]:
-    """Workshops from the workshops domain, if it is installed (read again only after changes
-    that can touch them: workshops, invitations, contacts, deleted actors)."""
+    """Workshops from the workshops domain (read again only after changes that can touch them:
+    workshops, invitations, contacts, deleted actors)."""
     kept = snap.carried(
         "carry:map-workshops",
         lambda changes: changes.entities <= WORKSHOPS_UNAFFECTED and not changes.deleted,
     )
     if kept is not None:
         return kept
-    try:
-        from ..workshops.services import workshop_graph_data
-    except ImportError:
-        return []
+    from ..workshops.services import workshop_graph_data
+
     return workshop_graph_data()
 
 

@@ -1225,6 +1225,11 @@ def personal_data(contact: Contact) -> list[dict]:
     return result
 
 
+def personal_data_section(contact: Contact) -> tuple[str, list[dict]]:
+    """The workshops' part of an Art. 15 export (receiver of core.signals.personal_data)."""
+    return "workshops", personal_data(contact)
+
+
 def erase_personal_data(contact: Contact) -> dict[str, int]:
     """Art. 17 DSGVO: blank the person's comments and stored mails, block what is still queued
     and kill the RSVP links; answers, seats and attendance stay so the counts remain right.
@@ -1250,8 +1255,9 @@ def erase_personal_data(contact: Contact) -> dict[str, int]:
     return {"invitations": len(ids), "mails": mails}
 
 
-def last_activity() -> dict[int, datetime]:
-    """contact id → the latest invitation, answer or mail about them (retention view)."""
+def last_activity(_sender: Any = None) -> dict[int, datetime]:
+    """contact id → the latest invitation, answer or mail about them (retention view; receiver
+    of core.signals.contact_activity)."""
     latest: dict[int, datetime] = {}
     rows = db.session.execute(
         sa.select(
