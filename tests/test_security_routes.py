@@ -12,6 +12,7 @@ and reported at once.
 from __future__ import annotations
 
 import ast
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -79,7 +80,8 @@ class World:
     def make_user(self) -> int:
         from netzwerk.auth.services import create_user
 
-        return create_user(f"beispiel-{len(self._ids)}-{id(self)}", "beispiel-passwort").id
+        # unique across World objects of one database (id(self) can be reused after a collection)
+        return create_user(f"beispiel-{uuid.uuid4().hex[:12]}", "beispiel-passwort").id
 
     def make_api_token(self) -> int:
         """A token of the requesting user (anonymous: of someone), as the profile page lists."""

@@ -22,6 +22,7 @@ from ..actors.services import categories
 from ..auth.permissions import admin_required, editor_required
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
+from ..core.views import confirm_delete, save_form
 from . import exports, reference_store, reports
 from .report_forms import GridMoveForm, ReferenceItemForm
 from .views import bp
@@ -202,27 +203,16 @@ def _reference_form(item=None) -> ReferenceItemForm:
     return form
 
 
-def _form_error(form: ReferenceItemForm, exc: DomainError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "error")
-
-
 @bp.route("/admin/referenz", methods=["GET", "POST"])
 @admin_required
 def reference():
     form = _reference_form()
-    if form.validate_on_submit():
-        try:
-            item = reference_store.create_item(form.values())
-        except DomainError as exc:
-            _form_error(form, exc)
-        else:
-            flash(_("Eintrag „%(label)s“ hinzugefügt.", label=item.label), "success")
-            return redirect(url_for("network.reference") + f"#eintrag-{item.id}")
-    return render_template(
+    return save_form(
+        form,
+        lambda: reference_store.create_item(form.values()),
+        lambda item: _("Eintrag „%(label)s“ hinzugefügt.", label=item.label),
+        lambda item: url_for("network.reference") + f"#eintrag-{item.id}",
+    ) or render_template(
         "network/reference.html", groups=reference_store.grouped_items(), form=form
     )
 
@@ -232,33 +222,24 @@ def reference():
 def edit_reference(item_id: int):
     item = reference_store.get_item(item_id)
     form = _reference_form(item)
-    if form.validate_on_submit():
-        try:
-            reference_store.update_item(item, form.values())
-        except DomainError as exc:
-            _form_error(form, exc)
-        else:
-            flash(_("Änderungen gespeichert."), "success")
-            return redirect(url_for("network.reference") + f"#eintrag-{item.id}")
-    return render_template("network/reference_form.html", form=form, item=item)
+    return save_form(
+        form,
+        lambda: reference_store.update_item(item, form.values()),
+        _("Änderungen gespeichert."),
+        url_for("network.reference") + f"#eintrag-{item.id}",
+    ) or render_template("network/reference_form.html", form=form, item=item)
 
 
 @bp.route("/admin/referenz/<int:item_id>/loeschen", methods=["GET", "POST"])
 @admin_required
 def delete_reference(item_id: int):
     item = reference_store.get_item(item_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        label = item.label
-        reference_store.delete_item(item)
-        flash(_("Eintrag „%(label)s“ entfernt.", label=label), "success")
-        return redirect(url_for("network.reference"))
-    return render_template(
-        "confirm_delete.html",
-        form=form,
-        title=_("Referenz-Eintrag %(label)s", label=item.label),
-        consequences=[],
-        cancel_url=url_for("network.reference"),
+    return confirm_delete(
+        _("Referenz-Eintrag %(label)s", label=item.label),
+        lambda: reference_store.delete_item(item),
+        _("Eintrag „%(label)s“ entfernt.", label=item.label),
+        url_for("network.reference"),
+        url_for("network.reference"),
     )
 
 
