@@ -51,6 +51,12 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "API_MAX_PER_PAGE": 500,
         "PER_PAGE": 25,
+        # what one imported file may hold (exchange/tables.py Limits); beyond it: 422
+        "IMPORT_MAX_ROWS": int(env("NETZWERK_IMPORT_MAX_ROWS", "100000")),
+        "IMPORT_MAX_COLUMNS": int(env("NETZWERK_IMPORT_MAX_COLUMNS", "200")),
+        "IMPORT_MAX_CELLS": int(env("NETZWERK_IMPORT_MAX_CELLS", "2000000")),
+        "IMPORT_MAX_UNPACKED": int(env("NETZWERK_IMPORT_MAX_UNPACKED_MB", "50")) * 1024 * 1024,
+        "IMPORT_MAX_ENTRIES": 1000,
         # contacts without activity for this many months show in the retention view
         "RETENTION_MONTHS": int(env("NETZWERK_RETENTION_MONTHS", "24")),
     }

@@ -107,8 +107,9 @@ def import_files(files: Iterable[tuple[str, bytes]], commit: bool = True) -> Imp
     """Read the files and import every row; write nothing unless all rows are valid and
     `commit` is set (commit=False is the preview)."""
     report = ImportReport()
+    limits = tables.Limits.from_config(current_app.config)
     for name, data in files:
-        report.tables.extend(tables.read_file(name, data))
+        report.tables.extend(tables.read_file(name, data, limits))
     if not any(t.sheet for t in report.tables):
         raise Invalid(
             "In den Dateien wurde keine bekannte Tabelle gefunden. Die erste Zeile muss die "
