@@ -57,6 +57,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "IMPORT_MAX_CELLS": int(env("NETZWERK_IMPORT_MAX_CELLS", "2000000")),
         "IMPORT_MAX_UNPACKED": int(env("NETZWERK_IMPORT_MAX_UNPACKED_MB", "50")) * 1024 * 1024,
         "IMPORT_MAX_ENTRIES": 1000,
+        # seconds an import (preview or apply) may work in a web request; the CLI has no limit
+        "IMPORT_TIME_LIMIT": int(env("NETZWERK_IMPORT_TIME_LIMIT", "60")),
         # contacts without activity for this many months show in the retention view
         "RETENTION_MONTHS": int(env("NETZWERK_RETENTION_MONTHS", "24")),
     }

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
 
 from ..audit.services import record
 from ..core.errors import Conflict, Invalid, NotFound
@@ -121,15 +123,43 @@ def create_token(user: User, name: str) -> str:
     return secret
 
 
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+
+
 def user_for_token(secret: str) -> User | None:
     token = db.session.scalar(
         sa.select(ApiToken).where(ApiToken.token_hash == hash_token(secret.strip()))
     )
     if token is None or not token.active or not token.user.active:
         return None
-    token.last_used_at = utcnow()
-    db.session.commit()
-    return token.user
+    user = token.user
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
+        _touch(token.id, now)
+    return user
+
+
+def _touch(token_id: int, now) -> None:
+    """Note when a token was last used, at most every few minutes and only if the database is
+    free at once: a Bearer request must not wait for (or fail on) another writer's lock."""
+    stale = sa.or_(
+        ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - TOKEN_TOUCH_INTERVAL
+    )
+    sqlite = db.engine.dialect.name == "sqlite"
+    if sqlite:
+        waited = db.session.execute(sa.text("PRAGMA busy_timeout")).scalar()
+    try:
+        if sqlite:
+            db.session.execute(sa.text("PRAGMA busy_timeout=50"))
+        db.session.execute(
+            sa.update(ApiToken).where(ApiToken.id == token_id, stale).values(last_used_at=now)
+        )
+        db.session.commit()
+    except OperationalError:
+        db.session.rollback()  # busy: a later request notes it
+    finally:
+        if sqlite:
+            db.session.execute(sa.text(f"PRAGMA busy_timeout={int(waited)}"))
 
 
 def revoke_token(token: ApiToken) -> None:

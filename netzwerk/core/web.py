@@ -19,6 +19,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
@@ -28,11 +29,12 @@ from .timeutil import aware
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """Foreign keys are off by default in SQLite; WAL lets readers and a writer work together."""
+    """Foreign keys are off by default in SQLite; WAL lets readers and a writer work together.
+    A writer waits for another one as long as the driver's `timeout` (5 s by default; set with
+    SQLALCHEMY_ENGINE_OPTIONS connect_args), then the request answers 503."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=5000")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.close()
 
@@ -84,8 +86,41 @@ def http_error_response(exc: HTTPException):
     return render_template("error.html", code=exc.code, message=message), exc.code, headers
 
 
+BUSY_RETRY_AFTER = 5  # seconds a client should wait after a 503 "database busy"
+# PostgreSQL: lock_timeout, deadlock, serialization failure; SQLite: the busy timeout ran out
+BUSY_SQLSTATES = {"55P03", "40P01", "40001"}
+
+
+def database_busy(exc: OperationalError) -> bool:
+    """The database was locked by another writer for longer than we wait: try again later."""
+    if getattr(exc.orig, "sqlstate", None) in BUSY_SQLSTATES:
+        return True
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "database table is locked" in text or "busy" in text
+
+
+def busy_response():
+    message = _(
+        "Die Datenbank ist gerade ausgelastet (eine andere Änderung läuft noch). Bitte "
+        "versuchen Sie es in ein paar Sekunden erneut; es wurde nichts gespeichert."
+    )
+    headers = {"Retry-After": str(BUSY_RETRY_AFTER)}
+    if wants_json():
+        return jsonify(error=message), 503, headers
+    return render_template("error.html", code=503, message=message), 503, headers
+
+
 def init_app(app: Flask) -> None:
     """Error handlers for every surface (HTML and JSON), security headers, template filters."""
+
+    @app.errorhandler(OperationalError)
+    def operational_error(exc: OperationalError):
+        """A lock timeout is a 503 with Retry-After (JSON under /api/), not a 500."""
+        db.session.rollback()
+        if not database_busy(exc):
+            raise exc
+        app.logger.warning("database busy: %s %s: %s", request.method, request.path, exc.orig)
+        return busy_response()
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):

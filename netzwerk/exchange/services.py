@@ -14,10 +14,12 @@ import json
 import re
 import secrets
 import shutil
+import sqlite3
 import time
 import zipfile
 from collections import Counter
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, has_request_context
 from flask_login import current_user
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.pool import StaticPool
 
 from ..actors import services as actor_services
 from ..actors.models import Actor, Category, Contact, Relation
@@ -105,7 +108,12 @@ class ImportReport:
 
 def import_files(files: Iterable[tuple[str, bytes]], commit: bool = True) -> ImportReport:
     """Read the files and import every row; write nothing unless all rows are valid and
-    `commit` is set (commit=False is the preview)."""
+    `commit` is set (commit=False is the preview).
+
+    The files are read before any transaction begins. On SQLite a preview runs on a private
+    in-memory copy of the database, so that it holds no lock on the real file while it works
+    (other users keep saving); on PostgreSQL its uncommitted rows block nobody. In a web request
+    the work stops after IMPORT_TIME_LIMIT seconds."""
     report = ImportReport()
     limits = tables.Limits.from_config(current_app.config)
     for name, data in files:
@@ -115,8 +123,16 @@ def import_files(files: Iterable[tuple[str, bytes]], commit: bool = True) -> Imp
             "In den Dateien wurde keine bekannte Tabelle gefunden. Die erste Zeile muss die "
             "Spaltenköpfe enthalten, wie in den Vorlagen (z. B. Name, Kategorie für Akteure)."
         )
-    db.session.rollback()  # start from a clean transaction
-    importer = _Importer(report)
+    seconds = current_app.config.get("IMPORT_TIME_LIMIT") if has_request_context() else None
+    if commit:
+        db.session.rollback()  # start from a clean transaction
+        return _import(report, commit, seconds)
+    with preview_database():
+        return _import(report, commit, seconds)
+
+
+def _import(report: ImportReport, commit: bool, seconds: int | None) -> ImportReport:
+    importer = _Importer(report, seconds)
     try:
         for sheet in SHEETS:
             for table in report.tables:
@@ -146,6 +162,38 @@ def import_files(files: Iterable[tuple[str, bytes]], commit: bool = True) -> Imp
         db.session.rollback()
         raise
     return report
+
+
+@contextmanager
+def preview_database():
+    """On SQLite, `db.session` works on an in-memory copy of the database for the block.
+
+    SQLite has one writer at a time: a preview that inserted into the real file held that lock
+    for as long as it ran, and every other save waited and failed after the busy timeout. The
+    copy is taken with the online backup API under a read transaction (WAL: writers go on)."""
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        db.session.rollback()
+        yield
+        return
+    memory = sqlite3.connect(":memory:", check_same_thread=False)
+    source = sqlite3.connect(f"file:{Path(url.database).resolve()}?mode=ro", uri=True, timeout=30)
+    try:
+        source.backup(memory, pages=-1)
+    finally:
+        source.close()
+    engine = sa.create_engine("sqlite://", creator=lambda: memory, poolclass=StaticPool)
+    registry = db.session.registry
+    outer = registry()
+    preview = Session(bind=engine, autoflush=True, expire_on_commit=False)
+    registry.set(preview)
+    try:
+        yield
+    finally:
+        preview.close()
+        registry.set(outer)
+        engine.dispose()
+        memory.close()
 
 
 def _user():
@@ -192,8 +240,10 @@ def _created(values: dict, fields: list[str]) -> dict:
 class _Importer:
     """Holds the lookup tables of one import: names, external ids and pairs already taken."""
 
-    def __init__(self, report: ImportReport):
+    def __init__(self, report: ImportReport, seconds: int | None = None):
         self.report = report
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds if seconds else None
         self._actors_loaded = False
         self._terms: dict[tuple, Any] = {}
         self.actor_by_key: dict[str, int] = {}
@@ -227,6 +277,18 @@ class _Importer:
             if self._terms[key] is not None:
                 data[name] = self._terms[key]
         return data
+
+    def rows(self, table: Table) -> Iterable[tuple[int, dict]]:
+        """The table's rows; past the deadline the import stops with a message instead of
+        keeping a worker (and, when applying, the database) busy for minutes."""
+        for i, row in enumerate(table.rows):
+            if self.deadline is not None and i % 256 == 0 and time.monotonic() > self.deadline:
+                raise Invalid(
+                    f"Die Prüfung wurde nach {self.seconds} Sekunden abgebrochen "
+                    f"({table.source}, bei Zeile {row[0]}). Bitte teilen Sie die Datei auf "
+                    "oder importieren Sie sie auf der Kommandozeile (flask import)."
+                )
+            yield row
 
     def reject(self, table: Table, row: int, reason: str) -> None:
         self.report.rejected.append(Rejection(table.source, row, reason, table.sheet.kind))
@@ -266,11 +328,12 @@ class _Importer:
             )
         raise Invalid(f"Unbekannter {what}: {ref}")
 
-    # -- topics (few: through the topic service, one by one)
+    # -- topics (bulk, like actors: one query per row made a preview quadratic)
 
     def import_topics(self, table: Table) -> None:
         seen: dict[str, int] = {}
-        for number, data in table.rows:
+        new_rows: list[tuple[int, dict]] = []
+        for number, data in self.rows(table):
             code = _topic_key(data.get("code", ""))
             if code and code in seen:
                 self.reject(
@@ -281,22 +344,29 @@ class _Importer:
                 continue
             existing = self.topics.get(code)
             try:
-                if existing is None:
-                    topic = topic_services.create_topic(data, commit=False)
-                    self.topics[_topic_key(topic.code)] = topic
-                    self.done(table, number, "create", topic.label)
-                else:
-                    values = topic_services.clean_topic(data, existing)
-                    changes = apply_changes(existing, values)
-                    if changes:
-                        record("topic", existing.id, "update", changes, label=existing.label)
-                    self.done(
-                        table, number, "update" if changes else "unchanged", existing.label, changes
-                    )
+                values = topic_services.clean_topic(data, existing, unique=False)
             except DomainError as exc:
                 self.reject(table, number, exc.message)
                 continue
             seen[code] = number
+            if existing is None:
+                new_rows.append((number, values))
+                continue
+            changes = apply_changes(existing, values)
+            if changes:
+                record("topic", existing.id, "update", changes, label=existing.label)
+            self.done(table, number, "update" if changes else "unchanged", existing.label, changes)
+        if not new_rows:
+            return
+        ids = _bulk_insert(Topic, [v for _, v in new_rows])
+        created = _load(Topic, ids)
+        audit = []
+        for ident, (number, values) in zip(ids, new_rows, strict=True):
+            topic = created[ident]
+            self.topics[_topic_key(topic.code)] = topic
+            audit.append((ident, _created(values, topic_services.TOPIC_FIELDS), topic.label))
+            self.done(table, number, "create", topic.label)
+        _audit_rows("topic", audit)
 
     # -- actors (bulk)
 
@@ -304,7 +374,7 @@ class _Importer:
         self.load_actors()
         matches: list[tuple[int, dict, int | None]] = []
         claimed: dict[Any, int] = {}  # actor id or new name → first row
-        for number, data in table.rows:
+        for number, data in self.rows(table):
             data = dict(data)
             if "category" in data:
                 raw = str(data["category"] or "").strip()
@@ -413,7 +483,7 @@ class _Importer:
             by_name.setdefault((actor_id, name.strip().casefold()), ident)
         matches: list[tuple[int, dict, int, int | None]] = []
         claimed: dict[Any, int] = {}
-        for number, data in table.rows:
+        for number, data in self.rows(table):
             try:
                 actor_id = self.find_actor(data.get("actor"), data.get("actor_external_id"))
             except DomainError as exc:
@@ -475,7 +545,7 @@ class _Importer:
         }
         claimed: dict[tuple[int, int], int] = {}
         matches = []
-        for number, data in table.rows:
+        for number, data in self.rows(table):
             try:
                 actor_id = self.find_actor(data.get("actor"), data.get("actor_external_id"))
                 code = str(data.get("topic") or "").strip()
@@ -534,7 +604,7 @@ class _Importer:
         exists = known.__contains__
         claimed: dict[tuple, int] = {}
         matches = []
-        for number, data in table.rows:
+        for number, data in self.rows(table):
             try:
                 source = self.find_actor(data.get("source"), data.get("source_external_id"))
                 target = self.find_actor(data.get("target"), data.get("target_external_id"))

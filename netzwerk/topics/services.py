@@ -46,7 +46,9 @@ def find_topic(ref: str | int) -> Topic | None:
     )
 
 
-def clean_topic(data: dict[str, Any], topic: Topic | None) -> dict[str, Any]:
+def clean_topic(data: dict[str, Any], topic: Topic | None, unique: bool = True) -> dict[str, Any]:
+    """The topic's values; unique=False leaves the check for a taken code to the caller (the
+    import compares with its own index instead of one query per row)."""
     code = str(data.get("code", topic.code if topic else "") or "").strip()
     title = str(data.get("title", topic.title if topic else "") or "").strip()
     if not code:
@@ -56,11 +58,13 @@ def clean_topic(data: dict[str, Any], topic: Topic | None) -> dict[str, Any]:
     if not title:
         raise Invalid("Der Titel fehlt.", field="title")
     # a purely numeric code would be read as an id by find_topic
-    other = (
-        find_topic(code)
-        if not code.isdigit()
-        else db.session.scalar(sa.select(Topic).where(Topic.code == code))
-    )
+    other = None
+    if unique:
+        other = (
+            find_topic(code)
+            if not code.isdigit()
+            else db.session.scalar(sa.select(Topic).where(Topic.code == code))
+        )
     if other is not None and other is not topic:
         raise Conflict(f"Das Thema {other.code} gibt es schon.", field="code")
     return {
