@@ -105,12 +105,38 @@ def restore_command(file: Path, yes: bool) -> None:
             check_backup(file)
         if not yes:
             click.confirm(f"Die Datenbank wird durch {file.name} ersetzt. Fortfahren?", abort=True)
-        safety = restore(file)
+        done = restore(file)
     except DomainError as exc:
         _fail(exc)
-    if safety is not None:
-        click.echo(f"Vorheriger Stand gesichert: {safety}")
+    if done.safety is not None:
+        click.echo(f"Vorheriger Stand gesichert: {done.safety}")
+    if done.migrated_from:
+        click.echo(
+            f"Die Sicherung (Stand {done.migrated_from}) wurde auf den neuen Stand gebracht."
+        )
     click.echo(f"Datenbank aus {file.name} wiederhergestellt.")
+    erasures = done.erasures
+    if erasures.get("erased"):
+        ids = ", ".join(f"#{i}" for i in erasures["erased"])
+        click.echo(
+            f"Erneut gelöscht (Art. 17, nach der Sicherung gelöscht): {len(erasures['erased'])} "
+            f"Kontakt(e): {ids}."
+        )
+    if erasures.get("namesakes"):
+        ids = ", ".join(f"#{i}" for i in erasures["namesakes"])
+        click.echo(
+            f"Bitte prüfen: Kontakt(e) {ids} tragen den Namen einer gelöschten Person "
+            "(andere Nummer, andere oder keine E-Mail) und wurden nicht gelöscht.",
+            err=True,
+        )
+    if erasures.get("other_key"):
+        click.echo(
+            f"Warnung: {erasures['other_key']} Löschvermerk(e) stammen von einem anderen "
+            "geheimen Schlüssel (NETZWERK_SECRET_KEY) und konnten nicht geprüft werden.",
+            err=True,
+        )
+    if erasures.get("recorded") and not erasures.get("erased"):
+        click.echo(f"Löschvermerke geprüft ({erasures['recorded']}): niemand war wieder da.")
 
 
 COMMANDS = [import_command, export_command, backup_command, restore_command]

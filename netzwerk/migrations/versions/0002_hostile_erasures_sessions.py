@@ -1,0 +1,37 @@
+"""erased identities (Art. 17, re-applied after a restore)
+
+Revision ID: 0002_hostile
+Revises: 0001
+Create Date: 2026-12-05 07:10:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0002_hostile'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('erased_identity',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('digest', sa.String(length=64), nullable=False),
+    sa.Column('key_id', sa.String(length=16), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=True),
+    sa.Column('erased_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_erased_identity'))
+    )
+    with op.batch_alter_table('erased_identity', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_erased_identity_digest'), ['digest'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('erased_identity', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_erased_identity_digest'))
+
+    op.drop_table('erased_identity')
