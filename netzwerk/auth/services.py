@@ -15,6 +15,7 @@ from ..extensions import db
 from .models import ApiToken, Role, User, hash_token
 
 MIN_PASSWORD = 8
+SESSION_GENERATION = "session_generation"  # the key in the signed session cookie
 
 
 def get_user(username: str) -> User:
@@ -89,11 +90,23 @@ def update_user(
                 f"Das Passwort muss mindestens {MIN_PASSWORD} Zeichen haben.", field="password"
             )
         user.set_password(password)
+        user.session_generation += 1  # every other session of the user ends
         changes["password"] = ["***", "***"]
+    if changes.get("active") == ["True", "False"]:
+        user.session_generation += 1
     if changes:
         record("user", user.id, "update", changes, label=user.username)
     db.session.commit()
     return user
+
+
+def end_sessions(user: User, reason: str = "logout") -> int:
+    """Make every session cookie of the user worthless (logout, "log out everywhere else");
+    returns the new generation for the session that stays, if any."""
+    user.session_generation += 1
+    record("user", user.id, "sessions", {"ended": [None, reason]}, label=user.username)
+    db.session.commit()
+    return user.session_generation
 
 
 def authenticate(username: str, password: str) -> User | None:

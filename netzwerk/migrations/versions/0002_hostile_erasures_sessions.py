@@ -1,4 +1,4 @@
-"""erased identities (Art. 17, re-applied after a restore)
+"""erased identities (Art. 17, re-applied after a restore); user.session_generation
 
 Revision ID: 0002_hostile
 Revises: 0001
@@ -29,8 +29,14 @@ def upgrade():
     with op.batch_alter_table('erased_identity', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_erased_identity_digest'), ['digest'], unique=False)
 
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('session_generation', sa.Integer(), server_default=sa.text('0'), nullable=False))
+
 
 def downgrade():
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.drop_column('session_generation')
+
     with op.batch_alter_table('erased_identity', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_erased_identity_digest'))
 
