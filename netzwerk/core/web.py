@@ -6,6 +6,7 @@ import sqlite3
 
 from flask import (
     Flask,
+    Request,
     flash,
     has_request_context,
     jsonify,
@@ -20,11 +21,90 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from ..extensions import db
-from .errors import DomainError
+from .errors import DomainError, Invalid
 from .timeutil import aware
+from .validation import ILLEGAL_MESSAGE, INT64, has_illegal_characters, int_value
+
+JSON_MAX_DEPTH = 32  # nesting of a JSON body; ours needs 3
+
+
+class TooDeep(DomainError):
+    status = 400
+
+
+class CheckedArgs(ImmutableMultiDict):
+    """Query and form parameters whose `get(..., type=int)` refuses a number beyond 64 bits
+    with a 422 naming the parameter, instead of handing it to the database (a 500)."""
+
+    def get(self, key, default=None, type=None):  # noqa: A002 - werkzeug's signature
+        if type is int and key in self:
+            return int_value(self[key], key) if str(self[key]).strip() else default
+        return super().get(key, default, type)
+
+    def getlist(self, key, type=None):  # noqa: A002
+        if type is int:
+            return [int_value(v, key) for v in super().getlist(key) if str(v).strip()]
+        return super().getlist(key, type)
+
+
+class CheckedRequest(Request):
+    """The request of every view: parameters as CheckedArgs, and a JSON body checked once for
+    what would break later (too deep, a number beyond 64 bits, NUL or other characters that
+    XML cannot hold) wherever it is read (core.api.json_body or get_json)."""
+
+    parameter_storage_class = CheckedArgs
+
+    def get_json(self, force=False, silent=False, cache=True):
+        try:
+            data = super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError as exc:
+            raise TooDeep(
+                f"Der JSON-Körper ist zu tief verschachtelt (höchstens {JSON_MAX_DEPTH} Ebenen)."
+            ) from exc
+        if data is not None:
+            check_json(data)
+        return data
+
+
+def check_json(data) -> None:
+    """Walk a JSON document without recursion and refuse what no field of netzwerk accepts."""
+    stack = [(data, "", 1)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > JSON_MAX_DEPTH:
+            raise TooDeep(
+                f"Der JSON-Körper ist zu tief verschachtelt (höchstens {JSON_MAX_DEPTH} Ebenen)."
+            )
+        field = path.split(".", 1)[0].split("[", 1)[0] or None
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if has_illegal_characters(key):
+                    raise Invalid(f"Ein Feldname {ILLEGAL_MESSAGE}.")
+                stack.append((item, f"{path}.{key}" if path else key, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value))
+        elif isinstance(value, str) and has_illegal_characters(value):
+            raise Invalid(f"{path or 'Der Wert'} {ILLEGAL_MESSAGE}.", field=field)
+        elif (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and not INT64[0] <= value <= INT64[1]
+        ):
+            raise Invalid(f"{path or 'Die Zahl'}: die Zahl ist zu groß.", field=field)
+
+
+class BoundedIntConverter(IntegerConverter):
+    """<int:…> in a URL: an id beyond 64 bits matches no route (404) instead of reaching the
+    database."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
+        kwargs.setdefault("max", INT64[1])
+        super().__init__(map, *args, **kwargs)
 
 
 @event.listens_for(Engine, "connect")
@@ -112,6 +192,13 @@ def busy_response():
 
 def init_app(app: Flask) -> None:
     """Error handlers for every surface (HTML and JSON), security headers, template filters."""
+    app.request_class = CheckedRequest
+    app.url_map.converters["int"] = BoundedIntConverter
+
+    @app.errorhandler(OverflowError)
+    def overflow(exc: OverflowError):
+        """A number no check caught that the database cannot store: the caller's input."""
+        return domain_error(Invalid("Eine Zahl in der Anfrage ist zu groß."))
 
     @app.errorhandler(OperationalError)
     def operational_error(exc: OperationalError):

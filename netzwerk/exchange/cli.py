@@ -61,16 +61,14 @@ def import_command(files: tuple[Path, ...], dry_run: bool) -> None:
 def export_command(directory: Path, personal: bool) -> None:
     """Write every table as CSV and XLSX (same headers as the import) into DIRECTORY, plus the
     coverage matrix, the gaps report and, where the map offers them, the network files."""
-    from ..network.exports import export_all
-    from .services import export_directory
+    from .services import export_everything
 
     try:
-        written = export_directory(directory, personal=personal)
+        written = export_everything(directory, personal=personal)
     except DomainError as exc:
         _fail(exc)
-    written += [Path(p).name for p in export_all(directory)]
-    for filename in written:
-        click.echo(str(Path(directory) / filename))
+    for path in written:
+        click.echo(str(path))
     if not personal:
         click.echo("Kontakte nicht exportiert (personenbezogen); mit --personal einschließen.")
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import secrets
 import shutil
 import sqlite3
+import tempfile
 import time
 import zipfile
 from collections import Counter
@@ -37,7 +39,7 @@ from ..audit.models import AuditEntry
 from ..audit.services import apply_changes, plain, record
 from ..core.errors import DomainError, Invalid, NotFound
 from ..core.timeutil import utcnow
-from ..core.validation import vocab_value
+from ..core.validation import ILLEGAL_MESSAGE, has_illegal_characters, vocab_value
 from ..extensions import db
 from ..topics import services as topic_services
 from ..topics.models import ActorTopic, Topic, TopicRole
@@ -288,6 +290,16 @@ class _Importer:
                     f"({table.source}, bei Zeile {row[0]}). Bitte teilen Sie die Datei auf "
                     "oder importieren Sie sie auf der Kommandozeile (flask import)."
                 )
+            number, data = row
+            bad = [f for f, v in data.items() if isinstance(v, str) and has_illegal_characters(v)]
+            if bad:
+                headers = {c.field: c.de for c in table.sheet.columns}
+                self.reject(
+                    table,
+                    number,
+                    f"Spalte {headers.get(bad[0], bad[0])} {ILLEGAL_MESSAGE}.",
+                )
+                continue
             yield row
 
     def reject(self, table: Table, row: int, reason: str) -> None:
@@ -1000,6 +1012,26 @@ def export_report(which: str, fmt: str) -> Download:
         data = tables.write_csv(headers, rows)
     _audit_export(sheets[0][0], fmt, False, sum(len(s[2]) for s in sheets))
     return Download(f"{which}.{fmt}", MIMETYPES[fmt], data)
+
+
+def export_everything(directory, personal: bool = False) -> list[Path]:
+    """`flask export DIR`: every table, report and network file, written into a temporary
+    folder beside DIR and moved into DIR only when all of them are complete, so a failure
+    leaves DIR as it was (no half export)."""
+    from ..network.exports import export_all
+
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
+    try:
+        names = export_directory(scratch, personal=personal)
+        names += [p.name for p in export_all(scratch)]
+        directory.mkdir(exist_ok=True)
+        for name in names:
+            os.replace(scratch / name, directory / name)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return [directory / name for name in names]
 
 
 def export_directory(directory, personal: bool = False) -> list[str]:

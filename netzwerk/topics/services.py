@@ -11,7 +11,7 @@ from ..actors.models import Actor
 from ..actors.services import get_actor
 from ..audit.services import apply_changes, record, reverse, snapshot
 from ..core.errors import Conflict, Invalid, NotFound
-from ..core.validation import int_in_range, vocab_value
+from ..core.validation import INT64, int_in_range, vocab_value
 from ..extensions import db
 from .models import ActorTopic, Topic, TopicRole
 
@@ -39,7 +39,8 @@ def get_topic(topic_id: int) -> Topic:
 def find_topic(ref: str | int) -> Topic | None:
     """A topic by id or code (codes compare without case and spaces: 'sdg 12' = 'SDG12')."""
     if isinstance(ref, int) or str(ref).isdigit():
-        return db.session.get(Topic, int(ref))
+        ident = int(ref)
+        return db.session.get(Topic, ident) if ident <= INT64[1] else None
     code = str(ref).replace(" ", "").upper()
     return db.session.scalar(
         sa.select(Topic).where(sa.func.upper(sa.func.replace(Topic.code, " ", "")) == code)
