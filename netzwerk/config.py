@@ -44,10 +44,12 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": env("NETZWERK_BASE_URL", "").startswith("https://"),
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": env("NETZWERK_BASE_URL", "").startswith("https://"),
-        # failed logins per client address and per user name (auth/ratelimit.py)
+        # failed logins per address and user name, per address, per name (auth/ratelimit.py)
         "RATELIMIT_ENABLED": env("NETZWERK_RATELIMIT_ENABLED", "1").lower() not in ("0", "false"),
         "RATELIMIT_STORAGE_URI": env("NETZWERK_RATELIMIT_STORAGE_URL", "memory://"),
         "LOGIN_RATE_LIMIT": env("NETZWERK_LOGIN_RATE_LIMIT", "10 per minute"),
+        "LOGIN_ADDRESS_RATE_LIMIT": env("NETZWERK_LOGIN_ADDRESS_RATE_LIMIT", "30 per minute"),
+        "LOGIN_NAME_RATE_LIMIT": env("NETZWERK_LOGIN_NAME_RATE_LIMIT", "50 per minute"),
         "WTF_CSRF_TIME_LIMIT": None,
         "API_MAX_PER_PAGE": 500,
         "PER_PAGE": 25,

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from functools import cache
+from importlib import resources
 
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
+from werkzeug.security import check_password_hash
 
 from ..audit.services import record
 from ..core.errors import Conflict, Invalid, NotFound
@@ -16,6 +19,29 @@ from .models import ApiToken, Role, User, hash_token
 
 MIN_PASSWORD = 8
 SESSION_GENERATION = "session_generation"  # the key in the signed session cookie
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The bundled list (auth/common-passwords.txt: source and licence in its head)."""
+    text = resources.files(__package__).joinpath("common-passwords.txt").read_text("utf-8")
+    return frozenset(
+        line.strip().casefold() for line in text.splitlines() if line and not line.startswith("#")
+    )
+
+
+def check_password_rules(password: str) -> None:
+    """At least MIN_PASSWORD characters and not one of the few thousand most common ones."""
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(
+            f"Das Passwort muss mindestens {MIN_PASSWORD} Zeichen haben.", field="password"
+        )
+    if password.strip().casefold() in common_passwords():
+        raise Invalid(
+            "Dieses Passwort steht auf der Liste der häufigsten Passwörter und ist leicht zu "
+            "erraten. Bitte wählen Sie ein anderes (z. B. drei zufällige Wörter).",
+            field="password",
+        )
 
 
 def get_user(username: str) -> User:
@@ -36,10 +62,7 @@ def create_user(
     username = username.strip()
     if not username:
         raise Invalid("Benutzername fehlt.", field="username")
-    if len(password) < MIN_PASSWORD:
-        raise Invalid(
-            f"Das Passwort muss mindestens {MIN_PASSWORD} Zeichen haben.", field="password"
-        )
+    check_password_rules(password)
     role = Role.parse(role)
     if role is None:
         raise Invalid("Unbekannte Rolle.", field="role")
@@ -85,10 +108,7 @@ def update_user(
             changes[field] = [str(getattr(user, field)), str(value)]
             setattr(user, field, value)
     if password:
-        if len(password) < MIN_PASSWORD:
-            raise Invalid(
-                f"Das Passwort muss mindestens {MIN_PASSWORD} Zeichen haben.", field="password"
-            )
+        check_password_rules(password)
         user.set_password(password)
         user.session_generation += 1  # every other session of the user ends
         changes["password"] = ["***", "***"]
@@ -109,9 +129,28 @@ def end_sessions(user: User, reason: str = "logout") -> int:
     return user.session_generation
 
 
+_DUMMY_HASH: dict[object, str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash made like every user's (same method and cost), checked for unknown names so that
+    a wrong name takes as long as a wrong password and names do not leak by timing."""
+    from . import models
+
+    maker = models.generate_password_hash  # the one User.set_password uses
+    if maker not in _DUMMY_HASH:
+        probe = User()
+        probe.set_password(secrets.token_urlsafe(16))
+        _DUMMY_HASH[maker] = probe.password_hash
+    return _DUMMY_HASH[maker]
+
+
 def authenticate(username: str, password: str) -> User | None:
     user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
-    if user is None or not user.active or not user.check_password(password):
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not user.check_password(password) or not user.active:
         return None
     return user
 

@@ -10,7 +10,7 @@ from flask_login import current_user, login_user, logout_user
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
 from ..extensions import db
-from . import services
+from . import ratelimit, services
 from .forms import LoginForm, ProfileForm, TokenForm, UserForm
 from .models import ApiToken, User
 from .permissions import admin_required, public
@@ -36,8 +36,12 @@ def _safe_next(target: str | None) -> str:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
+        attempt = ratelimit.Attempt(form.username.data)  # counted before the password check
+        if attempt.exceeded is not None:
+            return ratelimit.refused(attempt.exceeded)
         user = services.authenticate(form.username.data, form.password.data)
         if user is not None:
+            attempt.succeeded()
             login_user(user)
             session[services.SESSION_GENERATION] = user.session_generation
             return redirect(_safe_next(request.args.get("next")))
@@ -61,18 +65,23 @@ def profile():
     form = ProfileForm(obj=current_user)
     token_form = TokenForm()
     if form.validate_on_submit():
-        services.update_user(
-            current_user,
-            display_name=form.display_name.data,
-            email=form.email.data,
-            locale=form.locale.data,
-            timezone=form.timezone.data.strip(),
-            password=form.password.data or None,
-        )
-        session[services.SESSION_GENERATION] = current_user.session_generation  # this one stays
-        session.pop("lang", None)
-        flash(_("Profil gespeichert."), "success")
-        return redirect(url_for("auth.profile"))
+        try:
+            services.update_user(
+                current_user,
+                display_name=form.display_name.data,
+                email=form.email.data,
+                locale=form.locale.data,
+                timezone=form.timezone.data.strip(),
+                password=form.password.data or None,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "password").errors.append(exc.message)
+        else:
+            session[services.SESSION_GENERATION] = current_user.session_generation  # stays
+            session.pop("lang", None)
+            flash(_("Profil gespeichert."), "success")
+            return redirect(url_for("auth.profile"))
     return render_template(
         "auth/profile.html", form=form, token_form=token_form, confirm=ConfirmForm(), new_token=None
     )
