@@ -559,10 +559,19 @@ def _invitee_locale(invitation) -> str:
     return mail_language(contact.language if contact else "de")
 
 
+def _withdrawn(invitation):
+    """A withdrawn invitation's link says only that: no title, time, place or calendar entry
+    (410 Gone)."""
+    with force_locale(_invitee_locale(invitation)):
+        return render_template("workshops/withdrawn.html"), 410
+
+
 @bp.route("/einladung/<token>", methods=["GET", "POST"])
 @public
 def rsvp(token: str):
     invitation = services.invitation_by_token(token)
+    if invitation.removed_at is not None:
+        return _withdrawn(invitation)
     workshop = invitation.workshop
     form = RsvpForm()
     lang = _invitee_locale(invitation)
@@ -601,6 +610,8 @@ def rsvp(token: str):
 @public
 def rsvp_ics(token: str):
     invitation = services.invitation_by_token(token)
+    if invitation.removed_at is not None:
+        return _withdrawn(invitation)
     return _ics(services.invitation_ics(invitation, token), "termin.ics")
 
 
@@ -608,6 +619,8 @@ def rsvp_ics(token: str):
 @public
 def vote(token: str):
     invitation = services.invitation_by_token(token)
+    if invitation.removed_at is not None:
+        return _withdrawn(invitation)
     workshop = invitation.workshop
     lang = _invitee_locale(invitation)
     if request.method == "POST":
