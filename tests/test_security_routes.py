@@ -256,7 +256,7 @@ SAMPLES = {
 
 
 def vendor_files() -> list[str]:
-    from netzwerk.network.services import VENDOR_FILES
+    from netzwerk.network.vendor import VENDOR_FILES
 
     return sorted(VENDOR_FILES)
 
@@ -345,7 +345,6 @@ def describe(response) -> str:
 # Tables a read may write to, and why.
 WRITTEN_BY_READS = {
     "audit_entry": "downloads of personal data are logged",
-    "node_position": "the map's layout is computed on first view and kept (a cache)",
 }
 
 
@@ -377,7 +376,7 @@ def demo(app):
 
     with app.app_context():
         load_demo()
-        reference_store.ensure_reference()  # seeded once, on first use; not a change by a GET
+        reference_store.ensure_reference()  # as `init-db` does
     return app
 
 

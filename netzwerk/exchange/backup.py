@@ -21,7 +21,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy.engine import make_url
 
-from ..audit.services import record
+from ..audit.services import data_version, raise_data_version_above, record
 from ..core.errors import Invalid
 from ..extensions import db
 from . import privacy
@@ -301,9 +301,10 @@ def restore(path: str | Path, safety_dir: str | Path | None = None) -> Restored:
     a temporary copy first. Erasures (Art. 17) recorded in the current database are carried
     over and applied again to the restored data."""
     path = Path(path).resolve()
+    version_before = data_version()
     target = _sqlite_path()
     if target is None:
-        return _restore_postgres(path, safety_dir)
+        return _restore_postgres(path, safety_dir, version_before)
     checked = check_backup(path)
     if path == target:
         raise Invalid("Die Sicherung ist die laufende Datenbank selbst.")
@@ -338,7 +339,7 @@ def restore(path: str | Path, safety_dir: str | Path | None = None) -> Restored:
     db.engine.dispose()
     if problems:
         raise Invalid(f"Nach dem Wiederherstellen meldet integrity_check: {problems}")
-    _record_restore(path, safety)
+    _record_restore(path, safety, version_before)
     erasures = privacy.reapply_erasures(carried)
     return Restored(safety, checked.version if checked.migrate else None, erasures)
 
@@ -355,8 +356,10 @@ def _copy(source: Path, target: Path) -> None:
         src.close()
 
 
-def _record_restore(path: Path, safety: Path) -> None:
-    """The restored database learns when and from which file it came back."""
+def _record_restore(path: Path, safety: Path, version_before: int) -> None:
+    """The restored database learns when and from which file it came back; its change counter
+    passes the one before, so every cache builds anew."""
+    raise_data_version_above(version_before)
     record(
         "database",
         None,
@@ -476,7 +479,7 @@ def _pg_check(path: Path) -> Checked:
     return Checked(sorted(found), versions[0], migrate=versions[0] != history[-1])
 
 
-def _restore_postgres(path: Path, safety_dir: str | Path | None) -> Restored:
+def _restore_postgres(path: Path, safety_dir: str | Path | None, version_before: int) -> Restored:
     checked = _pg_check(path)
     carried = privacy.erased_identities()
     safety = backup(Path(safety_dir) if safety_dir else Path(current_app.instance_path) / "backups")
@@ -487,7 +490,7 @@ def _restore_postgres(path: Path, safety_dir: str | Path | None) -> Restored:
         from .. import MIGRATIONS
 
         flask_migrate.upgrade(directory=str(MIGRATIONS))
-    _record_restore(path, safety)
+    _record_restore(path, safety, version_before)
     erasures = privacy.reapply_erasures(carried)
     return Restored(safety, checked.version if checked.migrate else None, erasures)
 

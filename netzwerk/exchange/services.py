@@ -36,7 +36,7 @@ from ..actors import services as actor_services
 from ..actors.models import Actor, Category, Contact, Relation
 from ..actors.vocab import LegalBasis, Level, RelationKind, Sector, Status
 from ..audit.models import AuditEntry
-from ..audit.services import apply_changes, plain, record
+from ..audit.services import apply_changes, plain, record, transaction_data_version
 from ..core.errors import DomainError, Invalid, NotFound
 from ..core.timeutil import utcnow
 from ..core.validation import ILLEGAL_MESSAGE, has_illegal_characters, vocab_value
@@ -210,6 +210,7 @@ def _audit_rows(entity: str, items: list[tuple[int, dict, str]]) -> None:
         return
     user = _user()
     now = utcnow()
+    version = transaction_data_version()
     db.session.execute(
         sa.insert(AuditEntry.__table__),
         [
@@ -222,6 +223,7 @@ def _audit_rows(entity: str, items: list[tuple[int, dict, str]]) -> None:
                 "label": label[:300],
                 "action": "create",
                 "changes": changes,
+                "data_version": version,
             }
             for ident, changes, label in items
         ],

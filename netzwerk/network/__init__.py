@@ -7,8 +7,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import api, cli, views  # noqa: F401  (api attaches its routes to the /api blueprint)
+    from . import cli, map_api, map_views, positions, report_api, report_views  # noqa: F401
+    from .blueprint import bp
 
-    app.register_blueprint(views.bp)
+    app.register_blueprint(bp)  # map_views and report_views attached their routes to bp
+    positions.init_app(app)
     for command in cli.COMMANDS:
         app.cli.add_command(command)

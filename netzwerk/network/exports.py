@@ -28,7 +28,7 @@ from ..extensions import db
 from ..topics.models import TopicRole
 from . import analysis
 from .graph import TOPIC_LINK
-from .reports import Snapshot, snapshot
+from .state import Snapshot, snapshot
 
 FORMATS = {
     "graphml": ("application/graphml+xml", "GraphML"),
@@ -178,9 +178,10 @@ def node_positions(
 ) -> dict[str, tuple[float, float]]:
     """Pixel positions: the map's stored layout (placing nodes it has not seen yet, as the map
     does), so the export looks like /karte; computed here only for nodes it leaves out."""
-    from . import services as map_services
+    from .map_data import current_base
+    from .positions import positions
 
-    stored = map_services.positions(map_services._current_base(snap or snapshot()))
+    stored = positions(current_base(snap or snapshot()))
     if all(node in stored for node in graph):
         return stored
     return {**_computed_positions(graph), **stored}

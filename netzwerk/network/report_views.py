@@ -19,13 +19,15 @@ from flask import (
 from flask_babel import gettext as _
 
 from ..actors.services import categories
+from ..actors.vocab import Status
 from ..auth.permissions import admin_required, editor_required
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
 from ..core.views import confirm_delete, save_form
-from . import exports, reference_store, reports
+from . import analysis, exports, reference_store, reports
+from . import grid as power_grid
+from .blueprint import bp
 from .report_forms import GridMoveForm, ReferenceItemForm
-from .views import bp
 
 METRICS_PER_PAGE = 50
 FINDINGS_SHOWN = 100
@@ -124,17 +126,17 @@ def _grid_filters(source) -> dict[str, str]:
 def grid():
     filters = _grid_filters(request.args)
     try:
-        view = reports.grid_view(filters)
+        view = power_grid.grid_view(filters)
     except DomainError as exc:
         flash(exc.message, "error")
-        filters, view = {}, reports.grid_view({})
+        filters, view = {}, power_grid.grid_view({})
     return render_template(
         "network/grid.html",
         view=view,
         filters=filters,
         topics=reports.topics(),
         categories=categories(),
-        statuses=reports.Status,
+        statuses=Status,
         move_form=GridMoveForm(),
     )
 
@@ -161,7 +163,7 @@ def grid_move(actor_id: int):
         flash(message, "error")
         return redirect(back)
     try:
-        actor = reports.set_power_interest(
+        actor = power_grid.set_power_interest(
             actor_id, form.power.data, form.interest.data, form.version.data
         )
     except DomainError as exc:
@@ -169,13 +171,13 @@ def grid_move(actor_id: int):
             return jsonify(error=exc.message), exc.status
         flash(exc.message, "error")
         return redirect(back)
-    key = reports.analysis.quadrant(actor.power, actor.interest)
+    key = analysis.quadrant(actor.power, actor.interest)
     message = _(
         "%(name)s: Einfluss %(power)s, Interesse %(interest)s – %(quadrant)s.",
         name=actor.display_name,
         power=actor.power,
         interest=actor.interest,
-        quadrant=reports.quadrant_label(key),
+        quadrant=power_grid.quadrant_label(key),
     )
     if _wants_json():
         return jsonify(
@@ -184,7 +186,7 @@ def grid_move(actor_id: int):
             interest=actor.interest,
             version=actor.version,
             quadrant=key,
-            quadrant_label=reports.quadrant_label(key),
+            quadrant_label=power_grid.quadrant_label(key),
             message=message,
         )
     flash(message, "success")

@@ -1,7 +1,7 @@
 """erased identities (Art. 17, re-applied after a restore); user.session_generation
 
 Revision ID: 0002_hostile
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-05 07:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0002_hostile'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
