@@ -281,14 +281,33 @@ def schema(conn: sqlite3.Connection) -> dict[str, str]:
     return result
 
 
+ORDER = ("Tabelle", "Trigger", "View", "Spalte", "Fremdschlüssel", "Index")
+
+
 def compare_schemas(expected: dict[str, str], found: dict[str, str]) -> list[str]:
-    """What differs, in words: missing, extra or changed objects."""
-    differences = [f"es fehlt {key}" for key in sorted(expected.keys() - found.keys())]
-    differences += [f"zusätzlich {key}" for key in sorted(found.keys() - expected.keys())]
+    """What differs, in words: missing, extra or changed objects; tables, triggers and views
+    first, and the columns of a table that is missing or extra as a whole not one by one."""
+    missing = expected.keys() - found.keys()
+    extra = found.keys() - expected.keys()
+    whole = {k.split(" ", 1)[1] for k in missing | extra if k.startswith("Tabelle ")}
+
+    def part_of_whole(key: str) -> bool:
+        kind, _, name = key.partition(" ")
+        table = name.split(".", 1)[0] if kind in ("Spalte", "Fremdschlüssel") else None
+        if kind == "Index":
+            table = (expected.get(key) or found.get(key) or "").split("(", 1)[0]
+        return table in whole
+
+    def order(key: str) -> tuple:
+        kind = key.split(" ", 1)[0]
+        return (ORDER.index(kind) if kind in ORDER else len(ORDER), key)
+
+    differences = [f"es fehlt {k}" for k in sorted(missing, key=order) if not part_of_whole(k)]
+    differences += [f"zusätzlich {k}" for k in sorted(extra, key=order) if not part_of_whole(k)]
     differences += [
-        f"anders: {key}"
-        for key in sorted(expected.keys() & found.keys())
-        if expected[key] != found[key]
+        f"anders: {k}"
+        for k in sorted(expected.keys() & found.keys(), key=order)
+        if expected[k] != found[k]
     ]
     return differences
 
