@@ -61,6 +61,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "IMPORT_MAX_ENTRIES": 1000,
         # seconds an import (preview or apply) may work in a web request; the CLI has no limit
         "IMPORT_TIME_LIMIT": int(env("NETZWERK_IMPORT_TIME_LIMIT", "60")),
+        # hours a checked upload waits for "Übernehmen" in instance/imports/
+        "IMPORT_PREVIEW_HOURS": float(env("NETZWERK_IMPORT_PREVIEW_HOURS", "24")),
         # contacts without activity for this many months show in the retention view
         "RETENTION_MONTHS": int(env("NETZWERK_RETENTION_MONTHS", "24")),
     }

@@ -171,3 +171,81 @@ def test_limits_come_from_the_configuration(app):
     with app.app_context(), pytest.raises(services.Invalid, match="höchstens 1 Spalten"):
         services.import_files([("a.csv", b"Name;Kategorie\nA;verwaltung\n")])
     assert tables.Limits().max_rows == 100_000
+
+
+# --- item 5: checked uploads expire and are erased with the person --------------------------
+
+
+def token_of(page) -> str:
+    import re
+
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200, html[:1500]
+    return re.search(r'name="token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def apply(client, token: str):
+    return client.post(
+        "/austausch/import/uebernehmen", data={"token": token, "csrf_token": client.csrf}
+    )
+
+
+def age(folder, hours: float) -> None:
+    import os
+
+    moment = time.time() - hours * 3600
+    os.utime(folder, (moment, moment))
+
+
+def test_a_checked_upload_expires_after_24_hours(app, login, runner, tmp_path):
+    editor = login("editor")
+    csv = "Name;Kategorie\nWelthaus;eine-welt-gruppe\n".encode()
+    old = token_of(upload(editor, "akteure.csv", csv))
+    fresh = token_of(upload(editor, "akteure.csv", csv))
+    root = tmp_path / "imports"
+    assert all(p.stat().st_mode & 0o077 == 0 for p in (root / old).iterdir())  # 0600
+    age(root / old, 25)
+
+    assert apply(editor, old).status_code == 404  # expired: gone, even before a cleanup
+    assert not (root / old).exists()
+    age(root / fresh, 23)
+    result = runner.invoke(args=["import-cleanup"])
+    assert result.exit_code == 0 and "entfernt: 0" in result.output
+    age(root / fresh, 25)
+    result = runner.invoke(args=["import-cleanup"])
+    assert "entfernt: 1" in result.output and list(root.iterdir()) == []
+
+
+def test_erasure_removes_the_person_from_checked_uploads(app, login, tmp_path):
+    from netzwerk.actors.models import Contact
+    from netzwerk.exchange import privacy
+    from netzwerk.extensions import db
+    from tests import factories
+
+    with app.app_context():
+        welthaus = factories.actor(name="Welthaus")
+        erika = factories.contact(welthaus, name="Erika Mustermann", email="erika@example.org")
+        erika_id = erika.id
+    editor = login("editor")
+    hers = token_of(
+        upload(
+            editor,
+            "kontakte.csv",
+            "Akteur;Name;E-Mail\nWelthaus;Erika Mustermann;ERIKA@example.org\n".encode(),
+        )
+    )
+    xlsx = workbook(
+        sheet(
+            '<row r="2"><c r="A2" t="inlineStr"><is><t>Erika Mustermann e.V.</t></is></c>'
+            '<c r="B2" t="inlineStr"><is><t>eine-welt-gruppe</t></is></c></row>'
+        )
+    )
+    also_hers = token_of(upload(editor, "akteure.xlsx", xlsx))
+    other = token_of(upload(editor, "akteure.csv", "Name;Kategorie\nSchule;schule\n".encode()))
+    with app.app_context():
+        summary = privacy.erase_contact(db.session.get(Contact, erika_id))
+    assert summary["import_previews_removed"] == 2
+    root = tmp_path / "imports"
+    assert sorted(p.name for p in root.iterdir()) == [other]
+    assert apply(editor, hers).status_code == 404
+    assert apply(editor, also_hers).status_code == 404

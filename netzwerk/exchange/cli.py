@@ -137,4 +137,14 @@ def restore_command(file: Path, yes: bool) -> None:
         click.echo(f"Löschvermerke geprüft ({erasures['recorded']}): niemand war wieder da.")
 
 
-COMMANDS = [import_command, export_command, backup_command, restore_command]
+@click.command("import-cleanup")
+@with_appcontext
+def import_cleanup_command() -> None:
+    """Remove checked uploads older than 24 hours (NETZWERK_IMPORT_PREVIEW_HOURS) that were
+    never applied; they hold names and e-mail addresses. For a daily cron job."""
+    from .services import expire_uploads
+
+    click.echo(f"Abgelaufene Importvorschauen entfernt: {expire_uploads()}")
+
+
+COMMANDS = [import_command, export_command, backup_command, restore_command, import_cleanup_command]

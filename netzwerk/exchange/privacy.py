@@ -254,6 +254,9 @@ def erase_contact(contact: Contact, purge: bool = True) -> dict[str, Any]:
     )
     db.session.commit()
     summary["outbox_files_removed"] = _remove_outbox_files(patterns)
+    from .services import remove_uploads_mentioning
+
+    summary["import_previews_removed"] = remove_uploads_mentioning(patterns)
     summary["file_purged"] = purge_free_space() if purge else False
     return summary
 

@@ -47,7 +47,6 @@ from . import tables
 from .tables import ACTORS, BY_KIND, SHEETS, Sheet, Table
 
 KIND_LABELS = {s.kind: s.de for s in SHEETS}
-UPLOAD_LIFETIME = 24 * 3600  # seconds a checked upload waits for "Übernehmen"
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -1068,33 +1067,90 @@ def _upload_dir() -> Path:
     return Path(current_app.config.get("IMPORT_DIR") or Path(current_app.instance_path) / "imports")
 
 
+def _lifetime() -> float:
+    return float(current_app.config.get("IMPORT_PREVIEW_HOURS", 24)) * 3600
+
+
+def _expired(folder: Path) -> bool:
+    return time.time() - folder.stat().st_mtime > _lifetime()
+
+
+def expire_uploads() -> int:
+    """Remove checked uploads older than IMPORT_PREVIEW_HOURS (24): they hold names and e-mail
+    addresses nobody has confirmed. Runs on every upload and with `flask import-cleanup`."""
+    root = _upload_dir()
+    if not root.is_dir():
+        return 0
+    removed = 0
+    for folder in root.iterdir():
+        if folder.is_dir() and _expired(folder):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def _private_file(path: Path, data: bytes) -> None:
+    """A file only the app's user can read (0600), whatever the umask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+
+
 def stash_upload(files: list[tuple[str, bytes]], user_id: int) -> str:
     """Keep the checked files until the user confirms; old ones (a day) are removed."""
     root = _upload_dir()
-    root.mkdir(parents=True, exist_ok=True)
-    for old in root.iterdir():
-        if old.is_dir() and time.time() - old.stat().st_mtime > UPLOAD_LIFETIME:
-            shutil.rmtree(old, ignore_errors=True)
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    expire_uploads()
     token = secrets.token_urlsafe(24)
     folder = root / token
     folder.mkdir(mode=0o700)
     names = []
     for i, (name, data) in enumerate(files):
         stored = f"{i:03d}"
-        (folder / stored).write_bytes(data)
+        _private_file(folder / stored, data)
         names.append([stored, Path(name).name or f"datei-{i + 1}"])
-    (folder / "meta.json").write_text(json.dumps({"user_id": user_id, "files": names}))
+    _private_file(folder / "meta.json", json.dumps({"user_id": user_id, "files": names}).encode())
     return token
 
 
 def load_upload(token: str, user_id: int) -> list[tuple[str, bytes]]:
     folder = _upload_dir() / token
+    gone = NotFound("Die geprüften Dateien sind nicht mehr da; bitte erneut hochladen.")
     if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token) or not (folder / "meta.json").is_file():
-        raise NotFound("Die geprüften Dateien sind nicht mehr da; bitte erneut hochladen.")
+        raise gone
+    if _expired(folder):
+        shutil.rmtree(folder, ignore_errors=True)
+        raise gone
     meta = json.loads((folder / "meta.json").read_text())
     if meta["user_id"] != user_id:
-        raise NotFound("Die geprüften Dateien sind nicht mehr da; bitte erneut hochladen.")
+        raise gone
     return [(name, (folder / stored).read_bytes()) for stored, name in meta["files"]]
+
+
+def remove_uploads_mentioning(patterns: list[re.Pattern]) -> int:
+    """Art. 17: remove every checked upload that names the erased person (in any cell of any
+    file); an upload that cannot be read any more is removed too, to be sure."""
+    root = _upload_dir()
+    if not patterns or not root.is_dir():
+        return 0
+    removed = 0
+    for folder in root.iterdir():
+        if not folder.is_dir():
+            continue
+        try:
+            meta = json.loads((folder / "meta.json").read_text())
+            texts = []
+            for stored, name in meta["files"]:
+                for table in tables.read_file(name, (folder / stored).read_bytes()):
+                    texts.append(" ".join(table.headers))
+                    texts.extend(" ".join(map(str, row.values())) for _, row in table.rows)
+            mentioned = any(p.search(text) for text in texts for p in patterns)
+        except (OSError, ValueError, KeyError, DomainError):
+            mentioned = True
+        if mentioned:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def drop_upload(token: str) -> None:
