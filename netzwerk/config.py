@@ -15,8 +15,9 @@ def _secret_key(instance_path: Path) -> str:
     if key_file.exists():
         return key_file.read_text().strip()
     key = secrets.token_hex(32)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others
+    with os.fdopen(fd, "w") as out:
+        out.write(key)
     return key
 
 
@@ -51,6 +52,10 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "LOGIN_ADDRESS_RATE_LIMIT": env("NETZWERK_LOGIN_ADDRESS_RATE_LIMIT", "30 per minute"),
         "LOGIN_NAME_RATE_LIMIT": env("NETZWERK_LOGIN_NAME_RATE_LIMIT", "50 per minute"),
         "WTF_CSRF_TIME_LIMIT": None,
+        # the largest request body (uploads); larger ones are refused before they are read: 413
+        "MAX_CONTENT_LENGTH": int(env("NETZWERK_MAX_UPLOAD_MB", "20")) * 1024 * 1024,
+        # RSVP links, poll pages and calendar feeds: requests per client address
+        "PUBLIC_RATE_LIMIT": env("NETZWERK_PUBLIC_RATE_LIMIT", "60 per minute"),
         "API_MAX_PER_PAGE": 500,
         "PER_PAGE": 25,
         # what one imported file may hold (exchange/tables.py Limits); beyond it: 422

@@ -199,7 +199,7 @@ def age(folder, hours: float) -> None:
 
 def test_a_checked_upload_expires_after_24_hours(app, login, runner, tmp_path):
     editor = login("editor")
-    csv = "Name;Kategorie\nWelthaus;eine-welt-gruppe\n".encode()
+    csv = b"Name;Kategorie\nWelthaus;eine-welt-gruppe\n"
     old = token_of(upload(editor, "akteure.csv", csv))
     fresh = token_of(upload(editor, "akteure.csv", csv))
     root = tmp_path / "imports"
@@ -231,7 +231,7 @@ def test_erasure_removes_the_person_from_checked_uploads(app, login, tmp_path):
         upload(
             editor,
             "kontakte.csv",
-            "Akteur;Name;E-Mail\nWelthaus;Erika Mustermann;ERIKA@example.org\n".encode(),
+            b"Akteur;Name;E-Mail\nWelthaus;Erika Mustermann;ERIKA@example.org\n",
         )
     )
     xlsx = workbook(
@@ -241,7 +241,7 @@ def test_erasure_removes_the_person_from_checked_uploads(app, login, tmp_path):
         )
     )
     also_hers = token_of(upload(editor, "akteure.xlsx", xlsx))
-    other = token_of(upload(editor, "akteure.csv", "Name;Kategorie\nSchule;schule\n".encode()))
+    other = token_of(upload(editor, "akteure.csv", b"Name;Kategorie\nSchule;schule\n"))
     with app.app_context():
         summary = privacy.erase_contact(db.session.get(Contact, erika_id))
     assert summary["import_previews_removed"] == 2

@@ -98,3 +98,20 @@ def test_unknown_names_take_as_long_as_wrong_passwords(app, make_user):
     unknown = median_seconds(client_from(app, "192.0.2.11"), "gibt-es-nicht")
     assert unknown > known / 3, (known, unknown)
     assert known > unknown / 3, (known, unknown)
+
+
+def test_token_pages_are_rate_limited(app, client):
+    """RSVP links, polls and calendar feeds: one counter per address for all of them."""
+    from tests.test_hostile_public import withdrawn_link
+
+    app.config["PUBLIC_RATE_LIMIT"] = "5 per minute"
+    token = withdrawn_link(app)
+    urls = [f"/einladung/{token}", "/einladung/geraten", "/kalender/geraten.ics"]
+    answers = [client.get(urls[n % 3]).status_code for n in range(5)]
+    assert 429 not in answers
+    refused = client.get(f"/einladung/{token}/termin.ics")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "Zu viele Anfragen" in refused.get_data(as_text=True)
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    assert other.get(f"/einladung/{token}").status_code == 410  # another address

@@ -56,6 +56,8 @@ def json_body() -> dict[str, Any]:
     try:
         data = request.get_json()
     except HTTPException as exc:
+        if exc.code == 413:  # larger than MAX_CONTENT_LENGTH: answered as such
+            raise
         raise BadRequest("Der Request-Körper ist kein gültiges JSON.") from exc
     if not isinstance(data, dict):
         raise BadRequest('Der JSON-Körper muss ein Objekt sein, z. B. {"name": "…"}.')

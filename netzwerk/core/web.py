@@ -7,6 +7,7 @@ import sqlite3
 from flask import (
     Flask,
     Request,
+    current_app,
     flash,
     has_request_context,
     jsonify,
@@ -27,6 +28,7 @@ from werkzeug.routing import IntegerConverter
 
 from ..extensions import db
 from .errors import DomainError, Invalid
+from .files import make_private
 from .timeutil import aware
 from .validation import ILLEGAL_MESSAGE, INT64, has_illegal_characters, int_value
 
@@ -116,6 +118,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA journal_mode=WAL")
+        # the database holds personal data: 0600, and SQLite gives -wal and -shm the same mode
+        for _seq, name, path in cur.execute("PRAGMA database_list").fetchall():
+            if name == "main" and path:
+                make_private(path, f"{path}-wal", f"{path}-shm")
         cur.close()
 
 
@@ -151,6 +157,10 @@ def http_error_response(exc: HTTPException):
         403: _("Dafür fehlt Ihnen die Berechtigung."),
         404: _("Nicht gefunden."),
         405: _("Diese Methode ist hier nicht erlaubt."),
+        413: _(
+            "Die Anfrage ist zu groß (höchstens %(mb)s MB). Bitte teilen Sie die Datei auf.",
+            mb=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024),
+        ),
         429: _("Zu viele Anfragen. Bitte warten Sie kurz und versuchen Sie es erneut."),
     }
     message = messages.get(exc.code, exc.description)

@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from ..audit.services import data_version, raise_data_version_above, record
 from ..core.errors import Invalid
+from ..core.files import write_private
 from ..extensions import db
 from . import privacy
 
@@ -69,6 +70,8 @@ def backup(directory: str | Path, keep: int | None = None, check: bool = True) -
     else:
         path = _target(directory, "sqlite")
         partial = path.with_name(path.name + ".part")
+        # 0600 from the start; SQLite takes an empty file as a new database
+        write_private(partial, b"")
         src = sqlite3.connect(source, timeout=30)
         try:
             dst = sqlite3.connect(partial)

@@ -38,6 +38,7 @@ from ..actors.vocab import LegalBasis, Level, RelationKind, Sector, Status
 from ..audit.models import AuditEntry
 from ..audit.services import apply_changes, plain, record, transaction_data_version
 from ..core.errors import DomainError, Invalid, NotFound
+from ..core.files import write_private
 from ..core.timeutil import utcnow
 from ..core.validation import ILLEGAL_MESSAGE, has_illegal_characters, vocab_value
 from ..extensions import db
@@ -1089,13 +1090,6 @@ def expire_uploads() -> int:
     return removed
 
 
-def _private_file(path: Path, data: bytes) -> None:
-    """A file only the app's user can read (0600), whatever the umask."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-
-
 def stash_upload(files: list[tuple[str, bytes]], user_id: int) -> str:
     """Keep the checked files until the user confirms; old ones (a day) are removed."""
     root = _upload_dir()
@@ -1107,9 +1101,9 @@ def stash_upload(files: list[tuple[str, bytes]], user_id: int) -> str:
     names = []
     for i, (name, data) in enumerate(files):
         stored = f"{i:03d}"
-        _private_file(folder / stored, data)
+        write_private(folder / stored, data)
         names.append([stored, Path(name).name or f"datei-{i + 1}"])
-    _private_file(folder / "meta.json", json.dumps({"user_id": user_id, "files": names}).encode())
+    write_private(folder / "meta.json", json.dumps({"user_id": user_id, "files": names}).encode())
     return token
 
 

@@ -30,6 +30,7 @@ from flask import Flask, current_app, render_template
 
 from ..actors.models import Contact
 from ..core.errors import Invalid
+from ..core.files import write_private
 from ..core.timeutil import utcnow
 from ..extensions import db
 from . import ical, tokens
@@ -348,7 +349,7 @@ class OutboxTransport:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             name = re.sub(r"[^A-Za-z0-9.@_-]+", "_", message.message_id.strip("<>"))
-            (self.folder / f"{name}.eml").write_bytes(data)
+            write_private(self.folder / f"{name}.eml", data)  # personal data: 0600
         except OSError as exc:
             raise ConnectionLost(f"Ablage {self.folder} nicht beschreibbar: {exc}") from exc
 

@@ -20,13 +20,14 @@ from flask import (
 )
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from ..auth.permissions import can_edit, editor_required, public
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
 from ..core.views import confirm_delete, form_error, save_form
-from ..extensions import db
+from ..extensions import db, limiter
 from ..topics import services as topic_services
 from . import mail, polls, services
 from .forms import (
@@ -42,6 +43,12 @@ from .models import Answer, Phase, Response, WorkshopStatus
 from .timefmt import local, mail_language
 
 bp = Blueprint("workshops", __name__)
+
+
+def public_limit() -> str:
+    """Requests per client address to the pages reached by a secret link (RSVP, poll,
+    calendar feeds), so that links cannot be guessed or hammered (PUBLIC_RATE_LIMIT)."""
+    return current_app.config.get("PUBLIC_RATE_LIMIT") or "60 per minute"
 
 
 def _viewer_tz() -> str:
@@ -542,6 +549,7 @@ def create_feed():
 
 @bp.route("/kalender/<token>.ics")
 @public
+@limiter.shared_limit(public_limit, scope="public-token", key_func=get_remote_address)
 def feed(token: str):
     return _ics(services.feed_ics(services.feed_by_token(token)), "kepol.ics", attachment=False)
 
@@ -568,6 +576,7 @@ def _withdrawn(invitation):
 
 @bp.route("/einladung/<token>", methods=["GET", "POST"])
 @public
+@limiter.shared_limit(public_limit, scope="public-token", key_func=get_remote_address)
 def rsvp(token: str):
     invitation = services.invitation_by_token(token)
     if invitation.removed_at is not None:
@@ -608,6 +617,7 @@ def rsvp(token: str):
 
 @bp.route("/einladung/<token>/termin.ics")
 @public
+@limiter.shared_limit(public_limit, scope="public-token", key_func=get_remote_address)
 def rsvp_ics(token: str):
     invitation = services.invitation_by_token(token)
     if invitation.removed_at is not None:
@@ -617,6 +627,7 @@ def rsvp_ics(token: str):
 
 @bp.route("/einladung/<token>/umfrage", methods=["GET", "POST"])
 @public
+@limiter.shared_limit(public_limit, scope="public-token", key_func=get_remote_address)
 def vote(token: str):
     invitation = services.invitation_by_token(token)
     if invitation.removed_at is not None:
