@@ -15,8 +15,9 @@ def _secret_key(instance_path: Path) -> str:
     if key_file.exists():
         return key_file.read_text().strip()
     key = secrets.token_hex(32)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others
+    with os.fdopen(fd, "w") as out:
+        out.write(key)
     return key
 
 
@@ -44,13 +45,29 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": env("NETZWERK_BASE_URL", "").startswith("https://"),
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": env("NETZWERK_BASE_URL", "").startswith("https://"),
-        # failed logins per client address and per user name (auth/ratelimit.py)
+        # failed logins per address and user name, per address, per name (auth/ratelimit.py)
         "RATELIMIT_ENABLED": env("NETZWERK_RATELIMIT_ENABLED", "1").lower() not in ("0", "false"),
         "RATELIMIT_STORAGE_URI": env("NETZWERK_RATELIMIT_STORAGE_URL", "memory://"),
         "LOGIN_RATE_LIMIT": env("NETZWERK_LOGIN_RATE_LIMIT", "10 per minute"),
+        "LOGIN_ADDRESS_RATE_LIMIT": env("NETZWERK_LOGIN_ADDRESS_RATE_LIMIT", "30 per minute"),
+        "LOGIN_NAME_RATE_LIMIT": env("NETZWERK_LOGIN_NAME_RATE_LIMIT", "50 per minute"),
         "WTF_CSRF_TIME_LIMIT": None,
+        # the largest request body (uploads); larger ones are refused before they are read: 413
+        "MAX_CONTENT_LENGTH": int(env("NETZWERK_MAX_UPLOAD_MB", "20")) * 1024 * 1024,
+        # RSVP links, poll pages and calendar feeds: requests per client address
+        "PUBLIC_RATE_LIMIT": env("NETZWERK_PUBLIC_RATE_LIMIT", "60 per minute"),
         "API_MAX_PER_PAGE": 500,
         "PER_PAGE": 25,
+        # what one imported file may hold (exchange/tables.py Limits); beyond it: 422
+        "IMPORT_MAX_ROWS": int(env("NETZWERK_IMPORT_MAX_ROWS", "100000")),
+        "IMPORT_MAX_COLUMNS": int(env("NETZWERK_IMPORT_MAX_COLUMNS", "200")),
+        "IMPORT_MAX_CELLS": int(env("NETZWERK_IMPORT_MAX_CELLS", "2000000")),
+        "IMPORT_MAX_UNPACKED": int(env("NETZWERK_IMPORT_MAX_UNPACKED_MB", "50")) * 1024 * 1024,
+        "IMPORT_MAX_ENTRIES": 1000,
+        # seconds an import (preview or apply) may work in a web request; the CLI has no limit
+        "IMPORT_TIME_LIMIT": int(env("NETZWERK_IMPORT_TIME_LIMIT", "60")),
+        # hours a checked upload waits for "Übernehmen" in instance/imports/
+        "IMPORT_PREVIEW_HOURS": float(env("NETZWERK_IMPORT_PREVIEW_HOURS", "24")),
         # contacts without activity for this many months show in the retention view
         "RETENTION_MONTHS": int(env("NETZWERK_RETENTION_MONTHS", "24")),
     }

@@ -37,6 +37,9 @@ class User(UserMixin, db.Model):
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Berlin")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # raised by logout, a password change and "log out everywhere else": a session cookie
+    # remembers the number it was made with and is worth nothing once it differs
+    session_generation: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
 
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

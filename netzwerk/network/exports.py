@@ -23,6 +23,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 
 from ..actors.models import Actor, Category
 from ..actors.vocab import RelationKind, Sector, Status
+from ..core.validation import xml_safe
 from ..extensions import db
 from ..topics.models import TopicRole
 from . import analysis
@@ -123,8 +124,11 @@ def _actor_details() -> dict[int, dict]:
 
 
 def _plain(value: Any) -> Any:
-    """str/int/float/bool or None: enums by value, lists joined, dicts as JSON."""
-    if value is None or isinstance(value, bool | int | float | str):
+    """str/int/float/bool or None: enums by value, lists joined, dicts as JSON; text without the
+    characters XML cannot hold (refused on input, but older data may have them)."""
+    if isinstance(value, str):
+        return xml_safe(str(getattr(value, "value", value)))
+    if value is None or isinstance(value, bool | int | float):
         return getattr(value, "value", value) if not isinstance(value, bool) else value
     if isinstance(value, list | tuple | set | frozenset):
         return "; ".join(str(_plain(v)) for v in value)

@@ -20,13 +20,14 @@ from flask import (
 )
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from ..auth.permissions import can_edit, editor_required, public
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
 from ..core.views import confirm_delete, form_error, save_form
-from ..extensions import db
+from ..extensions import db, limiter
 from ..mail import queue
 from ..topics import services as topic_services
 from . import compose, polls, services, suggestions
@@ -45,6 +46,12 @@ from .models import Answer, Phase, Response, WorkshopStatus
 from .timefmt import local, mail_language
 
 bp = Blueprint("workshops", __name__)
+
+
+def public_limit() -> str:
+    """Requests per client address to the pages reached by a secret link (RSVP, poll,
+    calendar feeds), so that links cannot be guessed or hammered (PUBLIC_RATE_LIMIT)."""
+    return current_app.config.get("PUBLIC_RATE_LIMIT") or "60 per minute"
 
 
 def _viewer_tz() -> str:
@@ -543,6 +550,7 @@ def create_feed():
 
 @bp.route("/kalender/<token>.ics")
 @public
+@limiter.shared_limit(public_limit, scope="public-token", key_func=get_remote_address)
 def feed(token: str):
     return _ics(
         calendar_feeds.feed_ics(calendar_feeds.feed_by_token(token)), "kepol.ics", attachment=False
@@ -562,10 +570,20 @@ def _invitee_locale(invitation) -> str:
     return mail_language(contact.language if contact else "de")
 
 
+def _withdrawn(invitation):
+    """A withdrawn invitation's link says only that: no title, time, place or calendar entry
+    (410 Gone)."""
+    with force_locale(_invitee_locale(invitation)):
+        return render_template("workshops/withdrawn.html"), 410
+
+
 @bp.route("/einladung/<token>", methods=["GET", "POST"])
 @public
+@limiter.shared_limit(public_limit, scope="public-token", key_func=get_remote_address)
 def rsvp(token: str):
     invitation = services.invitation_by_token(token)
+    if invitation.removed_at is not None:
+        return _withdrawn(invitation)
     workshop = invitation.workshop
     form = RsvpForm()
     lang = _invitee_locale(invitation)
@@ -602,15 +620,21 @@ def rsvp(token: str):
 
 @bp.route("/einladung/<token>/termin.ics")
 @public
+@limiter.shared_limit(public_limit, scope="public-token", key_func=get_remote_address)
 def rsvp_ics(token: str):
     invitation = services.invitation_by_token(token)
+    if invitation.removed_at is not None:
+        return _withdrawn(invitation)
     return _ics(calendar_feeds.invitation_ics(invitation, token), "termin.ics")
 
 
 @bp.route("/einladung/<token>/umfrage", methods=["GET", "POST"])
 @public
+@limiter.shared_limit(public_limit, scope="public-token", key_func=get_remote_address)
 def vote(token: str):
     invitation = services.invitation_by_token(token)
+    if invitation.removed_at is not None:
+        return _withdrawn(invitation)
     workshop = invitation.workshop
     lang = _invitee_locale(invitation)
     if request.method == "POST":
