@@ -31,7 +31,12 @@ lint: $(VENV)/.test-installed
 	$(BIN)/ruff format --check netzwerk tests benchmarks
 
 # The suite runs on SQLite; with NETZWERK_TEST_PG_URL set (.ci/run does), a second time on PostgreSQL.
-test: $(VENV)/.test-installed translations lint
+# axe-core (package-lock.json) for the accessibility test, wherever npm is there to install it
+node_modules/axe-core/axe.min.js: package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "NOTE: npm missing: the accessibility test (axe-core) will be skipped."; fi
+
+test: $(VENV)/.test-installed translations lint node_modules/axe-core/axe.min.js
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$NETZWERK_TEST_PG_URL" ]; then \
 	  echo "== the same suite on PostgreSQL =="; \
@@ -46,5 +51,6 @@ clean-venv:
 
 # Re-extract the German source strings and merge them into the English catalogue.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o instance/messages.pot .
-	$(BIN)/pybabel update -i instance/messages.pot -d netzwerk/translations --no-fuzzy-matching
+	mkdir -p build
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o build/messages.pot .
+	$(BIN)/pybabel update -i build/messages.pot -d netzwerk/translations --no-fuzzy-matching

@@ -180,10 +180,10 @@ def build_database(path: Path, actors: int, editors: int, seed: int = 5) -> dict
 
         workshops = list(db.session.scalars(sa.select(Workshop.id)))
         with app.test_request_context():
-            from netzwerk.network import services
+            from netzwerk.network import positions
 
             started = time.perf_counter()
-            services.relayout()
+            positions.relayout()
             layout_s = time.perf_counter() - started
         counts = {
             "actors": len(ids),

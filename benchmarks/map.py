@@ -162,9 +162,9 @@ def api_row(actors: int, repeat: int) -> dict:
         client = logged_in_client(app)
         started = time.perf_counter()
         with app.test_request_context():
-            from netzwerk.network import services
+            from netzwerk.network import positions
 
-            services.relayout()
+            positions.relayout()
         layout_s = time.perf_counter() - started
         touch(app)
         graph = time_requests(client, "/api/graph", repeat)
@@ -294,9 +294,9 @@ def browser_row(browser, actors: int, pyvis_timeout: float) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         app = make_app(Path(tmp), actors)
         with app.test_request_context():
-            from netzwerk.network import services
+            from netzwerk.network import positions
 
-            services.relayout()
+            positions.relayout()
         touch(app)
         server, url = serve(app)
         cold, warm, still = our_map(browser, app, url)

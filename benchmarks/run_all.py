@@ -73,12 +73,12 @@ def part_map(quick: bool) -> list[dict]:
 
         from netzwerk.actors.models import Actor
         from netzwerk.extensions import db
-        from netzwerk.network import services
+        from netzwerk.network import map_data, map_filters
 
         with app.test_request_context("/api/graph"):
             actors = db.session.scalar(sa.select(sa.func.count(Actor.id)))
             started = time.perf_counter()
-            services.graph_json(services.parse_filters({}))
+            map_data.graph_json(map_filters.parse_filters({}))
             fresh.setdefault(actors, time.perf_counter() - started)
         touch(app)
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-
 import click
 from flask import Flask
 from flask.cli import with_appcontext
@@ -23,9 +20,11 @@ def init_db() -> None:
     from flask_migrate import upgrade
 
     from .actors.services import ensure_categories
+    from .network.reference_store import ensure_reference
 
     upgrade()
     ensure_categories()
+    ensure_reference()
     click.echo("Datenbank ist auf dem neuesten Stand.")
 
 
@@ -38,11 +37,15 @@ def setup() -> None:
     from .actors.services import ensure_categories
     from .auth.services import ensure_admin
     from .demo.services import is_empty, load_demo
+    from .network.positions import place_new_nodes
+    from .network.reference_store import ensure_reference
 
     upgrade()
     ensure_categories()
+    ensure_reference()
     if is_empty():
         counts = load_demo()
+        place_new_nodes()  # the map's first layout, so no page view has to compute it
         click.echo(f"Demo-Daten geladen: {counts}")
     password = ensure_admin()
     if password:
@@ -59,11 +62,13 @@ def setup() -> None:
 def demo() -> None:
     """Load the Aachen demo data into an empty database."""
     from .demo.services import load_demo
+    from .network.positions import place_new_nodes
 
     try:
         counts = load_demo()
     except DomainError as exc:
         _fail(exc)
+    place_new_nodes()
     click.echo(f"Demo-Daten geladen: {counts}")
 
 
@@ -113,12 +118,7 @@ COMMANDS = [init_db, setup, demo, user_group, token_group]
 
 
 def init_app(app: Flask) -> None:
+    """The commands of the whole app; the domains add theirs (import, export, backup, rsvp,
+    mail, export-map) in their own init_app."""
     for command in COMMANDS:
         app.cli.add_command(command)
-    # other domains add their own commands (import, export, backup, rsvp, mail ...)
-    for name in ("exchange.cli", "network.cli", "workshops.cli"):
-        if importlib.util.find_spec(f"{__package__}.{name}") is None:
-            continue
-        module = importlib.import_module(f"{__package__}.{name}")
-        for command in module.COMMANDS:
-            app.cli.add_command(command)

@@ -20,12 +20,15 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
-def load(instance_path: Path) -> dict:
-    """Build the configuration from the environment, with defaults that work offline."""
+def load(instance_path: Path, overrides: dict | None = None) -> dict:
+    """Build the configuration from the environment, with defaults that work offline;
+    `overrides` (create_app's test_config) win. A secret key is generated and kept in the
+    instance folder only when neither the environment nor the overrides give one."""
     instance_path.mkdir(parents=True, exist_ok=True)
+    overrides = overrides or {}
     env = os.environ.get
-    return {
-        "SECRET_KEY": _secret_key(instance_path),
+    settings = {
+        "SECRET_KEY": env("NETZWERK_SECRET_KEY", ""),
         "SQLALCHEMY_DATABASE_URI": env(
             "NETZWERK_DATABASE_URL", f"sqlite:///{instance_path / 'netzwerk.sqlite'}"
         ),
@@ -41,7 +44,7 @@ def load(instance_path: Path) -> dict:
         "SESSION_COOKIE_SECURE": env("NETZWERK_BASE_URL", "").startswith("https://"),
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": env("NETZWERK_BASE_URL", "").startswith("https://"),
-        # failed logins per client address and per user name (core/security.py)
+        # failed logins per client address and per user name (auth/ratelimit.py)
         "RATELIMIT_ENABLED": env("NETZWERK_RATELIMIT_ENABLED", "1").lower() not in ("0", "false"),
         "RATELIMIT_STORAGE_URI": env("NETZWERK_RATELIMIT_STORAGE_URL", "memory://"),
         "LOGIN_RATE_LIMIT": env("NETZWERK_LOGIN_RATE_LIMIT", "10 per minute"),
@@ -51,3 +54,7 @@ def load(instance_path: Path) -> dict:
         # contacts without activity for this many months show in the retention view
         "RETENTION_MONTHS": int(env("NETZWERK_RETENTION_MONTHS", "24")),
     }
+    settings.update(overrides)
+    if not settings.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = _secret_key(instance_path)
+    return settings

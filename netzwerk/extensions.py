@@ -30,5 +30,5 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-# limits are declared in core/security.py; RATELIMIT_* settings come from config.py
+# login limits are declared in auth/ratelimit.py; RATELIMIT_* settings come from config.py
 limiter = Limiter(key_func=get_remote_address)

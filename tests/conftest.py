@@ -79,6 +79,7 @@ def app(tmp_path: Path, database_url: str, app_config: dict):
     app = create_app(
         {
             "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "instance"),  # nothing is written into the checkout
             "SECRET_KEY": "test-secret",
             "SQLALCHEMY_DATABASE_URI": database_url,
             "OUTBOX_DIR": str(tmp_path / "outbox"),
@@ -91,8 +92,10 @@ def app(tmp_path: Path, database_url: str, app_config: dict):
     with app.app_context():
         db.create_all()
         from netzwerk.actors.services import ensure_categories
+        from netzwerk.network.reference_store import ensure_reference
 
         ensure_categories()
+        ensure_reference()  # as `init-db` does
     yield app
     with app.app_context():
         db.session.remove()

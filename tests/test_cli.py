@@ -20,6 +20,7 @@ def fresh_app(tmp_path):
     app = create_app(
         {
             "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
             "SECRET_KEY": "test-secret",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fresh.sqlite'}",
         }

@@ -3,7 +3,6 @@ actor list, coverage and gaps reports, and `flask --app netzwerk export DIR`."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import zipfile
 
@@ -196,10 +195,9 @@ def test_cli_export_writes_every_table_and_the_map_files(app, runner, tmp_path):
     } <= names
     assert "kontakte.csv" not in names
     assert "mit --personal einschließen" in result.output
-    if importlib.util.find_spec("netzwerk.network.exports"):  # the map's files land there too
-        from netzwerk.network.exports import FILENAMES
+    from netzwerk.network.exports import FILENAMES  # the map's files land there too
 
-        assert set(FILENAMES.values()) <= names
+    assert set(FILENAMES.values()) <= names
 
     result = runner.invoke(args=["export", "--personal", str(tmp_path / "alles")])
     assert result.exit_code == 0, result.output

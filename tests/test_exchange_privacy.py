@@ -112,8 +112,9 @@ def test_unknown_legal_basis_and_bad_dates_are_refused(app):
 
 
 def _workshop_with(app, contact_ids: list[int]):
-    """A planned workshop in a week with these contacts invited (needs the workshop domain)."""
-    ws = pytest.importorskip("netzwerk.workshops.services")
+    """A planned workshop in a week with these contacts invited."""
+    from netzwerk.workshops import services as ws
+
     start = utcnow() + timedelta(days=7)
     workshop = ws.create_workshop(
         {

@@ -4,16 +4,18 @@ marked while they are older than the data."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from netzwerk.actors import services as actor_services
 from netzwerk.actors.models import Actor, Relation
 from netzwerk.audit.models import AuditEntry
 from netzwerk.extensions import db
-from netzwerk.network import analysis, reports
+from netzwerk.network import analysis, reports, state
 from netzwerk.network.graph import build_graph
 from netzwerk.topics import services as topic_services
 from netzwerk.topics.models import Topic
@@ -45,8 +47,8 @@ def shape(graph) -> tuple:
     )
 
 
-def followed_equals_rebuilt() -> reports.Snapshot:
-    snap = reports.snapshot()
+def followed_equals_rebuilt() -> state.Snapshot:
+    snap = state.snapshot()
     assert snap.followed, "the change should have been followed row by row"
     assert shape(snap.graph) == shape(build_graph())
     return snap
@@ -54,7 +56,7 @@ def followed_equals_rebuilt() -> reports.Snapshot:
 
 def test_followed_graph_equals_a_graph_built_from_scratch(app, demo):
     with app.app_context():
-        start = reports.snapshot()
+        start = state.snapshot()
         assert not start.followed
         kepol = db.session.get(Actor, demo["kepol"])
         sdg12 = db.session.get(Topic, demo["sdg12"])
@@ -104,37 +106,44 @@ def test_followed_graph_equals_a_graph_built_from_scratch(app, demo):
 
 def test_changes_that_do_not_touch_the_graph_keep_it(app, demo):
     with app.app_context():
-        first = reports.snapshot()
+        first = state.snapshot()
         from netzwerk.auth.services import create_user
 
         create_user("neu", "ein-langes-passwort-1", "viewer")
-        second = reports.snapshot()
+        second = state.snapshot()
         assert second is not first and second.graph is first.graph
 
 
 def test_other_changes_build_the_graph_again(app, demo):
     with app.app_context():
-        first = reports.snapshot()
+        first = state.snapshot()
         factories.topic(code="SDG5", title="Geschlechtergerechtigkeit")
-        second = reports.snapshot()
+        second = state.snapshot()
         assert not second.followed
         assert "SDG5" in {t["code"] for t in reports.topics(second)}
         assert first.graph.number_of_nodes() + 1 == second.graph.number_of_nodes()
 
 
-def test_a_change_committed_late_is_picked_up_with_the_next_one(app, demo):
-    """On PostgreSQL a transaction may commit after one with a higher audit id."""
+def test_a_change_committed_late_is_seen_at_once(app, demo):
+    """On PostgreSQL a transaction may commit after one that took a higher audit id: the change
+    counter rises in commit order, so the late change is seen by the next request, not only
+    after some later change."""
     with app.app_context():
-        snap = reports.snapshot()
-        low, high = snap.key + 1, snap.key + 5
+        snap = state.snapshot()
+        high = db.session.scalar(sa.select(sa.func.max(AuditEntry.id))) + 10
         actor_a, actor_b = db.session.scalars(sa.select(Actor).limit(2)).all()
         actor_a.city = "Maastricht"
         db.session.add(AuditEntry(id=high, entity="actor", entity_id=actor_a.id, action="update"))
         db.session.commit()
-        assert reports.snapshot().graph.nodes[f"a{actor_a.id}"]["city"] == "Maastricht"
-        actor_b.city = "Lüttich"  # committed late: below the counter, which does not move
-        db.session.add(AuditEntry(id=low, entity="actor", entity_id=actor_b.id, action="update"))
+        assert state.snapshot().graph.nodes[f"a{actor_a.id}"]["city"] == "Maastricht"
+        actor_b.city = "Lüttich"  # committed late, with a lower audit id than the one before
+        db.session.add(
+            AuditEntry(id=high - 5, entity="actor", entity_id=actor_b.id, action="update")
+        )
         db.session.commit()
+        later = followed_equals_rebuilt()
+        assert later.key > snap.key
+        assert later.graph.nodes[f"a{actor_b.id}"]["city"] == "Lüttich"
         if db.engine.dialect.name == "postgresql":  # ids were given by hand: move the sequence on
             db.session.execute(
                 sa.text(
@@ -143,9 +152,59 @@ def test_a_change_committed_late_is_picked_up_with_the_next_one(app, demo):
                 )
             )
             db.session.commit()
-        factories.actor(name="Der nächste Akteur")
-        snap = followed_equals_rebuilt()
-        assert snap.graph.nodes[f"a{actor_b.id}"]["city"] == "Lüttich"
+
+
+def test_the_change_counter_rises_in_commit_order(app, demo):
+    """Two writers at once: the one that commits later gets the higher counter, whatever
+    order they started in (on SQLite the second waits for the database lock, on PostgreSQL
+    for the counter's row)."""
+    with app.app_context():
+        first_actor, second_actor = db.session.scalars(sa.select(Actor.id).limit(2)).all()
+        engine = db.engine
+    order: list[str] = []
+
+    def write(actor_id: int, name: str, hold: threading.Event | None, go: threading.Event):
+        with app.app_context(), Session(engine) as session:
+            actor = session.get(Actor, actor_id)
+            actor.city = name
+            session.add(record_entry(actor_id))
+            session.flush()  # takes the counter (and the write lock)
+            if hold is not None:
+                hold.set()
+                go.wait(10)
+            order.append(name)
+            session.commit()
+
+    def record_entry(actor_id):
+        return AuditEntry(entity="actor", entity_id=actor_id, action="update", label="")
+
+    flushed, release = threading.Event(), threading.Event()
+    early = threading.Thread(target=write, args=(first_actor, "zuerst", flushed, release))
+    early.start()
+    assert flushed.wait(10)
+    late = threading.Thread(target=write, args=(second_actor, "danach", None, threading.Event()))
+    late.start()
+    time.sleep(0.5)  # the second writer waits for the first
+    assert order == []
+    release.set()
+    early.join(20)
+    late.join(20)
+    assert order == ["zuerst", "danach"]
+    with app.app_context():
+        stamps = dict(
+            db.session.execute(
+                sa.select(AuditEntry.entity_id, AuditEntry.data_version).where(
+                    AuditEntry.entity_id.in_([first_actor, second_actor]),
+                    AuditEntry.entity == "actor",
+                    AuditEntry.action == "update",
+                )
+            ).all()
+        )
+        assert stamps[first_actor] < stamps[second_actor]
+        snap = state.snapshot()
+        assert snap.key == stamps[second_actor]
+        assert snap.graph.nodes[f"a{first_actor}"]["city"] == "zuerst"
+        assert snap.graph.nodes[f"a{second_actor}"]["city"] == "danach"
 
 
 def wait_for(check, what: str):
@@ -242,7 +301,7 @@ def test_api_metrics_and_exports_wait_for_the_current_state(app, demo, login):
     rows = {r["id"]: r for r in viewer.get("/api/metrics").get_json()}
     assert rows[new_id]["community"] is not None and rows[new_id]["degree"] == 1
     with app.app_context():
-        assert reports.snapshot().metrics() == analysis.metrics(build_graph())
+        assert state.snapshot().metrics() == analysis.metrics(build_graph())
 
 
 def test_gaps_page_says_when_findings_and_metrics_are_older(app, demo, login):
@@ -257,13 +316,13 @@ def test_gaps_page_says_when_findings_and_metrics_are_older(app, demo, login):
     assert notice in html  # shown at once, with the earlier state's findings
     wait_for(lambda: notice not in viewer.get("/luecken").get_data(as_text=True), "renewal")
     with app.app_context():
-        assert reports.snapshot().findings() == analysis.findings(build_graph())
+        assert state.snapshot().findings() == analysis.findings(build_graph())
 
 
 def test_map_after_edits_equals_a_map_built_from_scratch(app, demo, login):
     """The parts of the map kept between states never show an old value."""
     from netzwerk import create_app
-    from netzwerk.network import services
+    from netzwerk.network import map_data, map_filters
 
     viewer = login("viewer")
     viewer.get("/api/graph")
@@ -277,7 +336,10 @@ def test_map_after_edits_equals_a_map_built_from_scratch(app, demo, login):
     wait_for(lambda: viewer.get("/api/graph").get_json()["metrics_current"], "metrics")
 
     fresh = create_app(
-        {key: app.config[key] for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI")}
+        {
+            "INSTANCE_PATH": app.instance_path,
+            **{k: app.config[k] for k in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI")},
+        }
     )
     try:
         for query in ("", "?topic=SDG12", "?kind=konflikt", "?sector=verwaltung&topics=0"):
@@ -285,7 +347,7 @@ def test_map_after_edits_equals_a_map_built_from_scratch(app, demo, login):
             with fresh.test_request_context(f"/api/graph{query}"):
                 from flask import request
 
-                built = services.map_data(services.parse_filters(request.args))
+                built = map_data.map_data(map_filters.parse_filters(request.args))
             assert kept["nodes"] == built["nodes"], query
             assert kept["edges"] == built["edges"], query
             assert kept["counts"] == built["counts"], query
@@ -299,14 +361,14 @@ def test_gap_inputs_are_all_that_gaps_read(app, demo):
     """Gaps and their candidates are kept across a change that leaves GAP_INPUTS and the topic
     links alone; so changing every other attribute of every actor must not change them."""
     with app.app_context():
-        snap = reports.snapshot()
+        snap = state.snapshot()
         graph = snap.graph
         other = graph.copy()
         for node, attrs in other.nodes(data=True):
             if attrs["kind"] != "actor":
                 continue
             for name, value in list(attrs.items()):
-                if name in (*reports.GAP_INPUTS, "kind"):
+                if name in (*state.GAP_INPUTS, "kind"):
                     continue
                 if isinstance(value, bool):
                     attrs[name] = not value
@@ -315,16 +377,16 @@ def test_gap_inputs_are_all_that_gaps_read(app, demo):
                 else:
                     attrs[name] = f"{value}-anders"
         assert analysis.gaps(other, snap.reference) == analysis.gaps(graph, snap.reference)
-        assert reports._candidates(other) == reports._candidates(graph)
+        assert reports.candidates(other) == reports.candidates(graph)
 
 
 def test_gaps_are_kept_or_computed_again_as_the_change_requires(app, demo):
-    def current() -> reports.Snapshot:
+    def current() -> state.Snapshot:
         reports.gap_list()  # gaps and candidates of this state
-        snap = reports.snapshot()
+        snap = state.snapshot()
         fresh = build_graph()
         assert snap.gaps() == analysis.gaps(fresh, snap.reference)
-        assert snap.value("carry:candidates", dict) == reports._candidates(fresh)
+        assert snap.carry(reports.CANDIDATES) == reports.candidates(fresh)
         return snap
 
     with app.app_context():

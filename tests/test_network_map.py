@@ -20,10 +20,12 @@ def demo(app):
     """The Aachen demo; returns {topic code: topic id} and {actor name: actor id}."""
     from netzwerk.actors.models import Actor
     from netzwerk.demo.services import load_demo
+    from netzwerk.network.positions import place_new_nodes
     from netzwerk.topics.models import Topic
 
     with app.app_context():
         load_demo()
+        place_new_nodes()  # as `setup` does: the first layout is stored
         topics = dict(db.session.execute(sa.select(Topic.code, Topic.id)).all())
         actors = dict(db.session.execute(sa.select(Actor.name, Actor.id)).all())
     return {"topics": topics, "actors": actors}
@@ -136,12 +138,13 @@ def test_filters_reduce_the_graph_and_are_checked(app, login, demo):
 
 def test_positions_are_stored_and_stable(app, login, demo):
     viewer = login("viewer")
+    stored = positions_in_db(app)
     first = viewer.get("/api/graph").get_json()
     second = viewer.get("/api/graph").get_json()
     where = {n["id"]: (n["x"], n["y"]) for n in first["nodes"]}
     assert where == {n["id"]: (n["x"], n["y"]) for n in second["nodes"]}
+    assert positions_in_db(app) == stored  # reading the map writes nothing
 
-    stored = positions_in_db(app)
     placed = [n for n in first["nodes"] if n["kind"] != "gap"]
     assert {n["id"] for n in placed} == set(stored)
     assert all(stored[n["id"]] == (n["x"], n["y"]) for n in placed)
@@ -176,7 +179,17 @@ def test_new_actor_is_placed_next_to_its_neighbour(app, login, demo):
     centre = (sum(xs) / len(xs), sum(ys) / len(ys))
     radius = max(math.dist(centre, (x, y)) for x, y in zip(xs, ys, strict=True))
     assert math.dist(after[f"a{loner_id}"], centre) > radius
-    assert f"a{new_id}" in positions_in_db(app)
+    # placed for the reader, stored with the next change (a read writes nothing)
+    assert f"a{new_id}" not in positions_in_db(app)
+    editor = login("editor")
+    response = editor.post(
+        "/api/actors",
+        json={"name": "Noch ein Weltladen", "category": "weltladen"},
+        headers={"X-CSRFToken": editor.csrf},
+    )
+    assert response.status_code == 201
+    stored = positions_in_db(app)
+    assert stored[f"a{new_id}"] == new and f"a{response.get_json()['id']}" in stored
 
 
 def test_only_editors_save_positions(app, login, demo):

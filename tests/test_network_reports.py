@@ -12,7 +12,7 @@ from netzwerk.actors.models import Actor
 from netzwerk.audit.models import AuditEntry
 from netzwerk.core.errors import Invalid
 from netzwerk.extensions import db
-from netzwerk.network import reference_store, reports
+from netzwerk.network import reference_store, reports, state
 from netzwerk.topics.models import Topic
 from tests import factories
 
@@ -184,11 +184,11 @@ def test_gaps_follow_changes_to_the_data(app, demo, login):
     before = viewer.get("/api/gaps?topic=SDG12").get_json()
     assert "kirche" in {g["category"] for g in before}
     with app.app_context():
-        first = reports.snapshot()
-        assert reports.snapshot() is first  # unchanged data: no recomputation
+        first = state.snapshot()
+        assert state.snapshot() is first  # unchanged data: no recomputation
         church = factories.actor(name="Katholikenrat Aachen", category="kirche")
         factories.link(church, db.session.get(Topic, demo["sdg12"]))
-        assert reports.snapshot() is not first
+        assert state.snapshot() is not first
     after = viewer.get("/api/gaps?topic=SDG12").get_json()
     assert "kirche" not in {g["category"] for g in after}
 
@@ -444,7 +444,7 @@ def test_reference_refuses_bad_input_and_keeps_it(app, demo, login):
 
 def test_emptied_checklist_is_not_seeded_again(app, demo):
     with app.app_context():
-        reference = reports.snapshot().reference
+        reference = state.snapshot().reference
         assert reference == reference_store.reference_dict()
         assert reference["SDG4"][0] == {
             "category": "schule",

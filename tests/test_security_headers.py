@@ -14,8 +14,8 @@ from tests import factories
 from tests.conftest import PASSWORD, csrf_token
 
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = ROOT / "templates"
-STATIC = ROOT / "static"
+TEMPLATES = ROOT / "netzwerk" / "templates"
+STATIC = ROOT / "netzwerk" / "static"
 
 # Templates rendered into a file that is opened without our server (so without our headers):
 # the standalone HTML map must carry its scripts inline. It is rendered by its own autoescaping

@@ -12,6 +12,7 @@ and reported at once.
 from __future__ import annotations
 
 import ast
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -79,7 +80,8 @@ class World:
     def make_user(self) -> int:
         from netzwerk.auth.services import create_user
 
-        return create_user(f"beispiel-{len(self._ids)}-{id(self)}", "beispiel-passwort").id
+        # unique across World objects of one database (id(self) can be reused after a collection)
+        return create_user(f"beispiel-{uuid.uuid4().hex[:12]}", "beispiel-passwort").id
 
     def make_api_token(self) -> int:
         """A token of the requesting user (anonymous: of someone), as the profile page lists."""
@@ -252,7 +254,7 @@ SAMPLES = {
 
 
 def vendor_files() -> list[str]:
-    from netzwerk.network.services import VENDOR_FILES
+    from netzwerk.network.vendor import VENDOR_FILES
 
     return sorted(VENDOR_FILES)
 
@@ -341,7 +343,6 @@ def describe(response) -> str:
 # Tables a read may write to, and why.
 WRITTEN_BY_READS = {
     "audit_entry": "downloads of personal data are logged",
-    "node_position": "the map's layout is computed on first view and kept (a cache)",
 }
 
 
@@ -373,7 +374,7 @@ def demo(app):
 
     with app.app_context():
         load_demo()
-        reference_store.ensure_reference()  # seeded once, on first use; not a change by a GET
+        reference_store.ensure_reference()  # as `init-db` does
     return app
 
 

@@ -4,16 +4,16 @@ transaction each, every change recorded in the audit trail."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 from importlib import resources
 from typing import Any
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 
 from ..audit.services import apply_changes, record, reverse, snapshot
 from ..core.errors import Conflict, Invalid, NotFound
 from ..core.timeutil import is_timezone
+from ..core.validation import check_email, int_in_range, parse_bool, parse_date, vocab_value
 from ..extensions import db
 from .models import Actor, Category, Contact, Relation
 from .vocab import LegalBasis, Level, RelationKind, Sector, Status
@@ -130,32 +130,7 @@ def find_actor_by_name(name: str) -> Actor | None:
     return db.session.scalar(sa.select(Actor).where(Actor.name_key == name.strip().casefold()))
 
 
-def _int_in_range(data: dict, field: str, low: int, high: int, default: int) -> int:
-    value = data.get(field, default)
-    if value in (None, ""):
-        return default
-    try:
-        number = int(value)
-    except (TypeError, ValueError) as exc:
-        raise Invalid(f"{field} muss eine ganze Zahl sein.", field=field) from exc
-    if not low <= number <= high:
-        raise Invalid(f"{field} muss zwischen {low} und {high} liegen.", field=field)
-    return number
-
-
-def _vocab(enum_cls, data: dict, field: str, current):
-    if field not in data or data[field] in (None, ""):
-        return current
-    value = enum_cls.parse(data[field])
-    if value is None:
-        allowed = ", ".join(m.value for m in enum_cls)
-        raise Invalid(
-            f"Unbekannter Wert für {field}: {data[field]} (erlaubt: {allowed})", field=field
-        )
-    return value
-
-
-def _clean_actor(data: dict[str, Any], actor: Actor | None) -> dict[str, Any]:
+def clean_actor(data: dict[str, Any], actor: Actor | None) -> dict[str, Any]:
     """Normalise input from a form, the API or an import into model values."""
 
     def text(field: str, limit: int) -> str:
@@ -174,7 +149,7 @@ def _clean_actor(data: dict[str, Any], actor: Actor | None) -> dict[str, Any]:
     if key in (None, ""):
         raise Invalid("Die Kategorie fehlt.", field="category")
     cat = category(str(key).strip())
-    sector = _vocab(Sector, data, "sector", None)
+    sector = vocab_value(Sector, data, "sector", None)
     if sector is None:
         # derived from the category unless set; a category change re-derives it
         keep = actor is not None and actor.category_key == cat.key and "sector" not in data
@@ -189,14 +164,14 @@ def _clean_actor(data: dict[str, Any], actor: Actor | None) -> dict[str, Any]:
         "external_id": (str(external_id).strip() or None) if external_id is not None else None,
         "category_key": cat.key,
         "sector": sector,
-        "level": _vocab(Level, data, "level", actor.level if actor else Level.LOCAL),
+        "level": vocab_value(Level, data, "level", actor.level if actor else Level.LOCAL),
         "city": text("city", 120),
         "country": text("country", 2).upper() or "DE",
         "website": website,
         "description": text("description", 20000),
-        "power": _int_in_range(data, "power", 1, 5, actor.power if actor else 3),
-        "interest": _int_in_range(data, "interest", 1, 5, actor.interest if actor else 3),
-        "status": _vocab(Status, data, "status", actor.status if actor else Status.ACTIVE),
+        "power": int_in_range(data, "power", 1, 5, actor.power if actor else 3),
+        "interest": int_in_range(data, "interest", 1, 5, actor.interest if actor else 3),
+        "status": vocab_value(Status, data, "status", actor.status if actor else Status.ACTIVE),
     }
 
 
@@ -210,7 +185,7 @@ def _check_unique_name(name: str, actor: Actor | None) -> None:
 
 
 def create_actor(data: dict[str, Any], commit: bool = True) -> Actor:
-    values = _clean_actor(data, None)
+    values = clean_actor(data, None)
     _check_unique_name(values["name"], None)
     actor = Actor(name_key=values["name"].casefold(), **values)
     db.session.add(actor)
@@ -231,7 +206,7 @@ def update_actor(
             "Bitte laden Sie die Seite neu und übernehmen Sie Ihre Änderungen erneut.",
             field="version",
         )
-    values = _clean_actor(data, actor)
+    values = clean_actor(data, actor)
     _check_unique_name(values["name"], actor)
     values["name_key"] = values["name"].casefold()
     changes = apply_changes(actor, values)
@@ -304,17 +279,7 @@ def get_contact(contact_id: int) -> Contact:
     return contact
 
 
-def check_email(value: str, field: str = "email") -> str:
-    value = (value or "").strip()
-    if not value:
-        return ""
-    try:
-        return validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise Invalid(f"Ungültige E-Mail-Adresse: {value}", field=field) from exc
-
-
-def _clean_contact(data: dict[str, Any], contact: Contact | None) -> dict[str, Any]:
+def clean_contact(data: dict[str, Any], contact: Contact | None) -> dict[str, Any]:
     def text(field: str, limit: int, default: str = "") -> str:
         value = data.get(field, getattr(contact, field) if contact else default)
         value = "" if value is None else str(value).strip()
@@ -337,48 +302,11 @@ def _clean_contact(data: dict[str, Any], contact: Contact | None) -> dict[str, A
         "language": language,
         "timezone": tz,
         "notes": text("notes", 20000),
-        **_clean_consent(data, contact),
+        **clean_consent(data, contact),
     }
 
 
-YES = ("1", "true", "ja", "yes", "y", "j", "x", "on", "wahr")
-NO = ("0", "false", "nein", "no", "n", "off", "falsch", "")
-
-
-def parse_bool(value: Any, field: str) -> bool:
-    """A yes/no cell from a form, the API or a spreadsheet (ja/nein, true/false, 1/0, x)."""
-    if isinstance(value, bool):
-        return value
-    text = "" if value is None else str(value).strip().casefold()
-    if text in YES:
-        return True
-    if text in NO:
-        return False
-    raise Invalid(f"{field}: „{value}“ ist weder ja noch nein.", field=field)
-
-
-def parse_date(value: Any, field: str) -> date | None:
-    """A date as ISO (2025-03-31) or German (31.03.2025); a datetime keeps only its day."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    try:  # ISO 8601, also with a time and an offset as the API answers it
-        return datetime.fromisoformat(text).date()
-    except ValueError:
-        pass
-    for fmt in ("%d.%m.%Y",):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise Invalid(f"{field}: „{text}“ ist kein Datum (TT.MM.JJJJ oder JJJJ-MM-TT).", field=field)
-
-
-def _clean_consent(data: dict[str, Any], contact: Contact | None) -> dict[str, Any]:
+def clean_consent(data: dict[str, Any], contact: Contact | None) -> dict[str, Any]:
     """Legal basis, consent and its revocation (DSGVO); absent keys keep the stored values."""
 
     def current(field: str, default: Any) -> Any:
@@ -425,7 +353,7 @@ def _clean_consent(data: dict[str, Any], contact: Contact | None) -> dict[str, A
 
 
 def create_contact(actor: Actor, data: dict[str, Any], commit: bool = True) -> Contact:
-    contact = Contact(actor=actor, **_clean_contact(data, None))
+    contact = Contact(actor=actor, **clean_contact(data, None))
     db.session.add(contact)
     db.session.flush()
     record(
@@ -441,7 +369,7 @@ def create_contact(actor: Actor, data: dict[str, Any], commit: bool = True) -> C
 
 
 def update_contact(contact: Contact, data: dict[str, Any]) -> Contact:
-    changes = apply_changes(contact, _clean_contact(data, contact))
+    changes = apply_changes(contact, clean_contact(data, contact))
     if "actor_id" in data and int(data["actor_id"]) != contact.actor_id:
         new_actor = get_actor(int(data["actor_id"]))
         changes["actor_id"] = [contact.actor_id, new_actor.id]
@@ -474,7 +402,7 @@ def get_relation(relation_id: int) -> Relation:
     return relation
 
 
-def _clean_relation(
+def clean_relation(
     data: dict[str, Any], relation: Relation | None, actor_exists=None
 ) -> dict[str, Any]:
     """`actor_exists(id) -> bool` lets a bulk import check against ids it already knows."""
@@ -493,7 +421,7 @@ def _clean_relation(
     source_id, target_id = actor_id("source_id"), actor_id("target_id")
     if source_id == target_id:
         raise Invalid("Ein Akteur kann keine Beziehung zu sich selbst haben.", field="target_id")
-    kind = _vocab(RelationKind, data, "kind", relation.kind if relation else None)
+    kind = vocab_value(RelationKind, data, "kind", relation.kind if relation else None)
     if kind is None:
         raise Invalid("Die Art der Beziehung fehlt.", field="kind")
     directed = data.get("directed", relation.directed if relation else False)
@@ -505,7 +433,7 @@ def _clean_relation(
         "target_id": target_id,
         "kind": kind,
         "directed": bool(directed),
-        "strength": _int_in_range(data, "strength", 1, 3, relation.strength if relation else 2),
+        "strength": int_in_range(data, "strength", 1, 3, relation.strength if relation else 2),
         "note": "" if note is None else str(note).strip(),
     }
 
@@ -527,7 +455,7 @@ def _relation_label(relation: Relation) -> str:
 
 
 def create_relation(data: dict[str, Any], commit: bool = True) -> Relation:
-    values = _clean_relation(data, None)
+    values = clean_relation(data, None)
     _check_duplicate_relation(values, None)
     relation = Relation(**values)
     db.session.add(relation)
@@ -545,7 +473,7 @@ def create_relation(data: dict[str, Any], commit: bool = True) -> Relation:
 
 
 def update_relation(relation: Relation, data: dict[str, Any]) -> Relation:
-    values = _clean_relation(data, relation)
+    values = clean_relation(data, relation)
     _check_duplicate_relation(values, relation)
     changes = apply_changes(relation, values)
     if changes:
@@ -609,6 +537,6 @@ def relation_query(filters: dict[str, Any]) -> sa.Select:
         if (ident := _id_filter(filters, field)) is not None:
             query = query.where(column == ident)
     if value := filters.get("kind"):
-        kind = _vocab(RelationKind, {"kind": value}, "kind", None)
+        kind = vocab_value(RelationKind, {"kind": value}, "kind", None)
         query = query.where(Relation.kind == kind)
     return query.order_by(Relation.id)

@@ -10,7 +10,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    redirect,
     render_template,
     request,
     url_for,
@@ -21,6 +20,7 @@ from ..audit.models import AuditEntry
 from ..auth.permissions import admin_required, editor_required
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
+from ..core.views import confirm_delete, save_form
 from ..extensions import db
 from ..topics import services as topic_services
 from . import services
@@ -31,18 +31,6 @@ from .vocab import Level, Sector, Status
 bp = Blueprint("actors", __name__, url_prefix="/akteure")
 
 FILTERS = ("q", "category", "sector", "topic", "status", "level")
-
-
-def form_error(form, exc: DomainError) -> None:
-    """Show a service's complaint at the field it names, or above the form."""
-    field = getattr(form, exc.field, None) if exc.field else None
-    # a hidden field (the version of an optimistic lock) cannot show its error: flash it
-    if field is not None and hasattr(field, "errors") and field.type != "HiddenField":
-        if not isinstance(field.errors, list):
-            field.errors = list(field.errors)
-        field.errors.append(exc.message)
-    else:
-        flash(exc.message, "error")
 
 
 @bp.route("/")
@@ -105,21 +93,22 @@ def _actor_form(actor=None) -> ActorForm:
 @editor_required
 def new():
     form = _actor_form()
-    if form.validate_on_submit():
-        try:
-            actor = services.create_actor(form.values(), commit=False)
-            if form.topic.data:
-                topic_services.link_actor(
-                    actor, int(form.topic.data), form.topic_role.data, commit=False
-                )
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            flash(_("Akteur %(name)s angelegt.", name=actor.name), "success")
-            return redirect(url_for("actors.show", actor_id=actor.id))
-    return render_template("actors/form.html", form=form, actor=None)
+
+    def save():
+        actor = services.create_actor(form.values(), commit=False)
+        if form.topic.data:
+            topic_services.link_actor(
+                actor, int(form.topic.data), form.topic_role.data, commit=False
+            )
+        db.session.commit()
+        return actor
+
+    return save_form(
+        form,
+        save,
+        lambda actor: _("Akteur %(name)s angelegt.", name=actor.name),
+        lambda actor: url_for("actors.show", actor_id=actor.id),
+    ) or render_template("actors/form.html", form=form, actor=None)
 
 
 @bp.route("/<int:actor_id>/bearbeiten", methods=["GET", "POST"])
@@ -128,41 +117,33 @@ def edit(actor_id: int):
     actor = services.get_actor(actor_id)
     form = _actor_form(actor)
     del form.topic, form.topic_role
-    if form.validate_on_submit():
-        try:
-            data = form.values()
-            if not form.sector.data:
-                data["sector"] = None
-            services.update_actor(actor, data, version=form.version.data or None)
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            flash(_("Änderungen gespeichert."), "success")
-            return redirect(url_for("actors.show", actor_id=actor.id))
-    return render_template("actors/form.html", form=form, actor=actor)
+
+    def save():
+        data = form.values()
+        if not form.sector.data:
+            data["sector"] = None
+        return services.update_actor(actor, data, version=form.version.data or None)
+
+    return save_form(
+        form, save, _("Änderungen gespeichert."), url_for("actors.show", actor_id=actor.id)
+    ) or render_template("actors/form.html", form=form, actor=actor)
 
 
 @bp.route("/<int:actor_id>/loeschen", methods=["GET", "POST"])
 @editor_required
 def delete(actor_id: int):
     actor = services.get_actor(actor_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        name = actor.name
-        services.delete_actor(actor)
-        flash(_("Akteur %(name)s gelöscht.", name=name), "success")
-        return redirect(url_for("actors.index"))
-    return render_template(
-        "confirm_delete.html",
-        form=form,
-        title=actor.name,
+    return confirm_delete(
+        actor.name,
+        lambda: services.delete_actor(actor),
+        _("Akteur %(name)s gelöscht.", name=actor.name),
+        url_for("actors.index"),
+        url_for("actors.show", actor_id=actor.id),
         consequences=[
             _("%(n)s Kontakte", n=len(actor.contacts)),
             _("%(n)s Themenzuordnungen", n=len(actor.topic_links)),
             _("%(n)s Beziehungen", n=len(actor.relations_in) + len(actor.relations_out)),
         ],
-        cancel_url=url_for("actors.show", actor_id=actor.id),
     )
 
 
@@ -174,15 +155,12 @@ def delete(actor_id: int):
 def new_contact(actor_id: int):
     actor = services.get_actor(actor_id)
     form = ContactForm()
-    if form.validate_on_submit():
-        try:
-            contact = services.create_contact(actor, form.values())
-        except DomainError as exc:
-            form_error(form, exc)
-        else:
-            flash(_("Kontakt %(name)s angelegt.", name=contact.name), "success")
-            return redirect(url_for("actors.show", actor_id=actor.id))
-    return render_template("actors/contact_form.html", form=form, actor=actor, contact=None)
+    return save_form(
+        form,
+        lambda: services.create_contact(actor, form.values()),
+        lambda contact: _("Kontakt %(name)s angelegt.", name=contact.name),
+        url_for("actors.show", actor_id=actor.id),
+    ) or render_template("actors/contact_form.html", form=form, actor=actor, contact=None)
 
 
 @bp.route("/kontakte/<int:contact_id>/bearbeiten", methods=["GET", "POST"])
@@ -190,15 +168,12 @@ def new_contact(actor_id: int):
 def edit_contact(contact_id: int):
     contact = services.get_contact(contact_id)
     form = ContactForm(obj=contact)
-    if form.validate_on_submit():
-        try:
-            services.update_contact(contact, form.values())
-        except DomainError as exc:
-            form_error(form, exc)
-        else:
-            flash(_("Änderungen gespeichert."), "success")
-            return redirect(url_for("actors.show", actor_id=contact.actor_id))
-    return render_template(
+    return save_form(
+        form,
+        lambda: services.update_contact(contact, form.values()),
+        _("Änderungen gespeichert."),
+        lambda saved: url_for("actors.show", actor_id=saved.actor_id),
+    ) or render_template(
         "actors/contact_form.html", form=form, actor=contact.actor, contact=contact
     )
 
@@ -207,18 +182,13 @@ def edit_contact(contact_id: int):
 @editor_required
 def delete_contact(contact_id: int):
     contact = services.get_contact(contact_id)
-    actor_id = contact.actor_id
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        services.delete_contact(contact)
-        flash(_("Kontakt gelöscht."), "success")
-        return redirect(url_for("actors.show", actor_id=actor_id))
-    return render_template(
-        "confirm_delete.html",
-        form=form,
-        title=contact.name,
-        consequences=[],
-        cancel_url=url_for("actors.show", actor_id=actor_id),
+    back = url_for("actors.show", actor_id=contact.actor_id)
+    return confirm_delete(
+        contact.name,
+        lambda: services.delete_contact(contact),
+        _("Kontakt gelöscht."),
+        back,
+        back,
     )
 
 
@@ -268,15 +238,12 @@ def _relation_of(actor, relation_id: int):
 def new_relation(actor_id: int):
     actor = services.get_actor(actor_id)
     form = _relation_form(actor)
-    if form.validate_on_submit():
-        try:
-            services.create_relation(_relation_values(actor, form))
-        except DomainError as exc:
-            form_error(form, exc)
-        else:
-            flash(_("Beziehung angelegt."), "success")
-            return redirect(url_for("actors.show", actor_id=actor.id))
-    return render_template("actors/relation_form.html", form=form, actor=actor, relation=None)
+    return save_form(
+        form,
+        lambda: services.create_relation(_relation_values(actor, form)),
+        _("Beziehung angelegt."),
+        url_for("actors.show", actor_id=actor.id),
+    ) or render_template("actors/relation_form.html", form=form, actor=actor, relation=None)
 
 
 @bp.route("/<int:actor_id>/beziehungen/<int:relation_id>/bearbeiten", methods=["GET", "POST"])
@@ -285,33 +252,25 @@ def edit_relation(actor_id: int, relation_id: int):
     actor = services.get_actor(actor_id)
     relation = _relation_of(actor, relation_id)
     form = _relation_form(actor, relation)
-    if form.validate_on_submit():
-        try:
-            services.update_relation(relation, _relation_values(actor, form))
-        except DomainError as exc:
-            form_error(form, exc)
-        else:
-            flash(_("Änderungen gespeichert."), "success")
-            return redirect(url_for("actors.show", actor_id=actor.id))
-    return render_template("actors/relation_form.html", form=form, actor=actor, relation=relation)
+    return save_form(
+        form,
+        lambda: services.update_relation(relation, _relation_values(actor, form)),
+        _("Änderungen gespeichert."),
+        url_for("actors.show", actor_id=actor.id),
+    ) or render_template("actors/relation_form.html", form=form, actor=actor, relation=relation)
 
 
 @bp.route("/<int:actor_id>/beziehungen/<int:relation_id>/loeschen", methods=["GET", "POST"])
 @editor_required
 def delete_relation(actor_id: int, relation_id: int):
     relation = _relation_of(services.get_actor(actor_id), relation_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        services.delete_relation(relation)
-        flash(_("Beziehung gelöscht."), "success")
-        return redirect(url_for("actors.show", actor_id=actor_id))
-    title = f"{relation.source.name} – {relation.kind.label} – {relation.target.name}"
-    return render_template(
-        "confirm_delete.html",
-        form=form,
-        title=title,
-        consequences=[],
-        cancel_url=url_for("actors.show", actor_id=actor_id),
+    back = url_for("actors.show", actor_id=actor_id)
+    return confirm_delete(
+        f"{relation.source.name} – {relation.kind.label} – {relation.target.name}",
+        lambda: services.delete_relation(relation),
+        _("Beziehung gelöscht."),
+        back,
+        back,
     )
 
 
@@ -325,17 +284,14 @@ def add_topic(actor_id: int):
     form = TopicLinkForm()
     linked = {link.topic_id for link in actor.topic_links}
     form.topic_id.choices = [(t.id, t.label) for t in topic_services.topics() if t.id not in linked]
-    if form.validate_on_submit():
-        try:
-            topic_services.link_actor(
-                actor, form.topic_id.data, form.role.data, form.note.data or ""
-            )
-        except DomainError as exc:
-            form_error(form, exc)
-        else:
-            flash(_("Thema zugeordnet."), "success")
-            return redirect(url_for("actors.show", actor_id=actor.id))
-    return render_template("actors/link_form.html", form=form, actor=actor, link=None)
+    return save_form(
+        form,
+        lambda: topic_services.link_actor(
+            actor, form.topic_id.data, form.role.data, form.note.data or ""
+        ),
+        _("Thema zugeordnet."),
+        url_for("actors.show", actor_id=actor.id),
+    ) or render_template("actors/link_form.html", form=form, actor=actor, link=None)
 
 
 @bp.route("/themenzuordnung/<int:link_id>/bearbeiten", methods=["GET", "POST"])
@@ -346,29 +302,25 @@ def edit_topic_link(link_id: int):
     form.topic_id.choices = [(link.topic_id, link.topic.label)]
     if request.method == "GET":
         form.role.data = link.role.value
-    if form.validate_on_submit():
-        topic_services.update_link(link, {"role": form.role.data, "note": form.note.data})
-        flash(_("Änderungen gespeichert."), "success")
-        return redirect(url_for("actors.show", actor_id=link.actor_id))
-    return render_template("actors/link_form.html", form=form, actor=link.actor, link=link)
+    return save_form(
+        form,
+        lambda: topic_services.update_link(link, {"role": form.role.data, "note": form.note.data}),
+        _("Änderungen gespeichert."),
+        url_for("actors.show", actor_id=link.actor_id),
+    ) or render_template("actors/link_form.html", form=form, actor=link.actor, link=link)
 
 
 @bp.route("/themenzuordnung/<int:link_id>/loeschen", methods=["GET", "POST"])
 @editor_required
 def remove_topic_link(link_id: int):
     link = topic_services.get_link(link_id)
-    actor_id = link.actor_id
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        topic_services.unlink(link)
-        flash(_("Zuordnung entfernt."), "success")
-        return redirect(url_for("actors.show", actor_id=actor_id))
-    return render_template(
-        "confirm_delete.html",
-        form=form,
-        title=f"{link.actor.name} – {link.topic.label}",
-        consequences=[],
-        cancel_url=url_for("actors.show", actor_id=actor_id),
+    back = url_for("actors.show", actor_id=link.actor_id)
+    return confirm_delete(
+        f"{link.actor.name} – {link.topic.label}",
+        lambda: topic_services.unlink(link),
+        _("Zuordnung entfernt."),
+        back,
+        back,
     )
 
 
@@ -401,16 +353,12 @@ def categories():
 @admin_required
 def new_category():
     form = CategoryForm()
-    if form.validate_on_submit():
-        try:
-            cat = services.save_category(form.data)
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            flash(_("Kategorie %(label)s angelegt.", label=cat.label), "success")
-            return redirect(url_for("actors.categories"))
-    return render_template("actors/category_form.html", form=form, category=None)
+    return save_form(
+        form,
+        lambda: services.save_category(form.data),
+        lambda cat: _("Kategorie %(label)s angelegt.", label=cat.label),
+        url_for("actors.categories"),
+    ) or render_template("actors/category_form.html", form=form, category=None)
 
 
 @admin_route("/admin/kategorien/<key>", methods=["GET", "POST"])
@@ -421,13 +369,9 @@ def edit_category(key: str):
     del form.key  # the key is referenced by actors, imports and the reference data
     if request.method == "GET":
         form.sector.data = cat.sector.value
-    if form.validate_on_submit():
-        try:
-            services.save_category(form.data, existing=cat)
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            flash(_("Kategorie %(label)s gespeichert.", label=cat.label), "success")
-            return redirect(url_for("actors.categories"))
-    return render_template("actors/category_form.html", form=form, category=cat)
+    return save_form(
+        form,
+        lambda: services.save_category(form.data, existing=cat),
+        lambda saved: _("Kategorie %(label)s gespeichert.", label=saved.label),
+        url_for("actors.categories"),
+    ) or render_template("actors/category_form.html", form=form, category=cat)

@@ -8,77 +8,38 @@ from ..core.vocab import Vocabulary
 
 
 class Sector(Vocabulary):
-    ADMINISTRATION = "verwaltung"
-    POLITICS = "politik"
-    CIVIL_SOCIETY = "zivilgesellschaft"
-    EDUCATION = "bildung"
-    ECONOMY = "wirtschaft"
-    PARTNER_CITY = "partnerstadt"
-    STATE = "staat"
-    MEDIA = "medien"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.ADMINISTRATION: _l("Verwaltung"),
-            cls.POLITICS: _l("Politik"),
-            cls.CIVIL_SOCIETY: _l("Zivilgesellschaft"),
-            cls.EDUCATION: _l("Bildung/Wissenschaft"),
-            cls.ECONOMY: _l("Wirtschaft"),
-            cls.PARTNER_CITY: _l("Partnerstadt"),
-            cls.STATE: _l("Fördermittelgeber/Staat"),
-            cls.MEDIA: _l("Medien"),
-        }
+    ADMINISTRATION = "verwaltung", _l("Verwaltung")
+    POLITICS = "politik", _l("Politik")
+    CIVIL_SOCIETY = "zivilgesellschaft", _l("Zivilgesellschaft")
+    EDUCATION = "bildung", _l("Bildung/Wissenschaft")
+    ECONOMY = "wirtschaft", _l("Wirtschaft")
+    PARTNER_CITY = "partnerstadt", _l("Partnerstadt")
+    STATE = "staat", _l("Fördermittelgeber/Staat")
+    MEDIA = "medien", _l("Medien")
 
 
 class Level(Vocabulary):
-    LOCAL = "lokal"
-    REGIONAL = "regional"
-    STATE = "land"
-    FEDERAL = "bund"
-    INTERNATIONAL = "international"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.LOCAL: _l("lokal"),
-            cls.REGIONAL: _l("regional"),
-            cls.STATE: _l("Land"),
-            cls.FEDERAL: _l("Bund"),
-            cls.INTERNATIONAL: _l("international"),
-        }
+    LOCAL = "lokal", _l("lokal")
+    REGIONAL = "regional", _l("regional")
+    STATE = "land", _l("Land")
+    FEDERAL = "bund", _l("Bund")
+    INTERNATIONAL = "international", _l("international")
 
 
 class Status(Vocabulary):
-    ACTIVE = "aktiv"
-    CANDIDATE = "kandidat"
-    INACTIVE = "inaktiv"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {cls.ACTIVE: _l("aktiv"), cls.CANDIDATE: _l("Kandidat"), cls.INACTIVE: _l("inaktiv")}
+    ACTIVE = "aktiv", _l("aktiv")
+    CANDIDATE = "kandidat", _l("Kandidat")
+    INACTIVE = "inaktiv", _l("inaktiv")
 
 
 class RelationKind(Vocabulary):
-    COOPERATION = "kooperation"
-    PARTNERSHIP = "partnerschaft"
-    FUNDING = "foerderung"
-    INSTRUCTION = "weisung"
-    MEMBERSHIP = "mitgliedschaft"
-    INFORMATION = "information"
-    CONFLICT = "konflikt"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.COOPERATION: _l("Kooperation"),
-            cls.PARTNERSHIP: _l("Partnerschaft"),
-            cls.FUNDING: _l("Förderung"),
-            cls.INSTRUCTION: _l("Weisung"),
-            cls.MEMBERSHIP: _l("Mitgliedschaft"),
-            cls.INFORMATION: _l("Information"),
-            cls.CONFLICT: _l("Konflikt"),
-        }
+    COOPERATION = "kooperation", _l("Kooperation")
+    PARTNERSHIP = "partnerschaft", _l("Partnerschaft")
+    FUNDING = "foerderung", _l("Förderung")
+    INSTRUCTION = "weisung", _l("Weisung")
+    MEMBERSHIP = "mitgliedschaft", _l("Mitgliedschaft")
+    INFORMATION = "information", _l("Information")
+    CONFLICT = "konflikt", _l("Konflikt")
 
 
 LANGUAGES = {
@@ -93,14 +54,6 @@ LANGUAGES = {
 class LegalBasis(Vocabulary):
     """Art. 6 DSGVO: why the city may store a contact's data."""
 
-    CONSENT = "einwilligung"
-    LEGITIMATE_INTEREST = "berechtigtes_interesse"
-    PUBLIC_TASK = "oeffentliche_aufgabe"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.CONSENT: _l("Einwilligung"),
-            cls.LEGITIMATE_INTEREST: _l("berechtigtes Interesse"),
-            cls.PUBLIC_TASK: _l("öffentliche Aufgabe"),
-        }
+    CONSENT = "einwilligung", _l("Einwilligung")
+    LEGITIMATE_INTEREST = "berechtigtes_interesse", _l("berechtigtes Interesse")
+    PUBLIC_TASK = "oeffentliche_aufgabe", _l("öffentliche Aufgabe")

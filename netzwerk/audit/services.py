@@ -9,10 +9,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask import has_request_context
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from ..core.timeutil import as_utc
 from ..extensions import db
-from .models import AuditEntry
+from .models import AuditEntry, DataVersion
+
+VERSION_KEY = "netzwerk_data_version"  # session.info: (root transaction, its data version)
 
 
 def plain(value: Any) -> Any:
@@ -66,6 +69,62 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+# --- the change counter ----------------------------------------------------------------------
+
+
+def data_version() -> int:
+    """The committed change counter (one primary-key SELECT)."""
+    table = DataVersion.__table__
+    return db.session.scalar(sa.select(table.c.version).where(table.c.id == 1)) or 0
+
+
+def transaction_data_version(session: Session | None = None) -> int:
+    """The change counter of the current transaction: raised once, at its first audit entry.
+    Bulk inserts of audit rows (imports) stamp their rows with it."""
+    session = session if session is not None else db.session()
+    transaction = session.get_transaction()
+    known = session.info.get(VERSION_KEY)
+    if known is not None and known[0] is transaction:
+        return known[1]
+    table = DataVersion.__table__
+    connection = session.connection()
+    version = connection.execute(
+        table.update()
+        .where(table.c.id == 1)
+        .values(version=table.c.version + 1)
+        .returning(table.c.version)
+    ).scalar()
+    if version is None:  # a schema made without the migration's row
+        connection.execute(table.insert().values(id=1, version=1))
+        version = 1
+    session.info[VERSION_KEY] = (transaction, version)
+    return version
+
+
+def raise_data_version_above(value: int) -> None:
+    """After a restore the counter must pass every number a cache may hold, so the next
+    change is seen as one (the restored file brings its own, possibly lower, counter)."""
+    table = DataVersion.__table__
+    db.session.execute(
+        table.update().where(table.c.id == 1, table.c.version <= value).values(version=value + 1)
+    )
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _stamp_audit_entries(session: Session, _context, _instances) -> None:
+    entries = [obj for obj in session.new if isinstance(obj, AuditEntry)]
+    if entries:
+        version = transaction_data_version(session)
+        for entry in entries:
+            entry.data_version = version
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_version(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(VERSION_KEY, None)
 
 
 def entry_query(

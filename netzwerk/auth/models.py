@@ -15,13 +15,9 @@ from ..extensions import db
 
 
 class Role(Vocabulary):
-    VIEWER = "viewer"
-    EDITOR = "editor"
-    ADMIN = "admin"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {cls.VIEWER: _l("Lesen"), cls.EDITOR: _l("Bearbeiten"), cls.ADMIN: _l("Verwalten")}
+    VIEWER = "viewer", _l("Lesen")
+    EDITOR = "editor", _l("Bearbeiten")
+    ADMIN = "admin", _l("Verwalten")
 
     @property
     def rank(self) -> int:

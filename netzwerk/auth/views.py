@@ -28,7 +28,7 @@ def _safe_next(target: str | None) -> str:
         and not target.startswith(("//", "/\\"))
     ):
         return target
-    return url_for("core.dashboard")
+    return url_for("dashboard.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 import sqlalchemy as sa
 
 
 class Vocabulary(enum.StrEnum):
-    """A StrEnum whose members carry a translatable label (see each subclass' LABELS)."""
+    """A StrEnum whose members carry their translatable label where they are declared:
+
+        ADMINISTRATION = "verwaltung", _l("Verwaltung")
+
+    The stored value is the key ("verwaltung"); `label` is the text in the user's language."""
+
+    def __new__(cls, value: str, label: Any = None):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._label = label if label is not None else value
+        return member
 
     @property
     def label(self) -> str:
-        return str(self.labels()[self])
+        return str(self._label)
 
     @classmethod
     def labels(cls) -> dict:
-        raise NotImplementedError
+        """Member → its lazy label (as declared)."""
+        return {member: member._label for member in cls}
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:

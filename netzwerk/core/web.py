@@ -9,11 +9,9 @@ from flask import (
     flash,
     has_request_context,
     jsonify,
-    redirect,
     render_template,
     request,
     session,
-    url_for,
 )
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
@@ -23,7 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
-from ..extensions import db, login_manager
+from ..extensions import db
 from .errors import DomainError
 from .timeutil import aware
 
@@ -65,44 +63,29 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/api"
 
 
+def http_error_response(exc: HTTPException):
+    """Any HTTP error as JSON under /api/ or as the error page, in the user's language."""
+    messages = {
+        403: _("Dafür fehlt Ihnen die Berechtigung."),
+        404: _("Nicht gefunden."),
+        405: _("Diese Methode ist hier nicht erlaubt."),
+        429: _("Zu viele Anfragen. Bitte warten Sie kurz und versuchen Sie es erneut."),
+    }
+    message = messages.get(exc.code, exc.description)
+    headers = {}
+    allow = getattr(exc, "valid_methods", None)
+    if allow:  # a 405 names the methods that would work (RFC 9110)
+        headers["Allow"] = ", ".join(allow)
+    limit = getattr(exc, "limit", None)  # Flask-Limiter's RateLimitExceeded
+    if limit is not None:
+        headers["Retry-After"] = str(limit.limit.get_expiry())
+    if wants_json():
+        return jsonify(error=message), exc.code, headers
+    return render_template("error.html", code=exc.code, message=message), exc.code, headers
+
+
 def init_app(app: Flask) -> None:
-    from ..auth.models import User
-    from ..auth.services import user_for_token
-
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = None
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        if request.headers.get("Authorization", "").startswith("Bearer "):
-            return None  # a token request is the token's user, whatever session cookie rides along
-        return db.session.get(User, int(user_id))
-
-    @login_manager.request_loader
-    def load_user_from_request(req):
-        header = req.headers.get("Authorization", "")
-        if header.startswith("Bearer "):
-            return user_for_token(header[7:])
-        return None
-
-    @login_manager.unauthorized_handler
-    def unauthorized():
-        if wants_json():
-            return (
-                jsonify(error="Anmeldung erforderlich (Sitzung oder Bearer-Token)."),
-                401,
-                {"WWW-Authenticate": 'Bearer realm="netzwerk"'},
-            )
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-
-    @app.before_request
-    def require_login():
-        if request.endpoint is None or request.endpoint == "static":
-            return None
-        view = app.view_functions.get(request.endpoint)
-        if getattr(view, "is_public", False) or current_user.is_authenticated:
-            return None
-        return login_manager.unauthorized()
+    """Error handlers for every surface (HTML and JSON), security headers, template filters."""
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
@@ -124,19 +107,7 @@ def init_app(app: Flask) -> None:
             return jsonify(error=message), 400
         return render_template("error.html", code=400, message=message), 400
 
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        messages = {
-            403: _("Dafür fehlt Ihnen die Berechtigung."),
-            404: _("Nicht gefunden."),
-            405: _("Diese Methode ist hier nicht erlaubt."),
-        }
-        message = messages.get(exc.code, exc.description)
-        if wants_json():
-            # a 405 names the methods that would work (RFC 9110)
-            allow = getattr(exc, "valid_methods", None)
-            return jsonify(error=message), exc.code, {"Allow": ", ".join(allow)} if allow else {}
-        return render_template("error.html", code=exc.code, message=message), exc.code
+    app.register_error_handler(HTTPException, http_error_response)
 
     @app.after_request
     def security_headers(response):
@@ -157,14 +128,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def template_helpers():
-        from ..auth.permissions import can_edit, is_admin
-
         def has_endpoint(name: str) -> bool:
             return name in app.view_functions
 
-        return {
-            "can_edit": can_edit,
-            "is_admin": is_admin,
-            "has_endpoint": has_endpoint,
-            "get_locale": get_locale,
-        }
+        return {"has_endpoint": has_endpoint, "get_locale": get_locale}

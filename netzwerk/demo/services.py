@@ -79,12 +79,10 @@ def load_demo(path: Path | None = None) -> dict[str, int]:
 
 
 def _load_extensions(data: dict, by_name: dict, by_code: dict) -> dict[str, int]:
-    """Other domains (workshops) load their part of the demo file, if they exist."""
+    """The workshops domain loads its part of the demo file."""
+    from ..workshops.services import load_demo_workshops
+
     counts: dict[str, int] = {}
-    try:
-        from ..workshops.services import load_demo_workshops
-    except ImportError:
-        return counts
     if data.get("workshops"):
         counts["workshops"] = load_demo_workshops(data["workshops"], by_name, by_code)
     return counts

@@ -19,7 +19,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy.engine import make_url
 
-from ..audit.services import record
+from ..audit.services import data_version, raise_data_version_above, record
 from ..core.errors import Invalid
 from ..extensions import db
 
@@ -141,6 +141,7 @@ def restore(path: str | Path, safety_dir: str | Path | None = None) -> Path | No
     The current state is first saved as a backup in `safety_dir` (next to the database by
     default), so a mistaken restore can be undone. Returns that safety copy."""
     path = Path(path).resolve()
+    version_before = data_version()
     target = _sqlite_path()
     if target is None:
         _pg_check(path)
@@ -148,7 +149,7 @@ def restore(path: str | Path, safety_dir: str | Path | None = None) -> Path | No
             Path(safety_dir) if safety_dir else Path(current_app.instance_path) / "backups"
         )
         _pg_restore(path)
-        _record_restore(path, safety)
+        _record_restore(path, safety, version_before)
         return safety
     check_backup(path)
     if path == target:
@@ -170,12 +171,14 @@ def restore(path: str | Path, safety_dir: str | Path | None = None) -> Path | No
     db.engine.dispose()
     if problems:
         raise Invalid(f"Nach dem Wiederherstellen meldet integrity_check: {problems}")
-    _record_restore(path, safety)
+    _record_restore(path, safety, version_before)
     return safety
 
 
-def _record_restore(path: Path, safety: Path) -> None:
-    """The restored database learns when and from which file it came back."""
+def _record_restore(path: Path, safety: Path, version_before: int) -> None:
+    """The restored database learns when and from which file it came back; its change counter
+    passes the one before, so every cache builds anew."""
+    raise_data_version_above(version_before)
     record(
         "database",
         None,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from pathlib import Path
 
 import click
@@ -63,18 +61,14 @@ def import_command(files: tuple[Path, ...], dry_run: bool) -> None:
 def export_command(directory: Path, personal: bool) -> None:
     """Write every table as CSV and XLSX (same headers as the import) into DIRECTORY, plus the
     coverage matrix, the gaps report and, where the map offers them, the network files."""
+    from ..network.exports import export_all
     from .services import export_directory
 
     try:
         written = export_directory(directory, personal=personal)
     except DomainError as exc:
         _fail(exc)
-    name = f"{__package__.rsplit('.', 1)[0]}.network.exports"
-    if importlib.util.find_spec(name) is not None:
-        module = importlib.import_module(name)
-        more = module.export_all(directory)
-        if more:
-            written += [Path(p).name for p in more]
+    written += [Path(p).name for p in export_all(directory)]
     for filename in written:
         click.echo(str(Path(directory) / filename))
     if not personal:

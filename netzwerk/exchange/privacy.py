@@ -1,15 +1,12 @@
 """Data-protection rights of contacts (DSGVO): access (Art. 15), erasure (Art. 17), retention.
 
-Workshops keep invitations, replies, attendance and mails about a contact. If the workshop
-domain offers `personal_data(contact)`, `erase_personal_data(contact)` and `last_activity()` in
-netzwerk/workshops/services.py, those are used; otherwise its models are read here directly, as
-far as they exist.
+Other domains keep data about a contact too (workshops: invitations, replies, attendance,
+mails). They answer for their part through the signals in core/signals.py, so this module
+knows none of them.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import re
 import time
@@ -26,6 +23,7 @@ from ..actors.models import Actor, Contact
 from ..actors.vocab import LegalBasis
 from ..audit.models import AuditEntry
 from ..audit.services import plain, record
+from ..core import signals
 from ..core.timeutil import aware, utcnow
 from ..extensions import db
 
@@ -43,22 +41,6 @@ CONTACT_DATA = (
 
 def _iso(value: datetime | None) -> str | None:
     return aware(value).isoformat() if value is not None else None
-
-
-def _workshops(name: str):
-    """A module of the workshop domain, or None while it does not exist."""
-    full = f"{__package__.rsplit('.', 1)[0]}.workshops.{name}"
-    try:
-        if importlib.util.find_spec(full) is None:
-            return None
-    except ModuleNotFoundError:
-        return None
-    return importlib.import_module(full)
-
-
-def _hook(name: str):
-    services = _workshops("services")
-    return getattr(services, name, None) if services is not None else None
 
 
 # --- finding what is stored about a person --------------------------------------------------
@@ -160,53 +142,9 @@ def _audit_json(entry: AuditEntry) -> dict[str, Any]:
 # --- Art. 15: access ------------------------------------------------------------------------
 
 
-def _workshop_data(contact: Contact) -> list[dict[str, Any]] | None:
-    """Invitations, replies, poll votes, attendance and mails; None without a workshop domain."""
-    hook = _hook("personal_data")
-    if hook is not None:
-        return hook(contact)
-    models = _workshops("models")
-    invitation = getattr(models, "Invitation", None) if models else None
-    if invitation is None:
-        return None
-    mail = getattr(models, "MailMessage", None)
-    result = []
-    for inv in db.session.scalars(
-        sa.select(invitation).where(invitation.contact_id == contact.id).order_by(invitation.id)
-    ):
-        ws = inv.workshop
-        item = {
-            "workshop_id": ws.id,
-            "workshop": ws.title,
-            "starts_at": _iso(getattr(ws, "starts_at", None)),
-            "timezone": getattr(ws, "timezone", None),
-            "invited_at": _iso(inv.created_at),
-            "response": plain(inv.response),
-            "responded_at": _iso(inv.responded_at),
-            "comment": inv.comment,
-            "waitlisted": inv.waitlisted,
-            "attended": inv.attended,
-            "removed_at": _iso(inv.removed_at),
-            "poll_votes": [
-                {"slot_starts_at": _iso(v.slot.starts_at), "answer": plain(v.answer)}
-                for v in getattr(inv, "votes", [])
-            ],
-        }
-        if mail is not None:
-            item["mails"] = [
-                {
-                    "kind": plain(m.kind),
-                    "subject": m.subject,
-                    "recipient": m.recipient,
-                    "status": plain(m.status),
-                    "sent_at": _iso(m.sent_at),
-                }
-                for m in db.session.scalars(
-                    sa.select(mail).where(mail.invitation_id == inv.id).order_by(mail.id)
-                )
-            ]
-        result.append(item)
-    return result
+def _other_domains(contact: Contact) -> dict[str, Any]:
+    """{section: data} from every domain that keeps data about the person."""
+    return dict(signals.results(signals.personal_data, contact))
 
 
 def subject_data(contact: Contact) -> dict[str, Any]:
@@ -230,7 +168,7 @@ def subject_data(contact: Contact) -> dict[str, Any]:
             "consent_revoked_at": _iso(contact.consent_revoked_at),
             "may_invite": contact.may_invite,
         },
-        "workshops": _workshop_data(contact),
+        **_other_domains(contact),
         "audit": [_audit_json(e) for e in _audit_entries(contact)],
     }
 
@@ -255,30 +193,11 @@ def record_access(contact: Contact, fmt: str) -> None:
 # --- Art. 17: erasure -----------------------------------------------------------------------
 
 
-def _erase_workshop_data(contact: Contact) -> dict[str, int]:
-    hook = _hook("erase_personal_data")
-    if hook is not None:
-        return hook(contact) or {}
-    models = _workshops("models")
-    invitation = getattr(models, "Invitation", None) if models else None
-    if invitation is None:
-        return {}
-    ids = list(
-        db.session.scalars(sa.select(invitation.id).where(invitation.contact_id == contact.id))
-    )
-    if not ids:
-        return {"invitations": 0}
-    # the answer, the seat and the attendance stay (counts); the comment may be personal
-    db.session.execute(sa.update(invitation).where(invitation.id.in_(ids)).values(comment=""))
-    counts = {"invitations": len(ids)}
-    mail = getattr(models, "MailMessage", None)
-    if mail is not None:
-        result = db.session.execute(
-            sa.update(mail)
-            .where(mail.invitation_id.in_(ids))
-            .values(recipient="", raw="", last_error="")
-        )
-        counts["mails"] = result.rowcount
+def _erase_in_other_domains(contact: Contact) -> dict[str, int]:
+    """{what: count} erased or anonymised by the other domains, inside this transaction."""
+    counts: dict[str, int] = {}
+    for part in signals.results(signals.erase_personal_data, contact):
+        counts.update(part)
     return counts
 
 
@@ -311,14 +230,14 @@ def erase_contact(contact: Contact) -> dict[str, Any]:
     for entry in mentions:
         entry.changes = _scrub(entry.changes, patterns)
         entry.label = _scrub(entry.label, patterns)[:300]
-    workshop_counts = _erase_workshop_data(contact)
+    other_counts = _erase_in_other_domains(contact)
     db.session.delete(contact)
     db.session.flush()
     summary = {
         "contact_id": contact_id,
         "actor_id": actor.id,
         "audit_entries_blanked": len(own) + len(mentions),
-        **{f"{k}_anonymised": v for k, v in workshop_counts.items()},
+        **{f"{k}_anonymised": v for k, v in other_counts.items()},
     }
     record(
         "contact",
@@ -388,10 +307,10 @@ def retention(months: int | None = None) -> list[dict[str, Any]]:
         .join(Actor, Contact.actor_id == Actor.id)
         .outerjoin(audit_last, audit_last.c.cid == Contact.id)
     ).all()
-    workshop_last = _workshop_activity()
+    other_last = _activity_in_other_domains()
     result = []
     for contact, actor, audited in rows:
-        moments = [contact.created_at, contact.updated_at, audited, workshop_last.get(contact.id)]
+        moments = [contact.created_at, contact.updated_at, audited, other_last.get(contact.id)]
         last = max(m for m in moments if m is not None)
         if last < cutoff:
             basis = LegalBasis.parse(contact.legal_basis)
@@ -407,19 +326,11 @@ def retention(months: int | None = None) -> list[dict[str, Any]]:
     return result
 
 
-def _workshop_activity() -> dict[int, datetime]:
-    hook = _hook("last_activity")
-    if hook is not None:
-        return hook()
-    models = _workshops("models")
-    invitation = getattr(models, "Invitation", None) if models else None
-    if invitation is None:
-        return {}
-    latest = sa.func.max(sa.func.coalesce(invitation.responded_at, invitation.created_at))
-    return dict(
-        db.session.execute(
-            sa.select(invitation.contact_id, latest)
-            .where(invitation.contact_id.is_not(None))
-            .group_by(invitation.contact_id)
-        ).all()
-    )
+def _activity_in_other_domains() -> dict[int, datetime]:
+    """contact id → the newest activity any other domain knows of (invitations, replies)."""
+    latest: dict[int, datetime] = {}
+    for part in signals.results(signals.contact_activity):
+        for contact_id, moment in part.items():
+            if moment is not None and (contact_id not in latest or moment > latest[contact_id]):
+                latest[contact_id] = moment
+    return latest

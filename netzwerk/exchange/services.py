@@ -31,9 +31,10 @@ from ..actors import services as actor_services
 from ..actors.models import Actor, Category, Contact, Relation
 from ..actors.vocab import LegalBasis, Level, RelationKind, Sector, Status
 from ..audit.models import AuditEntry
-from ..audit.services import apply_changes, plain, record
+from ..audit.services import apply_changes, plain, record, transaction_data_version
 from ..core.errors import DomainError, Invalid, NotFound
 from ..core.timeutil import utcnow
+from ..core.validation import vocab_value
 from ..extensions import db
 from ..topics import services as topic_services
 from ..topics.models import ActorTopic, Topic, TopicRole
@@ -158,6 +159,7 @@ def _audit_rows(entity: str, items: list[tuple[int, dict, str]]) -> None:
         return
     user = _user()
     now = utcnow()
+    version = transaction_data_version()
     db.session.execute(
         sa.insert(AuditEntry.__table__),
         [
@@ -170,6 +172,7 @@ def _audit_rows(entity: str, items: list[tuple[int, dict, str]]) -> None:
                 "label": label[:300],
                 "action": "create",
                 "changes": changes,
+                "data_version": version,
             }
             for ident, changes, label in items
         ],
@@ -284,7 +287,7 @@ class _Importer:
                     self.topics[_topic_key(topic.code)] = topic
                     self.done(table, number, "create", topic.label)
                 else:
-                    values = topic_services._clean_topic(data, existing)
+                    values = topic_services.clean_topic(data, existing)
                     changes = apply_changes(existing, values)
                     if changes:
                         record("topic", existing.id, "update", changes, label=existing.label)
@@ -342,7 +345,7 @@ class _Importer:
         for number, data, ident in matches:
             actor = existing.get(ident) if ident is not None else None
             try:
-                values = actor_services._clean_actor(data, actor)
+                values = actor_services.clean_actor(data, actor)
                 key = values["name"].casefold()
                 other = self.actor_by_key.get(key)
                 if (other is not None and other != ident) or (actor is None and key in new_keys):
@@ -441,7 +444,7 @@ class _Importer:
             payload = {k: v for k, v in data.items() if k not in ("actor", "actor_external_id")}
             self.known_terms(payload, legal_basis=LegalBasis)
             try:
-                values = actor_services._clean_contact(payload, contact)
+                values = actor_services.clean_contact(payload, contact)
             except DomainError as exc:
                 self.reject(table, number, exc.message)
                 continue
@@ -495,7 +498,7 @@ class _Importer:
             label = f"{self.actor_names.get(actor_id)} – {topic.code}"
             try:
                 current = link.role if link else TopicRole.INTERESTED
-                role = actor_services._vocab(
+                role = vocab_value(
                     TopicRole, self.known_terms(dict(data), role=TopicRole), "role", current
                 )
             except DomainError as exc:
@@ -541,7 +544,7 @@ class _Importer:
                 }
                 self.known_terms(payload, kind=RelationKind)
                 payload.update(source_id=source, target_id=target)
-                values = actor_services._clean_relation(payload, None, actor_exists=exists)
+                values = actor_services.clean_relation(payload, None, actor_exists=exists)
                 key = (source, target, values["kind"].value)
                 if key in claimed:
                     raise Invalid(f"Doppelt: diese Beziehung steht schon in Zeile {claimed[key]}.")
@@ -561,7 +564,7 @@ class _Importer:
             if relation is None:
                 new_rows.append((number, values, label))
                 continue
-            values = actor_services._clean_relation(payload, relation, actor_exists=exists)
+            values = actor_services.clean_relation(payload, relation, actor_exists=exists)
             changes = apply_changes(relation, values)
             if changes:
                 record("relation", relation.id, "update", changes, label=label)
@@ -944,10 +947,7 @@ def export_directory(directory, personal: bool = False) -> list[str]:
         tables.write_xlsx((s.de, s.headers(), r) for s, r in data)
     )
     written.append("netzwerk.xlsx")
-    try:
-        reports = {"abdeckung": coverage_tables(), "luecken": [gaps_table()]}
-    except (ImportError, AttributeError, OSError):
-        reports = {}  # the analysis is not there (yet)
+    reports = {"abdeckung": coverage_tables(), "luecken": [gaps_table()]}
     for stem, sheets_ in reports.items():
         (directory / f"{stem}.xlsx").write_bytes(tables.write_xlsx(sheets_))
         _, headers, rows = sheets_[0]

@@ -23,7 +23,7 @@ from ..actors import services as actor_services
 from ..actors.vocab import LegalBasis, Level, RelationKind, Sector, Status
 from ..auth.permissions import admin_required, editor_required, public
 from ..core.errors import DomainError
-from ..core.forms import ConfirmForm
+from ..core.views import confirm_delete
 from ..topics.models import TopicRole
 from . import privacy as data_protection
 from . import services
@@ -195,19 +195,10 @@ def subject_access_json(contact_id: int):
 @admin_required
 def erase(contact_id: int):
     contact = actor_services.get_contact(contact_id)
-    actor_id = contact.actor_id
-    form = ConfirmForm()
-    if form.validate_on_submit():
+    back = url_for("actors.show", actor_id=contact.actor_id)
+
+    def erase() -> dict:
         summary = data_protection.erase_contact(contact)
-        flash(
-            _(
-                "Die personenbezogenen Daten von Kontakt #%(id)s wurden gelöscht "
-                "(%(n)s Protokolleinträge geschwärzt).",
-                id=contact_id,
-                n=summary["audit_entries_blanked"],
-            ),
-            "success",
-        )
         if not summary["file_purged"]:
             flash(
                 _(
@@ -217,18 +208,25 @@ def erase(contact_id: int):
                 ),
                 "error",
             )
-        return redirect(url_for("actors.show", actor_id=actor_id))
-    return render_template(
-        "confirm_delete.html",
-        form=form,
-        title=contact.name,
+        return summary
+
+    return confirm_delete(
+        contact.name,
+        erase,
+        lambda summary: _(
+            "Die personenbezogenen Daten von Kontakt #%(id)s wurden gelöscht "
+            "(%(n)s Protokolleinträge geschwärzt).",
+            id=contact_id,
+            n=summary["audit_entries_blanked"],
+        ),
+        back,
+        back,
         consequences=[
             _("Name, E-Mail, Telefon, Funktion und Notizen dieser Person"),
             _("ihr Name und ihre E-Mail-Adresse in allen Einträgen des Änderungsprotokolls"),
             _("Kommentare und Mails zu ihren Einladungen (Zu- und Absagen bleiben anonym gezählt)"),
             _("Die Organisation %(actor)s bleibt erhalten.", actor=contact.actor.name),
         ],
-        cancel_url=url_for("actors.show", actor_id=actor_id),
     )
 
 

@@ -29,7 +29,7 @@ from ..extensions import db
 from ..topics.models import TopicRole
 from . import analysis
 from .graph import TOPIC_LINK
-from .reports import Snapshot, snapshot
+from .state import Snapshot, snapshot
 
 FORMATS = {
     "graphml": ("application/graphml+xml", "GraphML"),
@@ -43,7 +43,7 @@ FILENAMES = {
     "json": "graph.json",
     "html": "karte.html",
 }
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "network"
+TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates" / "network"
 MAP_TEMPLATE = "export_map.html"
 DESCRIPTION_IN_TITLE = 300
 HEADING = "Akteursnetzwerk Kommunale Entwicklungspolitik"
@@ -177,9 +177,10 @@ def node_positions(
 ) -> dict[str, tuple[float, float]]:
     """Pixel positions: the map's stored layout (placing nodes it has not seen yet, as the map
     does), so the export looks like /karte; computed here only for nodes it leaves out."""
-    from . import services as map_services
+    from .map_data import current_base
+    from .positions import positions
 
-    stored = map_services.positions(map_services._current_base(snap or snapshot()))
+    stored = positions(current_base(snap or snapshot()))
     if all(node in stored for node in graph):
         return stored
     return {**_computed_positions(graph), **stored}

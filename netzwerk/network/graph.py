@@ -78,11 +78,11 @@ def graph_from_data(
     ValueError rather than leaving a bare node that the analysis would trip over later.
     """
     graph = nx.MultiDiGraph(category_labels=dict(category_labels or {}))
-    graph.add_nodes_from(_actor_nodes(actors))
-    graph.add_nodes_from(_topic_nodes(topics))
+    graph.add_nodes_from(actor_entries(actors))
+    graph.add_nodes_from(topic_entries(topics))
     known = graph.number_of_nodes()
     add_edge = graph.add_edge  # one call per edge is a third faster than add_edges_from
-    for source, target, key, attrs in chain(_relation_edges(relations), _link_edges(links)):
+    for source, target, key, attrs in chain(relation_entries(relations), link_entries(links)):
         add_edge(source, target, key, **attrs)
     if graph.number_of_nodes() != known:
         unknown = sorted(node for node, kind in graph.nodes(data="kind") if kind is None)
@@ -90,35 +90,51 @@ def graph_from_data(
     return graph
 
 
-def build_graph(session=None) -> nx.MultiDiGraph:
-    """Load the whole network with six SELECTs of plain columns (no ORM objects, no N+1)."""
-    # imported here so that graph_from_data stays usable without the models and the app
+# --- reading rows from the database -----------------------------------------------------------
+# Core rows of plain columns, vocabulary columns as plain strings: the ORM result layer and the
+# enum conversion would otherwise double the time at 8,000 actors. build_graph reads everything;
+# follow.py reads the rows of the changed ids with the same functions.
+
+
+def _plain_columns(*columns) -> list:
     import sqlalchemy as sa
 
-    from ..actors.models import Actor, Category, Contact, Relation
+    return [sa.type_coerce(c, sa.String) if isinstance(c.type, sa.Enum) else c for c in columns]
+
+
+def _connection(connection=None):
     from ..extensions import db
-    from ..topics.models import ActorTopic, Topic
 
-    # Core rows on the session's connection, vocabulary columns as plain strings: the ORM
-    # result layer and the enum conversion would otherwise double the time at 8,000 actors
-    connection = (session or db.session).connection()
+    return connection if connection is not None else db.session.connection()
 
-    def rows(*columns, order_by=None):
-        plain = [
-            sa.type_coerce(c, sa.String) if isinstance(c.type, sa.Enum) else c for c in columns
-        ]
-        return connection.execute(sa.select(*plain).order_by(order_by)).all()
+
+def _where_ids(query, column, ids: Iterable[int] | None):
+    return query if ids is None else query.where(column.in_(list(ids)))
+
+
+def read_contact_counts(actor_ids: Iterable[int] | None = None, connection=None) -> dict:
+    """actor id → (number of contacts, whether one has an e-mail address)."""
+    import sqlalchemy as sa
+
+    from ..actors.models import Contact
 
     has_email = sa.func.max(sa.case((sa.func.trim(Contact.email) != "", 1), else_=0))
-    contacts = {
+    query = sa.select(Contact.actor_id, sa.func.count(Contact.id), has_email)
+    query = _where_ids(query, Contact.actor_id, actor_ids).group_by(Contact.actor_id)
+    return {
         actor_id: (count, bool(email))
-        for actor_id, count, email in connection.execute(
-            sa.select(Contact.actor_id, sa.func.count(Contact.id), has_email).group_by(
-                Contact.actor_id
-            )
-        )
+        for actor_id, count, email in _connection(connection).execute(query)
     }
-    actor_rows = rows(
+
+
+def read_actors(ids: Iterable[int] | None = None, connection=None) -> list[tuple]:
+    """Actor rows in ACTOR_FIELDS order (contacts counted), by id."""
+    import sqlalchemy as sa
+
+    from ..actors.models import Actor
+
+    ids = None if ids is None else list(ids)
+    columns = _plain_columns(
         Actor.id,
         Actor.name,
         Actor.short_name,
@@ -130,28 +146,74 @@ def build_graph(session=None) -> nx.MultiDiGraph:
         Actor.interest,
         Actor.city,
         Actor.country,
-        order_by=Actor.id,
     )
-    actors = [(*row, *contacts.get(row[0], (0, False))) for row in actor_rows]
-    topics = rows(Topic.id, Topic.code, Topic.title, Topic.priority, order_by=Topic.id)
-    links = rows(
-        ActorTopic.id,
-        ActorTopic.actor_id,
-        ActorTopic.topic_id,
-        ActorTopic.role,
-        order_by=ActorTopic.id,
+    query = _where_ids(sa.select(*columns), Actor.id, ids).order_by(Actor.id)
+    rows = _connection(connection).execute(query).all()
+    contacts = read_contact_counts(ids, connection)
+    return [(*row, *contacts.get(row[0], (0, False))) for row in rows]
+
+
+def read_topics(connection=None) -> list[tuple]:
+    import sqlalchemy as sa
+
+    from ..topics.models import Topic
+
+    columns = _plain_columns(Topic.id, Topic.code, Topic.title, Topic.priority)
+    return _connection(connection).execute(sa.select(*columns).order_by(Topic.id)).all()
+
+
+def read_links(ids: Iterable[int] | None = None, connection=None) -> list[tuple]:
+    """Topic links in LINK_FIELDS order, by id."""
+    import sqlalchemy as sa
+
+    from ..topics.models import ActorTopic
+
+    columns = _plain_columns(
+        ActorTopic.id, ActorTopic.actor_id, ActorTopic.topic_id, ActorTopic.role
     )
-    relations = rows(
+    query = _where_ids(sa.select(*columns), ActorTopic.id, ids).order_by(ActorTopic.id)
+    return _connection(connection).execute(query).all()
+
+
+def read_relations(ids: Iterable[int] | None = None, connection=None) -> list[tuple]:
+    """Relations in RELATION_FIELDS order, by id."""
+    import sqlalchemy as sa
+
+    from ..actors.models import Relation
+
+    columns = _plain_columns(
         Relation.id,
         Relation.source_id,
         Relation.target_id,
         Relation.kind,
         Relation.directed,
         Relation.strength,
-        order_by=Relation.id,
     )
-    labels = dict(rows(Category.key, Category.label_de))
-    return graph_from_data(actors, topics, links, relations, category_labels=labels)
+    query = _where_ids(sa.select(*columns), Relation.id, ids).order_by(Relation.id)
+    return _connection(connection).execute(query).all()
+
+
+def read_category_labels(connection=None) -> dict[str, str]:
+    import sqlalchemy as sa
+
+    from ..actors.models import Category
+
+    rows = _connection(connection).execute(sa.select(Category.key, Category.label_de))
+    return dict(rows.all())
+
+
+def build_graph(session=None) -> nx.MultiDiGraph:
+    """Load the whole network with six SELECTs of plain columns (no ORM objects, no N+1)."""
+    from ..extensions import db
+
+    connection = (session or db.session).connection()
+    return graph_from_data(
+        read_actors(connection=connection),
+        read_topics(connection),
+        read_links(connection=connection),
+        read_relations(connection=connection),
+        category_labels=read_category_labels(connection),
+    )
 
 
 def _rows(rows: Iterable[Row], names: tuple[str, ...], defaults: Mapping[str, Any]):
@@ -169,7 +231,7 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-def _actor_nodes(actors: Iterable[Row]):
+def actor_entries(actors: Iterable[Row]):
     for row in _rows(actors, ACTOR_FIELDS, ACTOR_DEFAULTS):
         (id_, name, short, category, sector, level, status, power, interest) = row[:9]
         (city, country, contacts, has_email) = row[9:]
@@ -194,7 +256,7 @@ def _actor_nodes(actors: Iterable[Row]):
         )
 
 
-def _topic_nodes(topics: Iterable[Row]):
+def topic_entries(topics: Iterable[Row]):
     for id_, code, title, priority in _rows(topics, TOPIC_FIELDS, TOPIC_DEFAULTS):
         yield (
             topic_node(id_),
@@ -209,7 +271,7 @@ def _topic_nodes(topics: Iterable[Row]):
         )
 
 
-def _relation_edges(relations: Iterable[Row]):
+def relation_entries(relations: Iterable[Row]):
     for id_, source, target, kind, directed, strength in _rows(
         relations, RELATION_FIELDS, RELATION_DEFAULTS
     ):
@@ -222,7 +284,7 @@ def _relation_edges(relations: Iterable[Row]):
         yield (f"a{source}", f"a{target}", f"r{id_}", attrs)
 
 
-def _link_edges(links: Iterable[Row]):
+def link_entries(links: Iterable[Row]):
     for id_, actor_id, topic_id, role in _rows(links, LINK_FIELDS, LINK_DEFAULTS):
         attrs = {"kind": TOPIC_LINK, "role": _plain(role), "link_id": id_}
         yield (f"a{actor_id}", f"t{topic_id}", f"l{id_}", attrs)

@@ -6,7 +6,7 @@ from flask import Response, jsonify, request
 
 from ..auth.permissions import editor_required
 from ..core.api import api_bp, json_body
-from . import services
+from . import map_data, map_filters, positions
 
 
 @api_bp.get("/graph")
@@ -14,15 +14,15 @@ def graph():
     """?topic=SDG12&category=schule&sector=&level=&kind=&status=&ego=a12&depth=2&topics=1&ghosts=1
     → {"nodes": [{id, label, kind actor|topic|workshop|gap, category, sector, x, y, ...}],
     "edges": [{id, from, to, kind, ...}], "counts", "filters", "styles"}."""
-    filters = services.parse_filters(request.args)
-    return Response(services.graph_json(filters), mimetype="application/json")
+    filters = map_filters.parse_filters(request.args)
+    return Response(map_data.graph_json(filters), mimetype="application/json")
 
 
 @api_bp.post("/graph/positions")
 @editor_required
 def save_positions():
     """{"positions": [{"id": "a12", "x": 10.5, "y": -3.0}, ...]} → {"saved": n}."""
-    saved = services.save_positions(json_body().get("positions"))
+    saved = positions.save_positions(json_body().get("positions"))
     return jsonify(saved=saved)
 
 
@@ -31,4 +31,4 @@ def save_positions():
 def relayout():
     """ "Neu anordnen": {"keep_pinned": false} → {"nodes", "kept", "seconds"}."""
     data = request.get_json(silent=True) or {}
-    return jsonify(services.relayout(keep_pinned=bool(data.get("keep_pinned"))))
+    return jsonify(positions.relayout(keep_pinned=bool(data.get("keep_pinned"))))

@@ -9,19 +9,20 @@ from flask_wtf.csrf import generate_csrf
 
 from ..auth.permissions import can_edit, public
 from ..core.errors import DomainError
-from . import services
-from .views import bp
+from . import map_data, map_filters, map_styles
+from . import vendor as vendor_files
+from .blueprint import bp
 
 VENDOR_MAX_AGE = 365 * 24 * 3600  # the URL carries the version, so it may be cached long
 
 
-def _filters() -> services.MapFilters:
+def _filters() -> map_filters.MapFilters:
     """The filters from the URL; a wrong one is reported and the unfiltered map shown."""
     try:
-        return services.parse_filters(request.args)
+        return map_filters.parse_filters(request.args)
     except DomainError as exc:
         flash(exc.message, "error")
-        return services.MapFilters()
+        return map_filters.MapFilters()
 
 
 @bp.route("/karte")
@@ -35,16 +36,16 @@ def map():  # the endpoint name network.map is what the navigation links to
         "page": url_for("network.map"),
         "csrf": generate_csrf(),
         "can_edit": can_edit(),
-        "labels": services.vocabulary_labels(),
+        "labels": map_styles.vocabulary_labels(),
     }
     return render_template(
         "network/map.html",
         filters=filters,
         query=filters.query(),
-        choices=services.filter_choices(),
-        legend=services.legend(),
+        choices=map_filters.filter_choices(),
+        legend=map_styles.legend(),
         config=config,
-        vis_version=services.VIS_VERSION,
+        vis_version=vendor_files.VIS_VERSION,
     )
 
 
@@ -58,13 +59,13 @@ def map_en():
 def map_table():
     """The same filtered data as an HTML table, for keyboard and screen-reader users."""
     filters = _filters()
-    data = services.map_data(filters)
+    data = map_data.map_data(filters)
     by_id = {node["id"]: node for node in data["nodes"]}
     return render_template(
         "network/map_table.html",
         filters=filters,
         query=filters.query(),
-        choices=services.filter_choices(),
+        choices=map_filters.filter_choices(),
         actors=[n for n in data["nodes"] if n["kind"] == "actor"],
         topics=[n for n in data["nodes"] if n["kind"] == "topic"],
         workshops=[n for n in data["nodes"] if n["kind"] == "workshop"],
@@ -72,7 +73,7 @@ def map_table():
         edges=data["edges"],
         by_id=by_id,
         counts=data["counts"],
-        labels=services.vocabulary_labels(),
+        labels=map_styles.vocabulary_labels(),
     )
 
 
@@ -81,7 +82,7 @@ def map_table():
 def vendor(name: str):
     """vis-network from the installed pyvis package: no CDN, works offline."""
     try:
-        content, mimetype, etag = services.vendor_file(name)
+        content, mimetype, etag = vendor_files.vendor_file(name)
     except KeyError:
         abort(404)
     response = send_file(

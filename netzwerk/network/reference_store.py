@@ -74,14 +74,22 @@ def _ordered(items) -> list[ReferenceItem]:
 
 
 def reference_items() -> list[ReferenceItem]:
-    ensure_reference()
+    """The stored checklist (empty until seeded by `init-db`/`setup` or the first edit)."""
     return _ordered(db.session.scalars(sa.select(ReferenceItem)))
 
 
 def reference_dict() -> dict[str, list[dict]]:
-    """The checklist in load_reference()'s shape, for analysis.gaps() and friends."""
+    """The checklist in load_reference()'s shape, for analysis.gaps() and friends. A database
+    whose checklist was never stored (made without `init-db`) gets the shipped one, read only."""
+    items = reference_items()
+    if not items and not _seeded():
+        known = set(db.session.scalars(sa.select(Category.key)))
+        return {
+            topic: [i for i in listed if i["category"] in known]
+            for topic, listed in load_reference().items()
+        }
     result: dict[str, list[dict]] = {}
-    for item in reference_items():
+    for item in items:
         result.setdefault(item.topic_code, []).append(
             {"category": item.category_key, "min": item.min_count, "reason": item.reason}
         )
@@ -112,9 +120,7 @@ def ensure_reference() -> int:
     "Once" is judged by the audit trail: after the first seeding or any admin edit there are
     reference audit entries, so a checklist an admin emptied on purpose stays empty.
     """
-    if db.session.scalar(sa.select(ReferenceItem.id).limit(1)) is not None:
-        return 0
-    if db.session.scalar(sa.select(AuditEntry.id).where(AuditEntry.entity == ENTITY).limit(1)):
+    if _seeded():
         return 0
     try:
         added = _insert_defaults()
@@ -124,6 +130,14 @@ def ensure_reference() -> int:
         db.session.rollback()
         return 0
     return added
+
+
+def _seeded() -> bool:
+    """Stored once: there are rows, or reference audit entries (an admin emptied it)."""
+    if db.session.scalar(sa.select(ReferenceItem.id).limit(1)) is not None:
+        return True
+    entry = sa.select(AuditEntry.id).where(AuditEntry.entity == ENTITY).limit(1)
+    return db.session.scalar(entry) is not None
 
 
 def _insert_defaults() -> int:

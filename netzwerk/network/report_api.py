@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from ..core.api import api_bp
-from . import reports
+from . import reports, state
 
 
 @api_bp.get("/gaps")
@@ -37,4 +37,4 @@ def metrics():
 @api_bp.get("/reference")
 def reference():
     """The checklist in the shape of reference.json: {"all": [...], "SDG12": [...]}."""
-    return jsonify(reports.snapshot().reference)
+    return jsonify(state.snapshot().reference)

@@ -19,12 +19,15 @@ from flask import (
 from flask_babel import gettext as _
 
 from ..actors.services import categories
+from ..actors.vocab import Status
 from ..auth.permissions import admin_required, editor_required
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
-from . import exports, reference_store, reports
+from ..core.views import confirm_delete, save_form
+from . import analysis, exports, reference_store, reports
+from . import grid as power_grid
+from .blueprint import bp
 from .report_forms import GridMoveForm, ReferenceItemForm
-from .views import bp
 
 METRICS_PER_PAGE = 50
 FINDINGS_SHOWN = 100
@@ -123,17 +126,17 @@ def _grid_filters(source) -> dict[str, str]:
 def grid():
     filters = _grid_filters(request.args)
     try:
-        view = reports.grid_view(filters)
+        view = power_grid.grid_view(filters)
     except DomainError as exc:
         flash(exc.message, "error")
-        filters, view = {}, reports.grid_view({})
+        filters, view = {}, power_grid.grid_view({})
     return render_template(
         "network/grid.html",
         view=view,
         filters=filters,
         topics=reports.topics(),
         categories=categories(),
-        statuses=reports.Status,
+        statuses=Status,
         move_form=GridMoveForm(),
     )
 
@@ -160,7 +163,7 @@ def grid_move(actor_id: int):
         flash(message, "error")
         return redirect(back)
     try:
-        actor = reports.set_power_interest(
+        actor = power_grid.set_power_interest(
             actor_id, form.power.data, form.interest.data, form.version.data
         )
     except DomainError as exc:
@@ -168,13 +171,13 @@ def grid_move(actor_id: int):
             return jsonify(error=exc.message), exc.status
         flash(exc.message, "error")
         return redirect(back)
-    key = reports.analysis.quadrant(actor.power, actor.interest)
+    key = analysis.quadrant(actor.power, actor.interest)
     message = _(
         "%(name)s: Einfluss %(power)s, Interesse %(interest)s – %(quadrant)s.",
         name=actor.display_name,
         power=actor.power,
         interest=actor.interest,
-        quadrant=reports.quadrant_label(key),
+        quadrant=power_grid.quadrant_label(key),
     )
     if _wants_json():
         return jsonify(
@@ -183,7 +186,7 @@ def grid_move(actor_id: int):
             interest=actor.interest,
             version=actor.version,
             quadrant=key,
-            quadrant_label=reports.quadrant_label(key),
+            quadrant_label=power_grid.quadrant_label(key),
             message=message,
         )
     flash(message, "success")
@@ -202,27 +205,16 @@ def _reference_form(item=None) -> ReferenceItemForm:
     return form
 
 
-def _form_error(form: ReferenceItemForm, exc: DomainError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "error")
-
-
 @bp.route("/admin/referenz", methods=["GET", "POST"])
 @admin_required
 def reference():
     form = _reference_form()
-    if form.validate_on_submit():
-        try:
-            item = reference_store.create_item(form.values())
-        except DomainError as exc:
-            _form_error(form, exc)
-        else:
-            flash(_("Eintrag „%(label)s“ hinzugefügt.", label=item.label), "success")
-            return redirect(url_for("network.reference") + f"#eintrag-{item.id}")
-    return render_template(
+    return save_form(
+        form,
+        lambda: reference_store.create_item(form.values()),
+        lambda item: _("Eintrag „%(label)s“ hinzugefügt.", label=item.label),
+        lambda item: url_for("network.reference") + f"#eintrag-{item.id}",
+    ) or render_template(
         "network/reference.html", groups=reference_store.grouped_items(), form=form
     )
 
@@ -232,33 +224,24 @@ def reference():
 def edit_reference(item_id: int):
     item = reference_store.get_item(item_id)
     form = _reference_form(item)
-    if form.validate_on_submit():
-        try:
-            reference_store.update_item(item, form.values())
-        except DomainError as exc:
-            _form_error(form, exc)
-        else:
-            flash(_("Änderungen gespeichert."), "success")
-            return redirect(url_for("network.reference") + f"#eintrag-{item.id}")
-    return render_template("network/reference_form.html", form=form, item=item)
+    return save_form(
+        form,
+        lambda: reference_store.update_item(item, form.values()),
+        _("Änderungen gespeichert."),
+        url_for("network.reference") + f"#eintrag-{item.id}",
+    ) or render_template("network/reference_form.html", form=form, item=item)
 
 
 @bp.route("/admin/referenz/<int:item_id>/loeschen", methods=["GET", "POST"])
 @admin_required
 def delete_reference(item_id: int):
     item = reference_store.get_item(item_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        label = item.label
-        reference_store.delete_item(item)
-        flash(_("Eintrag „%(label)s“ entfernt.", label=label), "success")
-        return redirect(url_for("network.reference"))
-    return render_template(
-        "confirm_delete.html",
-        form=form,
-        title=_("Referenz-Eintrag %(label)s", label=item.label),
-        consequences=[],
-        cancel_url=url_for("network.reference"),
+    return confirm_delete(
+        _("Referenz-Eintrag %(label)s", label=item.label),
+        lambda: reference_store.delete_item(item),
+        _("Eintrag „%(label)s“ entfernt.", label=item.label),
+        url_for("network.reference"),
+        url_for("network.reference"),
     )
 
 

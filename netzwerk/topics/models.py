@@ -13,19 +13,10 @@ from ..extensions import db
 
 
 class TopicRole(Vocabulary):
-    LEAD = "federfuehrend"
-    CONTRIBUTING = "mitwirkend"
-    INTERESTED = "interessiert"
-    AFFECTED = "betroffen"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.LEAD: _l("federführend"),
-            cls.CONTRIBUTING: _l("mitwirkend"),
-            cls.INTERESTED: _l("interessiert"),
-            cls.AFFECTED: _l("betroffen"),
-        }
+    LEAD = "federfuehrend", _l("federführend")
+    CONTRIBUTING = "mitwirkend", _l("mitwirkend")
+    INTERESTED = "interessiert", _l("interessiert")
+    AFFECTED = "betroffen", _l("betroffen")
 
 
 class Topic(db.Model):

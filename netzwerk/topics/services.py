@@ -8,9 +8,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..actors.models import Actor
-from ..actors.services import _int_in_range, _vocab, get_actor
+from ..actors.services import get_actor
 from ..audit.services import apply_changes, record, reverse, snapshot
 from ..core.errors import Conflict, Invalid, NotFound
+from ..core.validation import int_in_range, vocab_value
 from ..extensions import db
 from .models import ActorTopic, Topic, TopicRole
 
@@ -45,7 +46,7 @@ def find_topic(ref: str | int) -> Topic | None:
     )
 
 
-def _clean_topic(data: dict[str, Any], topic: Topic | None) -> dict[str, Any]:
+def clean_topic(data: dict[str, Any], topic: Topic | None) -> dict[str, Any]:
     code = str(data.get("code", topic.code if topic else "") or "").strip()
     title = str(data.get("title", topic.title if topic else "") or "").strip()
     if not code:
@@ -66,12 +67,12 @@ def _clean_topic(data: dict[str, Any], topic: Topic | None) -> dict[str, Any]:
         "code": code,
         "title": title[:200],
         "description": str(data.get("description", topic.description if topic else "") or ""),
-        "priority": _int_in_range(data, "priority", 1, 3, topic.priority if topic else 2),
+        "priority": int_in_range(data, "priority", 1, 3, topic.priority if topic else 2),
     }
 
 
 def create_topic(data: dict[str, Any], commit: bool = True) -> Topic:
-    topic = Topic(**_clean_topic(data, None))
+    topic = Topic(**clean_topic(data, None))
     db.session.add(topic)
     db.session.flush()
     record("topic", topic.id, "create", snapshot(topic, TOPIC_FIELDS), label=topic.label)
@@ -81,7 +82,7 @@ def create_topic(data: dict[str, Any], commit: bool = True) -> Topic:
 
 
 def update_topic(topic: Topic, data: dict[str, Any]) -> Topic:
-    changes = apply_changes(topic, _clean_topic(data, topic))
+    changes = apply_changes(topic, clean_topic(data, topic))
     if changes:
         record("topic", topic.id, "update", changes, label=topic.label)
     db.session.commit()
@@ -138,7 +139,7 @@ def link_actor(
     found = topic if isinstance(topic, Topic) else find_topic(topic)
     if found is None:
         raise Invalid(f"Unbekanntes Thema: {topic}", field="topic_id")
-    role_value = _vocab(TopicRole, {"role": role}, "role", TopicRole.INTERESTED)
+    role_value = vocab_value(TopicRole, {"role": role}, "role", TopicRole.INTERESTED)
     existing = db.session.scalar(
         sa.select(ActorTopic).where(
             ActorTopic.actor_id == actor.id, ActorTopic.topic_id == found.id
@@ -167,7 +168,7 @@ def update_link(link: ActorTopic, data: dict[str, Any]) -> ActorTopic:
     changes = apply_changes(
         link,
         {
-            "role": _vocab(TopicRole, data, "role", link.role),
+            "role": vocab_value(TopicRole, data, "role", link.role),
             "note": str(data.get("note", link.note) or "").strip(),
         },
     )

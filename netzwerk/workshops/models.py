@@ -23,72 +23,36 @@ from ..topics.models import Topic
 class Phase(Vocabulary):
     """The steps of a municipal development-policy process, in their order."""
 
-    ACTOR_IDENTIFICATION = "akteursidentifikation"
-    STOCKTAKING = "bestandsanalyse"
-    FOCUS_GROUP = "fokusgruppe"
-    CONCEPT_DRAFT = "konzeptentwurf"
-    REFLECTION = "reflexionsworkshop"
-    STEERING_GROUP = "steuerungsgruppe"
-    COUNCIL = "ratsvorlage"
-    EXCHANGE = "austausch"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.ACTOR_IDENTIFICATION: _l("Akteursidentifikation"),
-            cls.STOCKTAKING: _l("Bestandsanalyse"),
-            cls.FOCUS_GROUP: _l("Fokusgruppe"),
-            cls.CONCEPT_DRAFT: _l("Konzeptentwurf"),
-            cls.REFLECTION: _l("Reflexionsworkshop"),
-            cls.STEERING_GROUP: _l("Steuerungsgruppe"),
-            cls.COUNCIL: _l("Ratsvorlage"),
-            cls.EXCHANGE: _l("Austausch/Veranstaltung"),
-        }
+    ACTOR_IDENTIFICATION = "akteursidentifikation", _l("Akteursidentifikation")
+    STOCKTAKING = "bestandsanalyse", _l("Bestandsanalyse")
+    FOCUS_GROUP = "fokusgruppe", _l("Fokusgruppe")
+    CONCEPT_DRAFT = "konzeptentwurf", _l("Konzeptentwurf")
+    REFLECTION = "reflexionsworkshop", _l("Reflexionsworkshop")
+    STEERING_GROUP = "steuerungsgruppe", _l("Steuerungsgruppe")
+    COUNCIL = "ratsvorlage", _l("Ratsvorlage")
+    EXCHANGE = "austausch", _l("Austausch/Veranstaltung")
 
 
 class Format(Vocabulary):
-    PRESENCE = "praesenz"
-    ONLINE = "online"
-    HYBRID = "hybrid"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {cls.PRESENCE: _l("Präsenz"), cls.ONLINE: _l("online"), cls.HYBRID: _l("hybrid")}
+    PRESENCE = "praesenz", _l("Präsenz")
+    ONLINE = "online", _l("online")
+    HYBRID = "hybrid", _l("hybrid")
 
 
 class WorkshopStatus(Vocabulary):
-    DRAFT = "entwurf"
-    PLANNED = "geplant"
-    CANCELLED = "abgesagt"
-    DONE = "durchgefuehrt"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.DRAFT: _l("Entwurf"),
-            cls.PLANNED: _l("geplant"),
-            # context: English "cancelled" for a workshop, "declined" for an answer
-            cls.CANCELLED: lazy_pgettext("workshop", "abgesagt"),
-            cls.DONE: _l("durchgeführt"),
-        }
+    DRAFT = "entwurf", _l("Entwurf")
+    PLANNED = "geplant", _l("geplant")
+    CANCELLED = "abgesagt", lazy_pgettext("workshop", "abgesagt")
+    DONE = "durchgefuehrt", _l("durchgeführt")
 
 
 class Response(Vocabulary):
     """An invitee's answer; the values are the iCalendar PARTSTAT names in lower case."""
 
-    NEEDS_ACTION = "needs-action"
-    ACCEPTED = "accepted"
-    TENTATIVE = "tentative"
-    DECLINED = "declined"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.NEEDS_ACTION: _l("offen"),
-            cls.ACCEPTED: _l("zugesagt"),
-            cls.TENTATIVE: _l("vielleicht"),
-            cls.DECLINED: _l("abgesagt"),
-        }
+    NEEDS_ACTION = "needs-action", _l("offen")
+    ACCEPTED = "accepted", _l("zugesagt")
+    TENTATIVE = "tentative", _l("vielleicht")
+    DECLINED = "declined", _l("abgesagt")
 
     @property
     def partstat(self) -> str:
@@ -98,49 +62,25 @@ class Response(Vocabulary):
 class Answer(Vocabulary):
     """A vote on one slot of a date poll."""
 
-    YES = "ja"
-    MAYBE = "vielleicht"
-    NO = "nein"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {cls.YES: _l("ja"), cls.MAYBE: _l("vielleicht"), cls.NO: _l("nein")}
+    YES = "ja", _l("ja")
+    MAYBE = "vielleicht", _l("vielleicht")
+    NO = "nein", _l("nein")
 
 
 class MailKind(Vocabulary):
-    REQUEST = "request"
-    CANCEL = "cancel"
-    PROMOTE = "promote"
-    POLL = "poll"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.REQUEST: _l("Einladung"),
-            cls.CANCEL: _l("Absage"),
-            cls.PROMOTE: _l("Nachrücker-Bestätigung"),
-            cls.POLL: _l("Terminumfrage"),
-        }
+    REQUEST = "request", _l("Einladung")
+    CANCEL = "cancel", _l("Absage")
+    PROMOTE = "promote", _l("Nachrücker-Bestätigung")
+    POLL = "poll", _l("Terminumfrage")
 
 
 class MailStatus(Vocabulary):
-    QUEUED = "queued"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-    BLOCKED = "blocked"
-    SUPERSEDED = "superseded"
-
-    @classmethod
-    def labels(cls) -> dict:
-        return {
-            cls.QUEUED: _l("wartet"),
-            cls.SENDING: _l("wird gesendet"),
-            cls.SENT: _l("gesendet"),
-            cls.FAILED: _l("fehlgeschlagen"),
-            cls.BLOCKED: _l("gesperrt"),
-            cls.SUPERSEDED: _l("überholt"),
-        }
+    QUEUED = "queued", _l("wartet")
+    SENDING = "sending", _l("wird gesendet")
+    SENT = "sent", _l("gesendet")
+    FAILED = "failed", _l("fehlgeschlagen")
+    BLOCKED = "blocked", _l("gesperrt")
+    SUPERSEDED = "superseded", _l("überholt")
 
 
 workshop_topic = sa.Table(

@@ -20,12 +20,12 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..actors.models import Actor, Contact
-from ..actors.services import _int_in_range, _vocab, check_email
 from ..actors.vocab import Sector, Status
 from ..audit.services import apply_changes, plain, record, reverse, snapshot
 from ..auth.models import hash_token
 from ..core.errors import Conflict, Invalid, NotFound
 from ..core.timeutil import aware, utcnow
+from ..core.validation import check_email, int_in_range, vocab_value
 from ..extensions import db
 from ..topics.models import Topic, TopicRole
 from ..topics.services import find_topic
@@ -197,7 +197,7 @@ def _clean(data: dict[str, Any], workshop: Workshop | None) -> dict[str, Any]:
     if capacity in (None, "", 0, "0"):
         capacity = None
     else:
-        capacity = _int_in_range({"capacity": capacity}, "capacity", 1, 100000, 1)
+        capacity = int_in_range({"capacity": capacity}, "capacity", 1, 100000, 1)
     default_name, default_email = default_organizer()
     organizer_name = _text(data, workshop, "organizer_name", 200, one_line=True)
     organizer_email = _text(data, workshop, "organizer_email", 254)
@@ -209,8 +209,12 @@ def _clean(data: dict[str, Any], workshop: Workshop | None) -> dict[str, Any]:
     current_status = workshop.status if workshop else WorkshopStatus.DRAFT
     return {
         "title": title,
-        "phase": _vocab(Phase, data, "phase", workshop.phase if workshop else Phase.FOCUS_GROUP),
-        "format": _vocab(Format, data, "format", workshop.format if workshop else Format.PRESENCE),
+        "phase": vocab_value(
+            Phase, data, "phase", workshop.phase if workshop else Phase.FOCUS_GROUP
+        ),
+        "format": vocab_value(
+            Format, data, "format", workshop.format if workshop else Format.PRESENCE
+        ),
         "starts_at": starts,
         "ends_at": ends,
         "timezone": tz,
@@ -220,7 +224,7 @@ def _clean(data: dict[str, Any], workshop: Workshop | None) -> dict[str, Any]:
         "agenda": _text(data, workshop, "agenda", 20000),
         "organizer_name": organizer_name,
         "organizer_email": organizer_email,
-        "status": _vocab(WorkshopStatus, data, "status", current_status),
+        "status": vocab_value(WorkshopStatus, data, "status", current_status),
     }
 
 
@@ -1225,6 +1229,11 @@ def personal_data(contact: Contact) -> list[dict]:
     return result
 
 
+def personal_data_section(contact: Contact) -> tuple[str, list[dict]]:
+    """The workshops' part of an Art. 15 export (receiver of core.signals.personal_data)."""
+    return "workshops", personal_data(contact)
+
+
 def erase_personal_data(contact: Contact) -> dict[str, int]:
     """Art. 17 DSGVO: blank the person's comments and stored mails, block what is still queued
     and kill the RSVP links; answers, seats and attendance stay so the counts remain right.
@@ -1250,8 +1259,9 @@ def erase_personal_data(contact: Contact) -> dict[str, int]:
     return {"invitations": len(ids), "mails": mails}
 
 
-def last_activity() -> dict[int, datetime]:
-    """contact id → the latest invitation, answer or mail about them (retention view)."""
+def last_activity(_sender: Any = None) -> dict[int, datetime]:
+    """contact id → the latest invitation, answer or mail about them (retention view; receiver
+    of core.signals.contact_activity)."""
     latest: dict[int, datetime] = {}
     rows = db.session.execute(
         sa.select(

@@ -22,10 +22,10 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..actors.views import form_error
 from ..auth.permissions import can_edit, editor_required, public
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
+from ..core.views import confirm_delete, form_error, save_form
 from ..extensions import db
 from ..topics import services as topic_services
 from . import mail, polls, services
@@ -58,6 +58,13 @@ def _progress(workshop_id: int, batch: str | None, fallback: str):
         _deliver(batch)
         return redirect(url_for("workshops.delivery", workshop_id=workshop_id, batch=batch))
     return redirect(fallback)
+
+
+def _progress_url(workshop_id: int, batch: str | None) -> str:
+    """The delivery page of a batch being sent, else the workshop."""
+    if batch:
+        return url_for("workshops.delivery", workshop_id=workshop_id, batch=batch)
+    return url_for("workshops.show", workshop_id=workshop_id)
 
 
 @bp.app_template_global()
@@ -119,16 +126,12 @@ def _workshop_form(workshop=None) -> WorkshopForm:
 @editor_required
 def new():
     form = _workshop_form()
-    if form.validate_on_submit():
-        try:
-            workshop = services.create_workshop(form.values())
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            flash(_("Workshop „%(title)s“ angelegt.", title=workshop.title), "success")
-            return redirect(url_for("workshops.show", workshop_id=workshop.id))
-    return render_template("workshops/form.html", form=form, workshop=None)
+    return save_form(
+        form,
+        lambda: services.create_workshop(form.values()),
+        lambda workshop: _("Workshop „%(title)s“ angelegt.", title=workshop.title),
+        lambda workshop: url_for("workshops.show", workshop_id=workshop.id),
+    ) or render_template("workshops/form.html", form=form, workshop=None)
 
 
 @bp.route("/workshops/<int:workshop_id>/bearbeiten", methods=["GET", "POST"])
@@ -138,44 +141,38 @@ def edit(workshop_id: int):
     form = _workshop_form(workshop)
     if workshop.status == WorkshopStatus.CANCELLED:
         form.status.choices = [(workshop.status.value, workshop.status.label)]
-    if form.validate_on_submit():
-        try:
-            batch = services.update_workshop(workshop, form.values())
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            if batch:
-                flash(
-                    _(
-                        "Änderungen gespeichert. Die Eingeladenen bekommen die geänderte "
-                        "Einladung (SEQUENCE %(n)s).",
-                        n=workshop.sequence,
-                    ),
-                    "success",
-                )
-            else:
-                flash(_("Änderungen gespeichert."), "success")
-            return _progress(workshop.id, batch, url_for("workshops.show", workshop_id=workshop.id))
-    return render_template("workshops/form.html", form=form, workshop=workshop)
+
+    def save() -> str | None:
+        batch = services.update_workshop(workshop, form.values())
+        if batch:
+            _deliver(batch)
+        return batch
+
+    def message(batch: str | None) -> str:
+        if not batch:
+            return _("Änderungen gespeichert.")
+        return _(
+            "Änderungen gespeichert. Die Eingeladenen bekommen die geänderte "
+            "Einladung (SEQUENCE %(n)s).",
+            n=workshop.sequence,
+        )
+
+    return save_form(
+        form, save, message, lambda batch: _progress_url(workshop.id, batch)
+    ) or render_template("workshops/form.html", form=form, workshop=workshop)
 
 
 @bp.route("/workshops/<int:workshop_id>/loeschen", methods=["GET", "POST"])
 @editor_required
 def delete(workshop_id: int):
     workshop = services.get_workshop(workshop_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        title = workshop.title
-        services.delete_workshop(workshop)
-        flash(_("Workshop „%(title)s“ gelöscht.", title=title), "success")
-        return redirect(url_for("workshops.index"))
-    return render_template(
-        "confirm_delete.html",
-        form=form,
-        title=workshop.title,
+    return confirm_delete(
+        workshop.title,
+        lambda: services.delete_workshop(workshop),
+        _("Workshop „%(title)s“ gelöscht.", title=workshop.title),
+        url_for("workshops.index"),
+        url_for("workshops.show", workshop_id=workshop.id),
         consequences=[_("%(n)s Einladungen", n=len(workshop.invitations))],
-        cancel_url=url_for("workshops.show", workshop_id=workshop.id),
     )
 
 
@@ -499,24 +496,20 @@ def results(workshop_id: int):
     form.next_workshop_id.choices = [(0, "–")] + [(w.id, w.title) for w in others]
     if request.method == "GET":
         form.next_workshop_id.data = workshop.next_workshop_id or 0
-    if form.validate_on_submit():
-        try:
-            services.save_results(
-                workshop,
-                {
-                    "results": form.results.data,
-                    "follow_ups": form.follow_ups.data,
-                    "next_workshop_id": form.next_workshop_id.data or None,
-                    "mark_done": form.mark_done.data,
-                },
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            flash(_("Ergebnisse gespeichert."), "success")
-            return redirect(url_for("workshops.show", workshop_id=workshop.id))
-    return render_template("workshops/results.html", workshop=workshop, form=form)
+    return save_form(
+        form,
+        lambda: services.save_results(
+            workshop,
+            {
+                "results": form.results.data,
+                "follow_ups": form.follow_ups.data,
+                "next_workshop_id": form.next_workshop_id.data or None,
+                "mark_done": form.mark_done.data,
+            },
+        ),
+        _("Ergebnisse gespeichert."),
+        url_for("workshops.show", workshop_id=workshop.id),
+    ) or render_template("workshops/results.html", workshop=workshop, form=form)
 
 
 # --- calendar feeds ------------------------------------------------------------------------------

@@ -14,7 +14,9 @@ from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
+from ..core.web import http_error_response, wants_json
 from ..extensions import limiter
+from .forms import LoginForm
 
 LOGIN_ENDPOINT = "auth.login"
 
@@ -37,8 +39,8 @@ def too_many_message() -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Bind the limiter, put the login limits on the login view, answer 429 in German."""
-    limiter.init_app(app)
+    """Put the login limits on the login view; a 429 there shows the login form again (other
+    429s are answered by core.web like every HTTP error)."""
     login_limit = app.config.get("LOGIN_RATE_LIMIT", "10 per minute")
     view = app.view_functions.get(LOGIN_ENDPOINT)
     if view is not None:
@@ -54,19 +56,13 @@ def init_app(app: Flask) -> None:
         app.view_functions[LOGIN_ENDPOINT] = view
 
     @app.errorhandler(RateLimitExceeded)
-    def too_many_requests(exc: RateLimitExceeded):
-        from ..auth.forms import LoginForm
-        from .web import wants_json
-
+    def too_many_logins(exc: RateLimitExceeded):
+        if request.endpoint != LOGIN_ENDPOINT:
+            return http_error_response(exc)
         headers = {"Retry-After": str(exc.limit.limit.get_expiry())}
-        if request.endpoint == LOGIN_ENDPOINT:
-            message = too_many_message()
-        else:
-            message = _("Zu viele Anfragen. Bitte warten Sie kurz und versuchen Sie es erneut.")
+        message = too_many_message()
         if wants_json():
             return jsonify(error=message), 429, headers
-        if request.endpoint == LOGIN_ENDPOINT:
-            flash(message, "error")
-            form = LoginForm(formdata=None, username=request.form.get("username", ""))
-            return render_template("auth/login.html", form=form), 429, headers
-        return render_template("error.html", code=429, message=message), 429, headers
+        flash(message, "error")
+        form = LoginForm(formdata=None, username=request.form.get("username", ""))
+        return render_template("auth/login.html", form=form), 429, headers

@@ -1,0 +1,32 @@
+"""Signals between domains (blinker, as Indico does): a domain that keeps data about a person
+answers for its own part, so the data-protection code needs to know no other domain.
+
+Each domain connects its receivers in its `init_app`. Receivers are called with the sender
+(the contact) and return their part; `results()` collects what they returned.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+personal_data = _signals.signal(
+    "personal-data",
+    doc="Art. 15: sender = contact; return (section name, JSON-ready data) or None.",
+)
+erase_personal_data = _signals.signal(
+    "erase-personal-data",
+    doc="Art. 17: sender = contact, before its row is deleted; return {what: count}.",
+)
+contact_activity = _signals.signal(
+    "contact-activity",
+    doc="Retention: sender = None; return {contact id: datetime of the last activity}.",
+)
+
+
+def results(signal, sender: Any = None, **kwargs: Any) -> list[Any]:
+    """What every connected receiver returned (None left out), in the order they connected."""
+    return [value for _, value in signal.send(sender, **kwargs) if value is not None]

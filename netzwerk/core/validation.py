@@ -1,0 +1,86 @@
+"""Reading one input value (from a form, the API or an import) into what the model stores, with
+a message naming the field when it cannot be read. Every domain's clean_* functions use these."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from .errors import Invalid
+
+
+def int_in_range(data: dict, field: str, low: int, high: int, default: int) -> int:
+    """data[field] as an integer between low and high; empty → default."""
+    value = data.get(field, default)
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError) as exc:
+        raise Invalid(f"{field} muss eine ganze Zahl sein.", field=field) from exc
+    if not low <= number <= high:
+        raise Invalid(f"{field} muss zwischen {low} und {high} liegen.", field=field)
+    return number
+
+
+def vocab_value(enum_cls, data: dict, field: str, current):
+    """data[field] as a member of the vocabulary (key or label); absent or empty → current."""
+    if field not in data or data[field] in (None, ""):
+        return current
+    value = enum_cls.parse(data[field])
+    if value is None:
+        allowed = ", ".join(m.value for m in enum_cls)
+        raise Invalid(
+            f"Unbekannter Wert für {field}: {data[field]} (erlaubt: {allowed})", field=field
+        )
+    return value
+
+
+def check_email(value: str, field: str = "email") -> str:
+    """A syntactically valid, normalised address, or "" for none."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise Invalid(f"Ungültige E-Mail-Adresse: {value}", field=field) from exc
+
+
+YES = ("1", "true", "ja", "yes", "y", "j", "x", "on", "wahr")
+NO = ("0", "false", "nein", "no", "n", "off", "falsch", "")
+
+
+def parse_bool(value: Any, field: str) -> bool:
+    """A yes/no cell from a form, the API or a spreadsheet (ja/nein, true/false, 1/0, x)."""
+    if isinstance(value, bool):
+        return value
+    text = "" if value is None else str(value).strip().casefold()
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise Invalid(f"{field}: „{value}“ ist weder ja noch nein.", field=field)
+
+
+def parse_date(value: Any, field: str) -> date | None:
+    """A date as ISO (2025-03-31) or German (31.03.2025); a datetime keeps only its day."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    try:  # ISO 8601, also with a time and an offset as the API answers it
+        return datetime.fromisoformat(text).date()
+    except ValueError:
+        pass
+    for fmt in ("%d.%m.%Y",):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise Invalid(f"{field}: „{text}“ ist kein Datum (TT.MM.JJJJ oder JJJJ-MM-TT).", field=field)

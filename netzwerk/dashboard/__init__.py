@@ -1,0 +1,11 @@
+"""The start page: the process at a glance."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from . import views
+
+    app.register_blueprint(views.bp)

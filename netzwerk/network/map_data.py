@@ -1,0 +1,592 @@
+"""The map's data: the graph of the current state (state.snapshot), stored positions, ghost
+nodes for the gaps and the workshops, filtered, as JSON for vis-network."""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict, deque
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import networkx as nx
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from ..actors.models import Actor
+from ..actors.services import categories
+from ..actors.vocab import Level, Sector, Status
+from ..extensions import db
+from . import analysis, layout, reports, state
+from .graph import TOPIC_LINK, actor_node, topic_node
+from .map_filters import MapFilters
+from .map_styles import styles
+from .positions import positions, positions_stamp
+
+DESCRIPTION_CHARS = 200
+RESPONSE_CACHE = 24
+
+
+# --- the base data of one database state ---------------------------------------------------------
+
+
+def _base(snap: state.Snapshot) -> dict[str, Any]:
+    """Everything the map derives from one state of the data, computed once per state. The
+    metrics are not part of it: they may arrive later (state.Snapshot.metrics_result)."""
+    graph = snap.graph
+    cats = {c.key: c for c in categories()}
+    workshops = _workshops(graph, snap.carry(WORKSHOP_ROWS))
+    layout_nodes = set(graph.nodes)
+    layout_nodes.update(workshop["node"] for workshop in workshops)
+    return {
+        "graph": graph,
+        "layout_nodes": layout_nodes,
+        "category_sector": {key: str(c.sector) for key, c in cats.items()},
+        "descriptions": snap.carry(DESCRIPTIONS),
+        "workshops": workshops,
+        "topic_nodes": analysis.topic_nodes(graph),
+        "actor_nodes": analysis.actor_nodes(graph),
+    }
+
+
+def _description_query(ids=None) -> sa.Select:
+    query = sa.select(Actor.id, sa.func.substr(Actor.description, 1, DESCRIPTION_CHARS)).where(
+        Actor.description != ""
+    )
+    return query if ids is None else query.where(Actor.id.in_(ids))
+
+
+def _updated_descriptions(snap: state.Snapshot, previous: dict[int, str]) -> dict[int, str]:
+    """After a change only the changed actors' descriptions are read again."""
+    changed = snap.changes.actors
+    if not changed:
+        return previous
+    result = {k: v for k, v in previous.items() if k not in changed}
+    result.update(db.session.execute(_description_query(changed)).all())
+    return result
+
+
+# actor id → the start of its description (tooltips and the side panel)
+DESCRIPTIONS = state.Carried(
+    "map descriptions",
+    compute=lambda snap: dict(db.session.execute(_description_query()).all()),
+    update=_updated_descriptions,
+)
+
+# audit entities that do not change what workshop_graph_data() answers
+WORKSHOPS_UNAFFECTED = frozenset({"actor", "relation", "actor_topic", "user", "api_token"})
+
+
+def _workshop_rows(_snap: state.Snapshot) -> list[dict]:
+    from ..workshops.services import workshop_graph_data  # workshops use the network too
+
+    return workshop_graph_data()
+
+
+# the workshops from the workshops domain, read again only after changes that can touch them:
+# workshops, invitations, contacts, deleted actors
+WORKSHOP_ROWS = state.Carried(
+    "map workshops",
+    compute=_workshop_rows,
+    unaffected_by=lambda changes: changes.entities <= WORKSHOPS_UNAFFECTED and not changes.deleted,
+)
+
+
+def _workshops(graph: nx.MultiDiGraph, rows: list[dict]) -> list[dict]:
+    """The workshops as map nodes, with only the actors and topics the graph has."""
+    result = []
+    for item in rows:
+        members = [actor_node(i) for i in item.get("participant_actor_ids", [])]
+        topics = [topic_node(i) for i in item.get("topic_ids", [])]
+        result.append(
+            {
+                **item,
+                "node": f"w{item['id']}",
+                "members": [n for n in members if n in graph],
+                "topics": [t for t in topics if t in graph],
+            }
+        )
+    return result
+
+
+# --- the map data --------------------------------------------------------------------------------
+
+
+def current_base(snap: state.Snapshot | None = None) -> dict[str, Any]:
+    """The map's base data for the current state."""
+    snap = snap or state.snapshot()
+    return snap.value("map-base", lambda: _base(snap))
+
+
+def graph_json(filters: MapFilters) -> bytes:
+    """/api/graph's body. Kept per data state, positions state, language, filters and metrics
+    state, so a repeated request costs two small SELECTs; after a change, the actors and edges
+    that did not change are not encoded again (Part)."""
+    snap = state.snapshot()
+    metrics = snap.metrics_result(stale_ok=True)
+    responses = snap.value("map-responses", OrderedDict)
+    key = (positions_stamp(), str(get_locale()), filters, metrics.key)
+    cached = responses.get(key)
+    if cached is None:
+        nodes, edges, rest = _map_parts(filters, snap, metrics)
+        cached = b"".join(
+            (
+                b'{"nodes":[',
+                b",".join(part.json for part in nodes),
+                b'],"edges":[',
+                b",".join(part.json for part in edges),
+                b"],",
+                _encode(rest)[1:],
+            )
+        )
+        key = (positions_stamp(), str(get_locale()), filters, metrics.key)  # placing may write
+        responses[key] = cached
+        while len(responses) > RESPONSE_CACHE:
+            responses.popitem(last=False)
+    return cached
+
+
+def map_data(
+    filters: MapFilters,
+    snap: state.Snapshot | None = None,
+    metrics: state.Result | None = None,
+) -> dict[str, Any]:
+    """{"nodes": [...], "edges": [...], "counts", "filters", "styles", "metrics_as_of",
+    "metrics_current"} for one view.
+
+    Degree, betweenness and community may come from an earlier state while the current one
+    is computed in the background (state.Snapshot.metrics_result): then "metrics_current"
+    is false and "metrics_as_of" names the state (change counter) they describe."""
+    nodes, edges, rest = _map_parts(filters, snap, metrics)
+    return {"nodes": [p.data for p in nodes], "edges": [p.data for p in edges], **rest}
+
+
+class Part:
+    """A node or edge of the map: its dict for map_data, its JSON for graph_json, encoded once.
+    Actor nodes and edges are kept per process and reused while their inputs stay the same."""
+
+    __slots__ = ("_json", "data")
+
+    def __init__(self, data: dict[str, Any]):
+        self.data = data
+        self._json: bytes | None = None
+
+    @property
+    def json(self) -> bytes:
+        if self._json is None:
+            self._json = _encode(self.data)
+        return self._json
+
+
+def _encode(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+PARTS = "network_map_parts"
+
+
+def _part_cache(kind: str, locale: str = "") -> dict[str, tuple[tuple, Part]]:
+    """Node or edge id → (the inputs it was made from, Part), per process and language."""
+    return current_app.extensions.setdefault(PARTS, {}).setdefault((kind, locale), {})
+
+
+def _pruned(cache: dict, keep: Iterable[str], size: int) -> None:
+    """Forget parts of nodes and edges that are gone, once they are many."""
+    if len(cache) > 2 * size + 64:
+        keep = set(keep)
+        for key in list(cache):
+            if key not in keep:
+                cache.pop(key, None)
+
+
+def _metrics_by_id(rows: list[dict]) -> dict[int, dict]:
+    """Actor id → metric row; the same rows serve many states (state.Snapshot.metrics_result),
+    so the index is kept with them."""
+    store = current_app.extensions.setdefault(PARTS, {})
+    indexed = store.get("metrics-by-id")
+    if indexed is None or indexed[0] is not rows:
+        indexed = (rows, {row["id"]: row for row in rows})
+        store["metrics-by-id"] = indexed
+    return indexed[1]
+
+
+def _map_parts(
+    filters: MapFilters,
+    snap: state.Snapshot | None = None,
+    metrics: state.Result | None = None,
+) -> tuple[list[Part], list[Part], dict[str, Any]]:
+    snap = snap or state.snapshot()
+    metrics = metrics or snap.metrics_result(stale_ok=True)
+    base = current_base(snap)
+    pos = positions(base)
+    graph = base["graph"]
+    actors = _visible_actors(base, filters)
+    actor_set = set(actors)
+    topics = _visible_topics(base, filters, actor_set)
+    topic_set = set(topics)
+    workshops = _visible_workshops(base, filters, actor_set, topic_set)
+    nodes = [Part(_topic_json(graph, t, pos)) for t in topics]
+    by_id = _metrics_by_id(metrics.value)
+    texts = _actor_texts()
+    cache = _part_cache("actors", str(get_locale()))
+    nodes += [_actor_part(cache, base, a, pos, by_id, texts) for a in actors]
+    _pruned(cache, base["actor_nodes"], len(base["actor_nodes"]))
+    nodes += [Part(_workshop_json(w, pos)) for w in workshops]
+    ghosts = _ghosts(base, filters, topics, pos) if filters.topics and filters.ghosts else []
+    nodes += [Part(g) for g in ghosts]
+    edges = _edges(graph, filters, actor_set, topic_set, snap.edges_version)
+    for workshop in workshops:
+        edges += [
+            Part(
+                {
+                    "id": f"{workshop['node']}-{m}",
+                    "from": workshop["node"],
+                    "to": m,
+                    "kind": "workshop",
+                }
+            )
+            for m in workshop["members"]
+            if m in actor_set
+        ]
+        edges += [
+            Part(
+                {
+                    "id": f"{workshop['node']}-{t}",
+                    "from": workshop["node"],
+                    "to": t,
+                    "kind": "workshop",
+                }
+            )
+            for t in workshop["topics"]
+            if t in topic_set
+        ]
+    edges += [
+        Part({"id": f"e{g['id']}", "from": g["id"], "to": topic_node(g["topic_id"]), "kind": "gap"})
+        for g in ghosts
+    ]
+    rest = {
+        "counts": {
+            "actors": len(actors),
+            "topics": len(topics),
+            "workshops": len(workshops),
+            "gaps": len(ghosts),
+            "edges": len(edges),
+            "all_actors": len(base["actor_nodes"]),
+        },
+        "filters": filters.query(),
+        "styles": styles(),
+        "metrics_as_of": metrics.key,
+        "metrics_current": metrics.key == snap.key,
+    }
+    return nodes, edges, rest
+
+
+def _visible_actors(base: dict[str, Any], f: MapFilters) -> list[str]:
+    graph = base["graph"]
+    linked = None
+    if f.topic is not None:
+        linked = set(analysis.linked_actors(graph, topic_node(f.topic)))
+    with_kind = None
+    if f.kind:
+        with_kind = set()
+        for u, v, kind in graph.edges(data="kind"):
+            if kind in f.kind:
+                with_kind.update((u, v))
+    reach = _neighbourhood(graph, f) if f.ego else None
+    result = []
+    for node in base["actor_nodes"]:
+        attrs = graph.nodes[node]
+        if node == f.ego:
+            result.append(node)
+            continue
+        if (
+            (linked is not None and node not in linked)
+            or (with_kind is not None and node not in with_kind)
+            or (reach is not None and node not in reach)
+            or (f.category and attrs["category"] not in f.category)
+            or (f.sector and attrs["sector"] not in f.sector)
+            or (f.level and attrs["level"] not in f.level)
+            or (f.status and attrs["status"] not in f.status)
+        ):
+            continue
+        result.append(node)
+    return result
+
+
+def _neighbourhood(graph: nx.MultiDiGraph, f: MapFilters) -> set[str]:
+    """Actors within f.depth relation steps of f.ego (either direction, chosen kinds only)."""
+    seen = {f.ego: 0}
+    queue = deque([f.ego])
+    while queue:
+        node = queue.popleft()
+        if seen[node] >= f.depth:
+            continue
+        steps = [
+            (other, kind)
+            for _, other, kind in graph.out_edges(node, data="kind")
+            if kind != TOPIC_LINK
+        ] + [(other, kind) for other, _, kind in graph.in_edges(node, data="kind")]
+        for other, kind in steps:
+            if f.kind and kind not in f.kind:
+                continue
+            if other not in seen:
+                seen[other] = seen[node] + 1
+                queue.append(other)
+    return set(seen)
+
+
+def _visible_topics(base: dict[str, Any], f: MapFilters, actors: set[str]) -> list[str]:
+    if not f.topics:
+        return []
+    topics = base["topic_nodes"]
+    if f.topic is not None:
+        return [t for t in topics if t == topic_node(f.topic)]
+    if f.ego:
+        graph = base["graph"]
+        return [t for t in topics if any(a in actors for a in analysis.linked_actors(graph, t))]
+    return list(topics)
+
+
+def _visible_workshops(
+    base: dict[str, Any], f: MapFilters, actors: set[str], topics: set[str]
+) -> list[dict]:
+    if not f.workshops:
+        return []
+    result = []
+    for workshop in base["workshops"]:
+        if f.topic is not None and topic_node(f.topic) not in workshop["topics"]:
+            continue
+        if f.narrows_actors and not any(m in actors for m in workshop["members"]):
+            continue
+        result.append(workshop)
+    return result
+
+
+def _xy(pos: Mapping[str, tuple[float, float]], node: str) -> dict[str, float]:
+    x, y = pos.get(node, (0.0, 0.0))
+    return {"x": x, "y": y}
+
+
+def _label(enum_cls, value: str) -> str:
+    member = enum_cls.parse(value)
+    return member.label if member else value
+
+
+URL_ID = 987654321  # stands for the actor id in the URL patterns built once per response
+
+
+def _actor_texts() -> dict[str, Any]:
+    """Labels of the vocabularies in the current language and the actor URL patterns, looked
+    up once per response instead of once per actor (thousands of gettext and url_for calls)."""
+    return {
+        "labels": {
+            enum_cls: {member.value: member.label for member in enum_cls}
+            for enum_cls in (Sector, Level, Status)
+        },
+        "show": url_for("actors.show", actor_id=URL_ID).replace(str(URL_ID), "{}"),
+        "edit": url_for("actors.edit", actor_id=URL_ID).replace(str(URL_ID), "{}"),
+    }
+
+
+def _actor_part(
+    cache: dict, base: dict[str, Any], node: str, pos: Mapping, metrics: Mapping, texts: Mapping
+) -> Part:
+    """The actor's node, made again only if something it shows changed."""
+    graph = base["graph"]
+    attrs = graph.nodes[node]
+    inputs = (
+        attrs,
+        metrics.get(attrs["id"]),  # the row: degree, betweenness, community
+        base["descriptions"].get(attrs["id"], ""),
+        pos.get(node),
+        graph.graph.get("category_labels", {}).get(attrs["category"]),
+        texts["show"],
+    )
+    hit = cache.get(node)
+    if hit is not None and hit[0] == inputs:
+        return hit[1]
+    part = Part(_actor_json(base, node, pos, metrics, texts))
+    cache[node] = (inputs, part)
+    return part
+
+
+def _actor_json(
+    base: dict[str, Any], node: str, pos: Mapping, metrics: Mapping, texts: Mapping
+) -> dict[str, Any]:
+    attrs = base["graph"].nodes[node]
+    actor_id = attrs["id"]
+    metric = metrics.get(actor_id, {})
+    labels = base["graph"].graph.get("category_labels", {})
+    vocab = texts["labels"]
+
+    def label(enum_cls, value: str) -> str:
+        found = vocab[enum_cls].get(value)
+        return found if found is not None else _label(enum_cls, value)
+
+    return {
+        "id": node,
+        "kind": "actor",
+        "actor_id": actor_id,
+        "label": attrs["short_name"] or attrs["label"],
+        "name": attrs["label"],
+        "category": attrs["category"],
+        "category_label": labels.get(attrs["category"], attrs["category"]),
+        "sector": attrs["sector"],
+        "sector_label": label(Sector, attrs["sector"]),
+        "level": attrs["level"],
+        "level_label": label(Level, attrs["level"]),
+        "status": attrs["status"],
+        "status_label": label(Status, attrs["status"]),
+        "city": attrs["city"],
+        "power": attrs["power"],
+        "interest": attrs["interest"],
+        "degree": metric.get("degree", 0),
+        "betweenness": metric.get("betweenness", 0.0),
+        "community": metric.get("community"),
+        "description": base["descriptions"].get(actor_id, ""),
+        "url": texts["show"].format(actor_id),
+        "edit_url": texts["edit"].format(actor_id),
+        **_xy(pos, node),
+    }
+
+
+def _topic_json(graph: nx.MultiDiGraph, node: str, pos: Mapping) -> dict[str, Any]:
+    attrs = graph.nodes[node]
+    return {
+        "id": node,
+        "kind": "topic",
+        "topic_id": attrs["id"],
+        "label": attrs["code"],
+        "name": attrs["label"],
+        "priority": attrs["priority"],
+        "actors": len(analysis.linked_actors(graph, node)),
+        "url": url_for("topics.show", topic_id=attrs["id"]),
+        **_xy(pos, node),
+    }
+
+
+def _workshop_json(workshop: dict, pos: Mapping) -> dict[str, Any]:
+    node = workshop["node"]
+    url = None
+    if "workshops.show" in current_app.view_functions:
+        url = url_for("workshops.show", workshop_id=workshop["id"])
+    return {
+        "id": node,
+        "kind": "workshop",
+        "workshop_id": workshop["id"],
+        "label": workshop.get("title", node),
+        "name": workshop.get("title", node),
+        "starts_at": workshop.get("starts_at"),
+        "status": workshop.get("status"),
+        "phase": workshop.get("phase"),
+        "participants": len(workshop["members"]),
+        "url": url,
+        **_xy(pos, node),
+    }
+
+
+def _ghosts(
+    base: dict[str, Any], f: MapFilters, topics: list[str], pos: Mapping
+) -> list[dict[str, Any]]:
+    """One grey, dashed node per gap of a visible topic, fanned out around the topic."""
+    visible = set(topics)
+    sector_of = base["category_sector"]
+    by_topic: dict[str, list[dict]] = {}
+    for gap in reports.gap_list():
+        node = topic_node(gap["topic_id"])
+        if node not in visible:
+            continue
+        if f.category and gap["category"] not in f.category:
+            continue
+        if f.sector and sector_of.get(gap["category"]) not in f.sector:
+            continue
+        by_topic.setdefault(node, []).append(gap)
+    centre = _centre(pos)
+    result = []
+    for node, gaps in by_topic.items():
+        anchor = pos.get(node, (0.0, 0.0))
+        for gap, (x, y) in zip(
+            gaps, layout.ghost_positions(anchor, len(gaps), centre), strict=True
+        ):
+            result.append(
+                {
+                    "id": f"g{gap['topic_id']}-{gap['category']}",
+                    "kind": "gap",
+                    "label": _("fehlt: %(category)s", category=gap["category_label"]),
+                    "category": gap["category"],
+                    "category_label": gap["category_label"],
+                    "sector": sector_of.get(gap["category"], ""),
+                    "topic_id": gap["topic_id"],
+                    "topic": gap["topic"],
+                    "topic_label": gap["topic_label"],
+                    "have": gap["have"],
+                    "need": gap["need"],
+                    "candidates": gap["candidates"],
+                    "candidate_actors": gap["candidate_actors"],
+                    "reason": gap["reason"],
+                    "create_url": url_for(
+                        "actors.new", category=gap["category"], topic=gap["topic_id"]
+                    ),
+                    "x": x,
+                    "y": y,
+                }
+            )
+    return result
+
+
+def _centre(pos: Mapping[str, tuple[float, float]]) -> tuple[float, float]:
+    if not pos:
+        return (0.0, 0.0)
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    return (sum(xs) / len(xs), sum(ys) / len(ys))
+
+
+def _edges(
+    graph: nx.MultiDiGraph, f: MapFilters, actors: set[str], topics: set[str], version: object
+) -> list[Part]:
+    result = []
+    for u, v, kind, part in _all_edges(graph, version):
+        if u not in actors:
+            continue
+        if kind == TOPIC_LINK:
+            if v not in topics:
+                continue
+        elif v not in actors or (f.kind and kind not in f.kind):
+            continue
+        result.append(part)
+    return result
+
+
+def _all_edges(graph: nx.MultiDiGraph, version: object) -> list[tuple[str, str, str, Part]]:
+    """Every edge as (source, target, kind, Part), kept while the edges stay the same
+    (state.Snapshot.edges_version); a Part is made again only for an edge that changed."""
+    store = current_app.extensions.setdefault(PARTS, {})
+    listed = store.get("edge-list")
+    if listed is not None and listed[0] is version:
+        return listed[1]
+    cache = _part_cache("edges")
+    items = []
+    for u, v, key, attrs in graph.edges(keys=True, data=True):
+        hit = cache.get(key)
+        if hit is None or hit[0] != (attrs, u, v):
+            hit = ((attrs, u, v), Part(_edge_json(u, v, key, attrs)))
+            cache[key] = hit
+        items.append((u, v, attrs["kind"], hit[1]))
+    _pruned(cache, (key for _, _, key in graph.edges(keys=True)), len(items))
+    store["edge-list"] = (version, items)
+    return items
+
+
+def _edge_json(u: str, v: str, key: str, attrs: dict) -> dict[str, Any]:
+    if attrs["kind"] == TOPIC_LINK:
+        return {"id": key, "from": u, "to": v, "kind": TOPIC_LINK, "role": attrs["role"]}
+    return {
+        "id": key,
+        "from": u,
+        "to": v,
+        "kind": attrs["kind"],
+        "directed": attrs["directed"],
+        "strength": attrs["strength"],
+    }

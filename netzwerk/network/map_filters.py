@@ -1,0 +1,152 @@
+"""What the map shows: the filters of the page URL and of /api/graph, read and checked once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from ..actors.services import categories
+from ..actors.vocab import Level, RelationKind, Sector, Status
+from ..core.errors import Invalid
+from . import reports, state
+
+TRUE = ("1", "true", "ja", "yes", "on", "an")
+FALSE = ("0", "false", "nein", "no", "off", "aus")
+SIZES = ("degree", "power")
+MAX_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class MapFilters:
+    """What the map shows. The same names are used in the page URL and on /api/graph."""
+
+    topic: int | None = None
+    category: tuple[str, ...] = ()
+    sector: tuple[str, ...] = ()
+    level: tuple[str, ...] = ()
+    kind: tuple[str, ...] = ()
+    status: tuple[str, ...] = ()
+    ego: str | None = None
+    depth: int = 1
+    topics: bool = True
+    ghosts: bool = True
+    workshops: bool = True
+    labels: bool = True
+    size: str = "degree"
+
+    @property
+    def narrows_actors(self) -> bool:
+        return bool(
+            self.category or self.sector or self.level or self.kind or self.status or self.ego
+        )
+
+    def query(self) -> dict[str, Any]:
+        """The non-default values as query parameters (for links and the JSON answer)."""
+        result: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value == f.default or (f.name == "depth" and not self.ego):
+                continue
+            if isinstance(value, bool):
+                value = "1" if value else "0"
+            elif isinstance(value, tuple):
+                value = list(value)
+            result[f.name] = value
+        return result
+
+
+def _values(args: Mapping, name: str) -> list[str]:
+    raw = args.getlist(name) if hasattr(args, "getlist") else args.get(name)
+    if raw is None:
+        raw = []
+    elif isinstance(raw, str | int):
+        raw = [raw]
+    found = []
+    for item in raw:
+        found.extend(part.strip() for part in str(item).split(",") if part.strip())
+    return found
+
+
+def _vocab_values(enum_cls, args: Mapping, name: str) -> tuple[str, ...]:
+    result = []
+    for value in _values(args, name):
+        member = enum_cls.parse(value)
+        if member is None:
+            allowed = ", ".join(m.value for m in enum_cls)
+            raise Invalid(f"Unbekannter Wert für {name}: {value} (erlaubt: {allowed})", field=name)
+        result.append(member.value)
+    return tuple(dict.fromkeys(result))
+
+
+def _flag(args: Mapping, name: str, default: bool) -> bool:
+    values = _values(args, name)
+    if not values:
+        return default
+    text = values[-1].casefold()
+    if text in TRUE:
+        return True
+    if text in FALSE:
+        return False
+    raise Invalid(f"{name} muss 1 oder 0 sein, nicht {values[-1]}.", field=name)
+
+
+def parse_filters(args: Mapping) -> MapFilters:
+    """Read and check the filters; an unknown value is an error, never silently ignored."""
+    snap = state.snapshot()
+    graph = snap.graph
+    topic_refs = _values(args, "topic")
+    topic = reports.resolve_topic(topic_refs[0], snap) if topic_refs else None
+    known = graph.graph.get("category_labels", {})
+    chosen = tuple(dict.fromkeys(_values(args, "category")))
+    for key in chosen:
+        if key not in known:
+            raise Invalid(f"Unbekannte Kategorie: {key}", field="category")
+    ego = None
+    ego_values = _values(args, "ego")
+    if ego_values:
+        ref = ego_values[0]
+        ego = ref if ref.startswith("a") else f"a{ref}"
+        if graph.nodes.get(ego, {}).get("kind") != "actor":
+            raise Invalid(f"Unbekannter Akteur für die Nachbarschaft: {ref}", field="ego")
+    depth_values = _values(args, "depth")
+    depth = 1
+    if depth_values:
+        try:
+            depth = int(depth_values[0])
+        except ValueError:
+            depth = 0
+        if not 1 <= depth <= MAX_DEPTH:
+            raise Invalid(f"depth muss zwischen 1 und {MAX_DEPTH} liegen.", field="depth")
+    size_values = _values(args, "size")
+    size = size_values[0] if size_values else "degree"
+    if size not in SIZES:
+        raise Invalid(f"size muss degree oder power sein, nicht {size}.", field="size")
+    return MapFilters(
+        topic=topic["id"] if topic else None,
+        category=chosen,
+        sector=_vocab_values(Sector, args, "sector"),
+        level=_vocab_values(Level, args, "level"),
+        kind=_vocab_values(RelationKind, args, "kind"),
+        status=_vocab_values(Status, args, "status"),
+        ego=ego,
+        depth=depth,
+        topics=_flag(args, "topics", True),
+        ghosts=_flag(args, "ghosts", True),
+        workshops=_flag(args, "workshops", True),
+        labels=_flag(args, "labels", True),
+        size=size,
+    )
+
+
+def filter_choices() -> dict[str, Any]:
+    """Options for the filter form: every vocabulary, from its one source."""
+    return {
+        "topics": reports.topics(),
+        "categories": [(c.key, c.label) for c in categories()],
+        "sectors": Sector.choices(),
+        "levels": Level.choices(),
+        "kinds": RelationKind.choices(),
+        "statuses": Status.choices(),
+        "depths": list(range(1, MAX_DEPTH + 1)),
+    }
