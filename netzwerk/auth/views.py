@@ -36,11 +36,13 @@ def _safe_next(target: str | None) -> str:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.username.data, form.password.data)
-        if user is not None:
+        try:
+            user = services.login(form.username.data, form.password.data)
+        except services.LoginFailed as exc:
+            form.password.errors.append(exc.message)
+        else:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
-        form.password.errors.append(_("Benutzername oder Passwort ist falsch."))
     return render_template("auth/login.html", form=form)
 
 
