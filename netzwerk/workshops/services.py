@@ -813,6 +813,11 @@ def sign_in_rows(workshop: Workshop) -> list[Invitation]:
     return sorted(rows, key=lambda inv: (order.get(inv.response, 3), inv.name.casefold()))
 
 
+def invited_contacts(workshop: Workshop) -> list[Contact]:
+    """The contacts invited and not removed (erased people are no longer there)."""
+    return [inv.contact for inv in workshop.active_invitations if inv.contact is not None]
+
+
 def invitable_contacts(workshop: Workshop) -> list[dict]:
     """All contacts for the manual picker, with the reason where one cannot be invited."""
     invited = {inv.contact_id for inv in workshop.active_invitations}

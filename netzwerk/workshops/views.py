@@ -3,6 +3,8 @@ progress, date polls, attendance, results, calendar files; public RSVP and poll 
 
 from __future__ import annotations
 
+import io
+
 from flask import (
     Blueprint,
     abort,
@@ -12,6 +14,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
@@ -26,6 +29,7 @@ from ..auth.permissions import can_edit, editor_required, public
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
 from ..core.views import confirm_delete, form_error, save_form
+from ..exchange.vcard import export_contacts
 from ..extensions import db
 from ..topics import services as topic_services
 from . import mail, polls, services
@@ -229,6 +233,25 @@ def invitations(workshop_id: int):
         upload=ReplyUploadForm(),
         confirm=ConfirmForm(),
         open_for_invites=workshop.status not in (WorkshopStatus.CANCELLED, WorkshopStatus.DONE),
+    )
+
+
+@bp.route("/workshops/<int:workshop_id>/kontakte.vcf")
+@editor_required
+def address_book(workshop_id: int):
+    """The invitees as one vCard file for Outlook or Thunderbird (a personal-data export)."""
+    workshop = services.get_workshop(workshop_id)
+    result = export_contacts(
+        services.invited_contacts(workshop),
+        f"Adressbuch Workshop {workshop.id} ({workshop.title})",
+        f"workshop-{workshop.id}-kontakte.vcf",
+    )
+    return send_file(
+        io.BytesIO(result.data),
+        mimetype=result.mimetype,
+        as_attachment=True,
+        download_name=result.filename,
+        max_age=0,
     )
 
 
