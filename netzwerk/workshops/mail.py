@@ -60,6 +60,58 @@ def sender() -> Address:
     return address(name, addr)
 
 
+# domains that no mail server outside can deliver to (RFC 2606, 6761, 6762 and common LAN names)
+LOCAL_DOMAINS = (
+    "localhost",
+    "local",
+    "localdomain",
+    "invalid",
+    "test",
+    "example",
+    "internal",
+    "lan",
+)
+
+
+def undeliverable_reason(email: str) -> str | None:
+    """Why replies to this address would bounce (for the log; the page has its own words), or
+    None. Calendar clients answer an invitation by mail to the ORGANIZER: an address like the
+    default kepol@localhost looks fine in netzwerk, but every "accept" in Outlook comes back."""
+    local, _, domain = (email or "").strip().rpartition("@")
+    domain = domain.lower().rstrip(".")
+    if not local or not domain:
+        return f"{email!r} is not a complete e-mail address"
+    if "." not in domain:
+        return f"the domain {domain!r} has no dot, so only this machine knows it"
+    if domain.rsplit(".", 1)[-1] in LOCAL_DOMAINS:
+        return f"{domain!r} is not a domain the internet can deliver to"
+    return None
+
+
+def envelope_for(workshop: Workshop) -> dict:
+    """From, Sender, Reply-To and ORGANIZER;SENT-BY of a workshop's mails (RFC 6047).
+
+    The ORGANIZER is the workshop's organizer. When netzwerk sends from another address
+    (NETZWERK_MAIL_FROM), the ORGANIZER gets SENT-BY with that address. If the organizer's
+    address is in the sender's domain, the mail is From the organizer with a Sender header (what
+    RFC 6047 and Outlook expect from a delegate); an organizer in another domain stays in
+    Reply-To and the mail is From NETZWERK_MAIL_FROM, because a From in a foreign domain sent
+    through the town hall's server fails the recipients' SPF/DMARC checks."""
+    own = sender()
+    organizer = (workshop.organizer_email or "").strip()
+    result = {"from": own, "sender": None, "reply_to": None, "sent_by": None}
+    if not organizer:
+        return result
+    result["reply_to"] = address(workshop.organizer_name, organizer)
+    if organizer.lower() == own.addr_spec.lower():
+        return result
+    result["sent_by"] = own.addr_spec
+    if organizer.rpartition("@")[2].lower() == own.domain.lower():
+        result["from"] = result["reply_to"]
+        result["sender"] = own
+    return result
+
+
 def address(name: str, email: str) -> Address:
     local, _, domain = email.strip().rpartition("@")
     return Address(display_name=header_text(name), username=local, domain=domain)
@@ -169,6 +221,7 @@ def compose(
     html = render_template(f"workshops/mail/{lang}.html", **context)
     calendar = None
     method = None
+    envelope = envelope_for(workshop)
     if kind in CALENDAR_KINDS:
         method = "CANCEL" if kind == MailKind.CANCEL else "REQUEST"
         partstat = (
@@ -186,16 +239,15 @@ def compose(
             description=_tidy(render_template(f"workshops/mail/{lang}.description.txt", **context)),
             partstat=partstat,
             dtstamp=now,
+            sent_by=envelope["sent_by"],
         )
     subject = _subject(workshop, kind, lang, tz, update)
     mid = message_id(invitation, kind, sequence)
     email = build_message(
         to=address(contact.name, contact.email),
-        reply_to=(
-            address(workshop.organizer_name, workshop.organizer_email)
-            if workshop.organizer_email
-            else None
-        ),
+        reply_to=envelope["reply_to"],
+        from_=envelope["from"],
+        sender_=envelope["sender"],
         subject=subject,
         text=text,
         html=html,
@@ -242,11 +294,15 @@ def build_message(
     message_id: str,
     date: datetime,
     lang: str = "de",
+    from_: Address | None = None,
+    sender_: Address | None = None,
 ) -> EmailMessage:
     """The MIME structure of RFC 6047 as the common clients expect it. Headers are set through
     email.headerregistry with policy SMTP, which refuses CR/LF in any header value."""
     msg = EmailMessage(policy=SMTP)
-    msg["From"] = sender()
+    msg["From"] = from_ or sender()
+    if sender_ is not None:
+        msg["Sender"] = sender_
     msg["To"] = to
     if reply_to is not None:
         msg["Reply-To"] = reply_to

@@ -21,6 +21,7 @@ from flask import current_app
 
 from ..actors.models import Actor, Contact
 from ..actors.vocab import Sector, Status
+from ..audit.models import AuditEntry
 from ..audit.services import apply_changes, plain, record, reverse, snapshot
 from ..auth.models import hash_token
 from ..core.errors import Conflict, Invalid, NotFound
@@ -530,8 +531,9 @@ def _queue_updates(workshop: Workshop) -> str | None:
 
 
 def cancel_workshop(workshop: Workshop, note: str = "") -> str | None:
-    """Cancel: STATUS:CANCELLED, SEQUENCE raised, METHOD:CANCEL (same UID) to everyone who has
-    the invitation and did not decline; unsent invitations are dropped from the queue."""
+    """Cancel: STATUS:CANCELLED, SEQUENCE raised, METHOD:CANCEL (same UID) to everyone who ever
+    received a REQUEST and was not removed, whatever they answered; unsent invitations are
+    dropped from the queue."""
     if workshop.status == WorkshopStatus.CANCELLED:
         raise Conflict("Der Workshop ist bereits abgesagt.")
     if workshop.status == WorkshopStatus.DONE:
@@ -553,7 +555,10 @@ def cancel_workshop(workshop: Workshop, note: str = "") -> str | None:
                 .values(status=MailStatus.SUPERSEDED, last_error="Workshop abgesagt")
             )
             continue
-        if invitation.response == Response.DECLINED or mail.block_reason(invitation.contact):
+        # also to those who declined: a DECLINED to an older SEQUENCE may stand beside an
+        # accepted update in their calendar, and a CANCEL for an event a calendar does not
+        # hold is ignored there
+        if mail.block_reason(invitation.contact):
             continue
         if mail.enqueue(invitation, MailKind.CANCEL, workshop.sequence, batch):
             queued += 1
@@ -696,6 +701,16 @@ def import_replies(data: bytes) -> tuple[list[dict], list[str]]:
         )
         if invitation is None:
             line["message"] = f"{reply.email} ist zu „{workshop.title}“ nicht eingeladen."
+            continue
+        if reply.sequence > workshop.sequence:
+            line["message"] = (
+                f"Nicht übernommen: Die Antwort von {reply.email} bezieht sich auf SEQUENCE "
+                f"{reply.sequence}, netzwerk hat „{workshop.title}“ aber nur bis SEQUENCE "
+                f"{workshop.sequence} verschickt. Diese Fassung stammt nicht von netzwerk: Die "
+                "Einladung wurde in einem anderen Kalender verändert und weitergeschickt, oder "
+                "die Datei gehört zu einem anderen Termin mit derselben UID. Bitte fragen Sie "
+                "bei der Person nach."
+            )
             continue
         response = Response.parse(reply.partstat.lower())
         if response in (None, Response.NEEDS_ACTION):
@@ -1083,18 +1098,38 @@ def feed_by_token(token: str) -> CalendarFeed:
     return feed
 
 
+def _feed_workshops(feed: CalendarFeed) -> list[Workshop]:
+    return [
+        workshop
+        for workshop in workshops(feed.topic_id)
+        if workshop.status != WorkshopStatus.DRAFT and workshop.starts_at is not None
+    ]
+
+
 def feed_ics(feed: CalendarFeed) -> bytes:
     """Planned, held and cancelled workshops (cancelled ones as STATUS:CANCELLED), no drafts."""
     items = []
-    for workshop in workshops(feed.topic_id):
-        if workshop.status == WorkshopStatus.DRAFT or workshop.starts_at is None:
-            continue
+    for workshop in _feed_workshops(feed):
         url = mail.workshop_url(workshop)
         items.append((workshop, url, _plain_description(workshop, url)))
     name = "KEpol Aachen – Workshops"
     if feed.topic is not None:
         name += f" – {feed.topic.label}"
     return ical.feed_calendar(items, name)
+
+
+def feed_last_modified(feed: CalendarFeed) -> datetime:
+    """When the feed last changed: its workshops' last edits, and the last recorded change to
+    any workshop or topic (a deleted workshop or a renamed topic leaves only that trace)."""
+    stamps = [feed.created_at] + [w.updated_at for w in _feed_workshops(feed) if w.updated_at]
+    last_change = db.session.scalar(
+        sa.select(sa.func.max(AuditEntry.created_at)).where(
+            AuditEntry.entity.in_(("workshop", "topic"))
+        )
+    )
+    if last_change is not None:
+        stamps.append(last_change)
+    return max(aware(stamp) for stamp in stamps if stamp is not None)
 
 
 # --- JSON and the map ----------------------------------------------------------------------------

@@ -3,6 +3,7 @@ progress, date polls, attendance, results, calendar files; public RSVP and poll 
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 from flask import (
@@ -32,7 +33,7 @@ from ..core.views import confirm_delete, form_error, save_form
 from ..exchange.vcard import export_contacts
 from ..extensions import db
 from ..topics import services as topic_services
-from . import mail, polls, services
+from . import ical, mail, polls, services
 from .forms import (
     CancelForm,
     InviteForm,
@@ -99,6 +100,9 @@ def show(workshop_id: int):
         summary=services.summary(workshop),
         viewer_tz=_viewer_tz(),
         rows=services.invitation_rows(workshop),
+        organizer_undeliverable=bool(
+            workshop.organizer_email and mail.undeliverable_reason(workshop.organizer_email)
+        ),
     )
 
 
@@ -233,6 +237,9 @@ def invitations(workshop_id: int):
         upload=ReplyUploadForm(),
         confirm=ConfirmForm(),
         open_for_invites=workshop.status not in (WorkshopStatus.CANCELLED, WorkshopStatus.DONE),
+        organizer_undeliverable=bool(
+            workshop.organizer_email and mail.undeliverable_reason(workshop.organizer_email)
+        ),
     )
 
 
@@ -566,7 +573,17 @@ def create_feed():
 @bp.route("/kalender/<token>.ics")
 @public
 def feed(token: str):
-    return _ics(services.feed_ics(services.feed_by_token(token)), "kepol.ics", attachment=False)
+    """The subscribed calendar, answering conditional requests: clients that poll every hour
+    get 304 Not Modified until a workshop changes."""
+    calendar_feed = services.feed_by_token(token)
+    data = services.feed_ics(calendar_feed)
+    response = _ics(data, "kepol.ics", attachment=False)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8; method=PUBLISH"
+    response.set_etag(hashlib.sha256(data).hexdigest()[:40])
+    response.last_modified = services.feed_last_modified(calendar_feed)
+    response.cache_control.private = True  # the address is a secret: no shared caches
+    response.cache_control.max_age = int(ical.FEED_TTL.total_seconds())
+    return response.make_conditional(request)
 
 
 # --- public pages for invitees -------------------------------------------------------------------
