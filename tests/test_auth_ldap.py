@@ -270,6 +270,14 @@ def test_an_unreachable_directory_is_said_and_local_login_still_works(app, make_
     assert _login(app, "ortsadmin", PASSWORD)[0].status_code == 302
 
 
+def test_a_second_directory_server_takes_over(app, slapd):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    app.config["LDAP_URL"] = f"ldap://127.0.0.1:{closed} {slapd.url}"
+    assert _login(app, "anna.schmidt", _password("anna.schmidt"))[0].status_code == 302
+
+
 def test_without_a_directory_only_local_accounts_log_in(app, make_user):
     app.config["LDAP_URL"] = ""
     make_user("lokal", "viewer")
