@@ -68,6 +68,24 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "IMPORT_TIME_LIMIT": int(env("NETZWERK_IMPORT_TIME_LIMIT", "60")),
         # hours a checked upload waits for "Übernehmen" in instance/imports/
         "IMPORT_PREVIEW_HOURS": float(env("NETZWERK_IMPORT_PREVIEW_HOURS", "24")),
+        # login with the administration's directory (auth/ldap.py); unset URL: local only
+        "LDAP_URL": env("NETZWERK_LDAP_URL", ""),
+        "LDAP_BIND_DN": env("NETZWERK_LDAP_BIND_DN", ""),
+        "LDAP_BIND_PASSWORD": env("NETZWERK_LDAP_BIND_PASSWORD", ""),
+        "LDAP_USER_DN_TEMPLATE": env("NETZWERK_LDAP_USER_DN_TEMPLATE", ""),
+        "LDAP_USER_BASE": env("NETZWERK_LDAP_USER_BASE", ""),
+        "LDAP_USER_FILTER": env("NETZWERK_LDAP_USER_FILTER", "(uid={username})"),
+        "LDAP_STARTTLS": env("NETZWERK_LDAP_STARTTLS", "0").lower() in ("1", "true", "yes"),
+        "LDAP_CA_FILE": env("NETZWERK_LDAP_CA_FILE", ""),
+        "LDAP_GROUPS": env("NETZWERK_LDAP_GROUPS", ""),
+        "LDAP_GROUP_BASE": env("NETZWERK_LDAP_GROUP_BASE", ""),
+        "LDAP_GROUP_FILTER": env(
+            "NETZWERK_LDAP_GROUP_FILTER", "(|(member={dn})(uniqueMember={dn}))"
+        ),
+        "LDAP_NAME_ATTRIBUTE": env("NETZWERK_LDAP_NAME_ATTRIBUTE", "displayName"),
+        "LDAP_EMAIL_ATTRIBUTE": env("NETZWERK_LDAP_EMAIL_ATTRIBUTE", "mail"),
+        "LDAP_GROUP_ATTRIBUTE": env("NETZWERK_LDAP_GROUP_ATTRIBUTE", "memberOf"),
+        "LDAP_TIMEOUT": float(env("NETZWERK_LDAP_TIMEOUT", "5")),
         # contacts without activity for this many months show in the retention view
         "RETENTION_MONTHS": int(env("NETZWERK_RETENTION_MONTHS", "24")),
     }

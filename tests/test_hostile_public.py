@@ -13,7 +13,7 @@ from netzwerk import create_app
 from netzwerk.audit.models import AuditEntry
 from netzwerk.core.errors import Invalid
 from netzwerk.extensions import db
-from netzwerk.workshops import services
+from netzwerk.workshops import invitations
 from netzwerk.workshops.models import Workshop
 from tests import factories
 from tests.conftest import csrf_token
@@ -28,7 +28,7 @@ def withdrawn_link(app) -> str:
     token = invitation_token(app, ws["id"], ws["contact_ids"][0])
     with app.app_context():
         invitation = db.session.get(Workshop, ws["id"]).invitations[0]
-        services.remove_invitation(invitation)
+        invitations.remove_invitation(invitation)
         assert invitation.removed_at is not None
     return token
 

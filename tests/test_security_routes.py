@@ -249,7 +249,7 @@ SAMPLES = {
     ("exchange.template", "fmt"): lambda w: "xlsx",
     ("exchange.export", "name"): lambda w: "alle",
     ("exchange.export", "fmt"): lambda w: "xlsx",
-    ("exchange.export_actor_list", "fmt"): lambda w: "csv",
+    ("exchange.export_actor_list", "fmt"): lambda w: ["csv", "vcf"],
     ("exchange.report", "which"): lambda w: "luecken",
     ("exchange.report", "fmt"): lambda w: "csv",
 }

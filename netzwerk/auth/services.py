@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import timedelta
 from functools import cache
 from importlib import resources
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError
 from werkzeug.security import check_password_hash
 
 from ..audit.services import record
-from ..core.errors import Conflict, Invalid, NotFound
+from ..core.errors import Conflict, DomainError, Invalid, NotFound
 from ..core.timeutil import utcnow
 from ..extensions import db
-from .models import ApiToken, Role, User, hash_token
+from . import ldap
+from .models import SOURCE_LDAP, SOURCE_LOCAL, ApiToken, Role, User, hash_token
+
+log = logging.getLogger(__name__)
+# never a valid hash (no "$"), so no password matches it: the directory checks passwords
+UNUSABLE_HASH = "!directory"  # noqa: S105
 
 MIN_PASSWORD = 8
 SESSION_GENERATION = "session_generation"  # the key in the signed session cookie
@@ -145,14 +152,152 @@ def _dummy_hash() -> str:
     return _DUMMY_HASH[maker]
 
 
+class LoginFailed(DomainError):
+    """A refused login, with the sentence the login form shows."""
+
+
+def wrong_password_message() -> str:
+    return _("Benutzername oder Passwort ist falsch.")
+
+
+def login(username: str, password: str) -> User:
+    """The user for these credentials, or LoginFailed with what the person should read.
+
+    A local account (the first admin, anyone created under "Benutzer") is checked here, also
+    while a directory is configured and even when it is unreachable. Every other name goes to
+    the directory if there is one: its users are created at their first login, updated at each
+    (name, e-mail, role) and deactivated when the directory no longer lets them in (gone,
+    disabled, in no mapped group)."""
+    username = (username or "").strip()
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    directory_settings = ldap.settings()
+    if (user is not None and user.source == SOURCE_LOCAL) or directory_settings is None:
+        if user is None:
+            check_password_hash(_dummy_hash(), password or "")  # as long as a wrong password
+            raise LoginFailed(wrong_password_message())
+        if not user.check_password(password or "") or not user.active:
+            raise LoginFailed(wrong_password_message())
+        return user
+    try:
+        found = ldap.Directory(directory_settings).authenticate(username, password or "")
+    except ldap.DirectoryError as exc:
+        log.warning("LDAP login of %r refused: %s (%s)", username, exc.reason, exc.detail)
+        if exc.reason == ldap.UNAVAILABLE:
+            raise LoginFailed(
+                _(
+                    "Der Verzeichnisdienst (LDAP) ist gerade nicht erreichbar, daher ist die "
+                    "Anmeldung mit dem Konto der Verwaltung nicht möglich. Lokale Konten von "
+                    "netzwerk können sich weiterhin anmelden."
+                )
+            ) from exc
+        if user is not None and exc.reason in (ldap.NOT_FOUND, ldap.DISABLED, ldap.NO_GROUP):
+            deactivate_directory_user(user, exc.reason)
+        if exc.reason == ldap.NO_GROUP:
+            raise LoginFailed(
+                _(
+                    "Ihr Konto im Verzeichnis ist keiner netzwerk-Gruppe zugeordnet, daher "
+                    "haben Sie keinen Zugang. Bitte wenden Sie sich an die Administration."
+                )
+            ) from exc
+        raise LoginFailed(wrong_password_message()) from exc
+    return apply_directory_user(found, user)
+
+
 def authenticate(username: str, password: str) -> User | None:
-    user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
+    try:
+        return login(username, password)
+    except LoginFailed:
+        return None
+
+
+def apply_directory_user(found: ldap.DirectoryUser, user: User | None = None) -> User:
+    """Create or update the local user of a directory entry (name, e-mail, role, active)."""
     if user is None:
-        check_password_hash(_dummy_hash(), password)
-        return None
-    if not user.check_password(password) or not user.active:
-        return None
+        user = db.session.scalar(sa.select(User).where(User.username == found.username))
+    if user is None:
+        user = User(
+            username=found.username,
+            display_name=found.name,
+            email=found.email,
+            role=found.role,
+            source=SOURCE_LDAP,
+            directory_dn=found.dn,
+            password_hash=UNUSABLE_HASH,
+        )
+        db.session.add(user)
+        db.session.flush()
+        record(
+            "user",
+            user.id,
+            "create",
+            {
+                "username": [None, user.username],
+                "role": [None, user.role.value],
+                "source": [None, SOURCE_LDAP],
+            },
+            label=user.username,
+            user=user,
+        )
+        db.session.commit()
+        return user
+    changes = {}
+    for name, value in (
+        ("display_name", found.name),
+        ("email", found.email),
+        ("role", found.role),
+        ("active", True),
+        ("directory_dn", found.dn),
+    ):
+        if getattr(user, name) != value:
+            changes[name] = [str(getattr(user, name)), str(value)]
+            setattr(user, name, value)
+    if changes:
+        record("user", user.id, "update", changes, label=user.username, user=user)
+    db.session.commit()
     return user
+
+
+def deactivate_directory_user(user: User, reason: str) -> None:
+    """The directory no longer lets this person in: lock the local user (sessions and API
+    tokens stop working with it)."""
+    if user.source != SOURCE_LDAP or not user.active:
+        return
+    user.active = False
+    user.session_generation += 1  # its session cookies end with it
+    record(
+        "user",
+        user.id,
+        "update",
+        {"active": ["True", "False"], "directory": [None, reason]},
+        label=user.username,
+    )
+    db.session.commit()
+
+
+def sync_directory_users() -> dict[str, list[str]]:
+    """Check every directory user against the directory (`flask ldap sync`, e.g. nightly):
+    update the ones it knows, deactivate the ones it no longer lets in."""
+    directory_settings = ldap.settings()
+    if directory_settings is None:
+        raise Invalid("Kein Verzeichnis konfiguriert (NETZWERK_LDAP_URL).")
+    directory = ldap.Directory(directory_settings)
+    result: dict[str, list[str]] = {"updated": [], "deactivated": [], "unchanged": []}
+    users = db.session.scalars(
+        sa.select(User).where(User.source == SOURCE_LDAP).order_by(User.username)
+    ).all()
+    for user in users:
+        found = directory.lookup(user.username)
+        if found is None or found.disabled or found.role is None:
+            reason = "gone" if found is None else ldap.DISABLED if found.disabled else ldap.NO_GROUP
+            was_active = user.active
+            deactivate_directory_user(user, reason)
+            result["deactivated" if was_active else "unchanged"].append(user.username)
+            continue
+        before = (user.display_name, user.email, user.role, user.active, user.directory_dn)
+        apply_directory_user(found, user)
+        after = (user.display_name, user.email, user.role, user.active, user.directory_dn)
+        result["updated" if before != after else "unchanged"].append(user.username)
+    return result
 
 
 def create_token(user: User, name: str) -> str:

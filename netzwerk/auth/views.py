@@ -39,13 +39,15 @@ def login():
         attempt = ratelimit.Attempt(form.username.data)  # counted before the password check
         if attempt.exceeded is not None:
             return ratelimit.refused(attempt.exceeded)
-        user = services.authenticate(form.username.data, form.password.data)
-        if user is not None:
+        try:
+            user = services.login(form.username.data, form.password.data)
+        except services.LoginFailed as exc:
+            form.password.errors.append(exc.message)
+        else:
             attempt.succeeded()
             login_user(user)
             session[services.SESSION_GENERATION] = user.session_generation
             return redirect(_safe_next(request.args.get("next")))
-        form.password.errors.append(_("Benutzername oder Passwort ist falsch."))
     return render_template("auth/login.html", form=form)
 
 

@@ -201,18 +201,35 @@ def detect_sheet(headers: Sequence[Any]) -> Sheet | None:
 
 
 # --- formula neutralisation -------------------------------------------------------------------
+#
+# CSV has no cell types: text a spreadsheet would run as a formula gets a leading apostrophe there
+# (OWASP CSV injection), and reading a CSV takes that apostrophe off again. An XLSX cell is typed:
+# such text is written as a string cell with Excel's own "quote prefix" style (what Excel stores
+# when someone types '=1+1), so the value stays exactly what it is for Excel, LibreOffice, pandas
+# and openpyxl, and Excel still will not turn it into a formula when the cell is edited. Reading an
+# XLSX takes a leading apostrophe off only from a cell without that style (a file from an older
+# netzwerk, which wrote the CSV form into XLSX as well); a quote-prefixed cell is kept as it is.
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def looks_like_formula(value: Any) -> bool:
+    """Text a spreadsheet would take for a formula (also behind apostrophes, see neutralise)."""
+    return isinstance(value, str) and value.lstrip("'").startswith(FORMULA_START)
+
+
 def neutralise(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe (OWASP CSV injection).
+    """For CSV: text a spreadsheet would run as a formula gets a leading apostrophe.
 
     Text that already starts with apostrophes before such a character gets one more, so that
     `restore` gives back exactly what was stored."""
-    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_START):
+    if looks_like_formula(value):
         return "'" + value
     return value
+
+
+class Literal(str):
+    """Text from a quote-prefixed XLSX cell: the value as it stands, never `restore`d."""
 
 
 def restore(value: Any) -> Any:
@@ -319,6 +336,8 @@ def _cell(value: Any) -> Any:
         return int(value)
     if isinstance(value, datetime) and value.time() == time(0):
         return value.date()  # a date cell
+    if isinstance(value, Literal):
+        return str(value).strip()
     if isinstance(value, str):
         return restore(value.strip())
     return value
@@ -492,11 +511,21 @@ def _read_xlsx_openpyxl(name: str, data: bytes) -> list[Table]:
     try:
         for ws in workbook.worksheets:
             hint = SHEET_TITLES.get(normalise_header(ws.title))
-            rows = enumerate(ws.iter_rows(values_only=True), start=1)
+            rows = enumerate(
+                ([_openpyxl_value(cell) for cell in row] for row in ws.iter_rows()), start=1
+            )
             tables.append(_table(f"{name} › {ws.title}", rows, hint))
     finally:
         workbook.close()
     return tables
+
+
+def _openpyxl_value(cell) -> Any:
+    value = getattr(cell, "value", None)
+    style = getattr(cell, "style_array", None)
+    if isinstance(value, str) and style is not None and style.quotePrefix:
+        return Literal(value)
+    return value
 
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -527,7 +556,7 @@ class _XlsxReader:
             for sheet in workbook.iter(f"{MAIN}sheet")
         ]
         self.strings = self._shared_strings()
-        self.date_styles = self._date_styles()
+        self.date_styles, self.quote_styles = self._styles()
 
     def _path(self, target: str) -> str:
         return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
@@ -554,24 +583,27 @@ class _XlsxReader:
                 elem.clear()
         return strings
 
-    def _date_styles(self) -> set[int]:
+    def _styles(self) -> tuple[set[int], set[int]]:
+        """The cell styles that show a date, and those with Excel's quote prefix."""
         from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 
         path = self._part("styles.xml")
         if path is None or path not in self.archive.namelist():
-            return set()
+            return set(), set()
         styles = ET.fromstring(self.archive.read(path))
         formats = dict(BUILTIN_FORMATS)
         for fmt in styles.iter(f"{MAIN}numFmt"):
             formats[int(fmt.get("numFmtId", "0"))] = fmt.get("formatCode", "")
         xfs = styles.find(f"{MAIN}cellXfs")
         if xfs is None:
-            return set()
-        return {
-            i
-            for i, xf in enumerate(xfs.iter(f"{MAIN}xf"))
-            if is_date_format(formats.get(int(xf.get("numFmtId", "0")), ""))
-        }
+            return set(), set()
+        dates, quoted = set(), set()
+        for i, xf in enumerate(xfs.iter(f"{MAIN}xf")):
+            if is_date_format(formats.get(int(xf.get("numFmtId", "0")), "")):
+                dates.add(i)
+            if xf.get("quotePrefix") in ("1", "true"):
+                quoted.add(i)
+        return dates, quoted
 
     def sheets(self) -> list[tuple[str, Iterable[tuple[int, list[Any]]]]]:
         """(title, rows) per worksheet; the rows are streamed, one row in memory at a time."""
@@ -606,6 +638,7 @@ class _XlsxReader:
                 if column > len(values):
                     values.extend([None] * (column - len(values)))
                 kind = cell.get("t", "n")
+                style = int(cell.get("s", "0"))
                 v = cell.find(value_tag)
                 text = v.text if v is not None else None
                 if kind == "s":
@@ -616,7 +649,7 @@ class _XlsxReader:
                     value = None
                 elif kind == "n":
                     number_value = float(text) if any(c in text for c in ".eE") else int(text)
-                    if int(cell.get("s", "0")) in self.date_styles:
+                    if style in self.date_styles:
                         value = from_excel(number_value, epoch)
                     else:
                         value = number_value
@@ -626,6 +659,8 @@ class _XlsxReader:
                     value = datetime.fromisoformat(text)
                 else:  # str (a formula's text), e (an error such as #N/A)
                     value = _unescape(text)
+                if isinstance(value, str) and style in self.quote_styles:
+                    value = Literal(value)
                 values.append(value)
             row.clear()
             yield number, values
@@ -701,12 +736,13 @@ def _xlsx_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, str):
-        return neutralise(_ILLEGAL.sub("", value))
+        return _ILLEGAL.sub("", value)
     return value
 
 
 def write_xlsx(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
-    """A workbook with one worksheet per (title, headers, rows); every text cell is text."""
+    """A workbook with one worksheet per (title, headers, rows); every text cell is a string
+    cell, formula-like text also quote-prefixed (see the formula neutralisation above)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -744,6 +780,8 @@ def _write_only_cell(ws, value: Any):
     cell = WriteOnlyCell(ws, value=value)
     if isinstance(value, str):
         cell.data_type = "s"  # never a formula, whatever the text
+        if looks_like_formula(value):
+            cell.quotePrefix = True  # as Excel stores '=1+1: shown and kept as text when edited
     elif isinstance(value, date):
         cell.number_format = "DD.MM.YYYY"
     return cell

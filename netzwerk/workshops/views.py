@@ -3,6 +3,9 @@ progress, date polls, attendance, results, calendar files; public RSVP and poll 
 
 from __future__ import annotations
 
+import hashlib
+import io
+
 from flask import (
     Blueprint,
     abort,
@@ -12,6 +15,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
@@ -27,10 +31,12 @@ from ..auth.permissions import can_edit, editor_required, public
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
 from ..core.views import confirm_delete, form_error, save_form
+from ..exchange.vcard import export_contacts
 from ..extensions import db, limiter
 from ..mail import queue
+from ..mail.message import undeliverable_reason
 from ..topics import services as topic_services
-from . import compose, polls, services, suggestions
+from . import compose, ical, polls, services, suggestions
 from . import feeds as calendar_feeds
 from . import invitations as invites
 from .forms import (
@@ -105,6 +111,9 @@ def show(workshop_id: int):
         summary=invites.summary(workshop),
         viewer_tz=_viewer_tz(),
         rows=invites.invitation_rows(workshop),
+        organizer_undeliverable=bool(
+            workshop.organizer_email and undeliverable_reason(workshop.organizer_email)
+        ),
     )
 
 
@@ -239,6 +248,28 @@ def invitations(workshop_id: int):
         upload=ReplyUploadForm(),
         confirm=ConfirmForm(),
         open_for_invites=workshop.status not in (WorkshopStatus.CANCELLED, WorkshopStatus.DONE),
+        organizer_undeliverable=bool(
+            workshop.organizer_email and undeliverable_reason(workshop.organizer_email)
+        ),
+    )
+
+
+@bp.route("/workshops/<int:workshop_id>/kontakte.vcf")
+@editor_required
+def address_book(workshop_id: int):
+    """The invitees as one vCard file for Outlook or Thunderbird (a personal-data export)."""
+    workshop = services.get_workshop(workshop_id)
+    result = export_contacts(
+        invites.invited_contacts(workshop),
+        f"Adressbuch Workshop {workshop.id} ({workshop.title})",
+        f"workshop-{workshop.id}-kontakte.vcf",
+    )
+    return send_file(
+        io.BytesIO(result.data),
+        mimetype=result.mimetype,
+        as_attachment=True,
+        download_name=result.filename,
+        max_age=0,
     )
 
 
@@ -552,9 +583,17 @@ def create_feed():
 @public
 @limiter.shared_limit(public_limit, scope="public-token", key_func=get_remote_address)
 def feed(token: str):
-    return _ics(
-        calendar_feeds.feed_ics(calendar_feeds.feed_by_token(token)), "kepol.ics", attachment=False
-    )
+    """The subscribed calendar, answering conditional requests: clients that poll every hour
+    get 304 Not Modified until a workshop changes."""
+    calendar_feed = calendar_feeds.feed_by_token(token)
+    data = calendar_feeds.feed_ics(calendar_feed)
+    response = _ics(data, "kepol.ics", attachment=False)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8; method=PUBLISH"
+    response.set_etag(hashlib.sha256(data).hexdigest()[:40])
+    response.last_modified = calendar_feeds.feed_last_modified(calendar_feed)
+    response.cache_control.private = True  # the address is a secret: no shared caches
+    response.cache_control.max_age = int(ical.FEED_TTL.total_seconds())
+    return response.make_conditional(request)
 
 
 # --- public pages for invitees -------------------------------------------------------------------
