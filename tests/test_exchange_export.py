@@ -63,8 +63,15 @@ def test_tab_and_carriage_return_at_the_start_are_neutralised_too():
     values = ["\tTab", "\rCR", "'=schon mit Apostroph", "Normal", 42]
     workbook = load_workbook(io.BytesIO(tables.write_xlsx([("Test", ["A"] * 5, [values])])))
     cells = list(next(workbook.active.iter_rows(min_row=2)))
-    # (XML stores a carriage return as a line feed; what counts is the apostrophe before it)
-    assert [c.value for c in cells] == ["'\tTab", "'\nCR", "''=schon mit Apostroph", "Normal", 42]
+    # (openpyxl's own XML writer stores a carriage return as a line feed, its lxml writer keeps
+    # it; what counts is the apostrophe before it)
+    assert cells[1].value in ("'\nCR", "'\rCR")
+    assert [c.value for c in cells[:1] + cells[2:]] == [
+        "'\tTab",
+        "''=schon mit Apostroph",
+        "Normal",
+        42,
+    ]
     assert [c.data_type for c in cells] == ["s", "s", "s", "s", "n"]
     csv_line = tables.write_csv(["A"] * 5, [values]).decode("utf-8-sig").split("\r\n")[1]
     assert csv_line.startswith("'\tTab;")
@@ -97,6 +104,7 @@ def test_contacts_only_on_request_and_every_export_audited(app, login):
         "Akteure",
         "Themenzuordnungen",
         "Beziehungen",
+        "Projekte",
     ]
     archive = zipfile.ZipFile(io.BytesIO(plain))
     assert not any(b"anna@example.org" in archive.read(n) for n in archive.namelist())

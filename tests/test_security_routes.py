@@ -180,6 +180,11 @@ class DemoWorld(World):
         reference_store.ensure_reference()
         return reference_store.reference_items()[0].id
 
+    def make_project(self) -> int:
+        from netzwerk.projects.models import Project
+
+        return db.session.scalars(sa.select(Project.id).order_by(Project.id)).first()
+
 
 class FreshWorld(World):
     """New rows for one write request, related to each other as the routes expect."""
@@ -221,6 +226,9 @@ class FreshWorld(World):
             {"topic_code": code, "category_key": "verwaltung", "min_count": 1, "reason": "Test"}
         ).id
 
+    def make_project(self) -> int:
+        return factories.project(lead_actor_id=self.actor, topics=[self.topic]).id
+
 
 # URL parameter → value, or a list of values each requested. Keyed by parameter name, or by
 # (endpoint, parameter name) where one name means different things on different routes.
@@ -233,6 +241,7 @@ SAMPLES = {
     "user_id": lambda w: w.user,
     "token_id": lambda w: w.api_token,
     "item_id": lambda w: w.item,
+    "project_id": lambda w: w.project,
     "key": lambda w: w.key,
     "workshop_id": lambda w: w.workshop,
     "invitation_id": lambda w: w.invitation,

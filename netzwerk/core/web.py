@@ -13,7 +13,7 @@ from flask import (
     request,
     session,
 )
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_currency, format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -125,6 +125,14 @@ def init_app(app: Flask) -> None:
     @app.template_filter("dt")
     def _format_dt(value, fmt: str = "short"):
         return format_datetime(aware(value), fmt) if value else ""
+
+    @app.template_filter("day")
+    def _format_day(value, fmt: str = "medium"):
+        return format_date(value, fmt) if value else ""
+
+    @app.template_filter("money")
+    def _format_money(value):
+        return format_currency(value, "EUR") if value is not None else ""
 
     @app.context_processor
     def template_helpers():

@@ -79,10 +79,13 @@ def load_demo(path: Path | None = None) -> dict[str, int]:
 
 
 def _load_extensions(data: dict, by_name: dict, by_code: dict) -> dict[str, int]:
-    """The workshops domain loads its part of the demo file."""
+    """The workshops and projects domains load their parts of the demo file."""
+    from ..projects.services import load_demo_projects
     from ..workshops.services import load_demo_workshops
 
     counts: dict[str, int] = {}
     if data.get("workshops"):
         counts["workshops"] = load_demo_workshops(data["workshops"], by_name, by_code)
+    if data.get("projects"):
+        counts["projects"] = load_demo_projects(data["projects"], by_name, by_code)
     return counts
