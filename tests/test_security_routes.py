@@ -133,6 +133,29 @@ class World:
         self.invitation  # noqa: B018 - someone to send to
         return workshops.send_invitations(workshops.get_workshop(self.workshop))[0]
 
+    def make_outcome(self) -> int:
+        """A commitment naming an organisation: every outcome route has something to show."""
+        from netzwerk.workshops import outcomes
+        from netzwerk.workshops import services as workshops
+
+        workshop = workshops.get_workshop(self.workshop)
+        return outcomes.create_outcome(
+            workshop,
+            {
+                "kind": "zusage",
+                "topic_id": self.topic,
+                "text": "Wir prüfen faire Kriterien",
+                "named_organisation": "Beispiel-Catering",
+            },
+        ).id
+
+    def make_follow_up(self) -> int:
+        from netzwerk.workshops import outcomes
+        from netzwerk.workshops import services as workshops
+
+        workshop = workshops.get_workshop(self.workshop)
+        return outcomes.create_follow_up(workshop, {"text": "Nachfassen", "owner": "KEpol"}).id
+
     def make_feed_token(self) -> str:
         from netzwerk.workshops import services as workshops
 
@@ -242,6 +265,8 @@ SAMPLES = {
     "token_id": lambda w: w.api_token,
     "item_id": lambda w: w.item,
     "project_id": lambda w: w.project,
+    "outcome_id": lambda w: w.outcome,
+    "follow_up_id": lambda w: w.follow_up,
     "key": lambda w: w.key,
     "workshop_id": lambda w: w.workshop,
     "invitation_id": lambda w: w.invitation,

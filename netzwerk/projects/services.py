@@ -539,4 +539,3 @@ def load_demo_projects(items: list[dict], by_name: dict, by_code: dict) -> int:
         create_project(data, commit=False)
     db.session.flush()
     return len(items)
-

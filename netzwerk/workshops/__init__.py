@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from ..core import signals
-    from . import api, cli, services, views  # noqa: F401  (api attaches its /api routes)
+    from . import api, cli, outcome_views, services, views  # noqa: F401  (attach their routes)
 
     app.register_blueprint(views.bp)
     for command in cli.COMMANDS:

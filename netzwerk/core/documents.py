@@ -1,0 +1,297 @@
+"""Documents (protocols, the council document, reports) as a list of blocks, rendered three
+ways from the same content: as part of a page, as DOCX (python-docx) and as PDF (WeasyPrint from
+our own HTML template, templates/documents/document.html). A domain builds the blocks; nothing
+here knows a domain.
+
+Text is plain text everywhere: Jinja escapes it in HTML, python-docx in the DOCX XML, and
+characters XML cannot hold are dropped. WeasyPrint may fetch nothing but data: URIs (pictures
+are inline SVG data), so a document never reaches another host; the fonts are DejaVu from the
+system (apt: fonts-dejavu-core).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import render_template
+
+from .drawing import Scene, xml_text
+
+DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF_MIMETYPE = "application/pdf"
+
+
+# --- blocks ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Title:
+    title: str
+    subtitle: str = ""
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Heading:
+    text: str
+    level: int = 1
+
+
+@dataclass
+class Paragraph:
+    text: str
+    small: bool = False
+
+
+@dataclass
+class Bullets:
+    items: list[str]
+
+
+@dataclass
+class Facts:
+    pairs: list[tuple[str, str]]
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[list[str]]
+    caption: str = ""
+    # relative column widths (any unit); empty: equal
+    widths: list[float] = field(default_factory=list)
+    numeric: set[int] = field(default_factory=set)  # columns aligned right
+
+
+@dataclass
+class Picture:
+    scene: Scene
+    title: str
+    description: str = ""
+    width_cm: float = 16.0
+
+    def data_uri(self) -> str:
+        return self.scene.svg_data_uri(self.title, self.description)
+
+
+@dataclass
+class PageBreak:
+    pass
+
+
+Block = Title | Heading | Paragraph | Bullets | Facts | Table | Picture | PageBreak
+
+
+@dataclass
+class Document:
+    title: str
+    blocks: list[Block]
+    lang: str = "de"
+    subject: str = ""
+    footer: str = ""
+    created: datetime | None = None
+
+    def kind(self, block: Block) -> str:
+        return type(block).__name__.lower()
+
+
+# --- PDF ---------------------------------------------------------------------------------------
+
+
+def render_html(document: Document) -> str:
+    """The standalone print HTML (our template and stylesheet, everything inline)."""
+    return render_template("documents/document.html", doc=document)
+
+
+def pdf(document: Document) -> bytes:
+    """WeasyPrint may fetch data: URIs only (the pictures); any other URL is refused."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    fetcher = URLFetcher(allowed_protocols=("data",), fail_on_errors=False)
+    html = render_html(document)
+    return HTML(string=html, url_fetcher=fetcher).write_pdf()
+
+
+# --- DOCX --------------------------------------------------------------------------------------
+
+
+def docx(document: Document) -> bytes:
+    """The document as DOCX in a sober municipal layout: Arial, headings of the built-in
+    heading styles (so a table of contents and LibreOffice see them), tables with a repeated
+    header row, page numbers in the footer."""
+    from docx import Document as DocxDocument
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+    from docx.shared import Cm, Pt, RGBColor
+
+    out = DocxDocument()
+    section = out.sections[0]
+    section.different_first_page_header_footer = any(isinstance(b, Title) for b in document.blocks)
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
+    section.left_margin = section.right_margin = Cm(2.2)
+    section.top_margin, section.bottom_margin = Cm(2.0), Cm(2.0)
+    normal = out.styles["Normal"]
+    normal.font.name = "Arial"
+    normal.font.size = Pt(10.5)
+    _language(normal, "de-DE" if document.lang == "de" else "en-GB")
+    for level in (1, 2, 3):
+        style = out.styles[f"Heading {level}"]
+        style.font.name = "Arial"
+        style.font.color.rgb = RGBColor(0x1F, 0x3A, 0x5F)
+        style.font.size = Pt({1: 16, 2: 13, 3: 11.5}[level])
+    title_style = out.styles["Title"]
+    title_style.font.name = "Arial"
+    title_style.font.color.rgb = RGBColor(0x1F, 0x3A, 0x5F)
+    props = out.core_properties
+    props.title = xml_text(document.title)[:250]
+    props.subject = xml_text(document.subject)[:250]
+    props.language = document.lang
+    props.author = "netzwerk"
+    _footer(section, xml_text(document.footer or document.title))
+
+    for block in document.blocks:
+        if isinstance(block, Title):
+            for _ in range(6):
+                out.add_paragraph()
+            out.add_paragraph(xml_text(block.title), style="Title")
+            if block.subtitle:
+                p = out.add_paragraph()
+                run = p.add_run(xml_text(block.subtitle))
+                run.font.size = Pt(14)
+            for _ in range(3):
+                out.add_paragraph()
+            for line in block.lines:
+                out.add_paragraph(xml_text(line))
+            out.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        elif isinstance(block, Heading):
+            out.add_heading(xml_text(block.text), level=min(max(block.level, 1), 3))
+        elif isinstance(block, Paragraph):
+            p = out.add_paragraph()
+            lines = xml_text(block.text).split("\n")
+            for n, line in enumerate(lines):
+                run = p.add_run(line)
+                if block.small:
+                    run.font.size = Pt(9)
+                    run.italic = True
+                if n < len(lines) - 1:
+                    run.add_break()
+        elif isinstance(block, Bullets):
+            for item in block.items:
+                out.add_paragraph(xml_text(item), style="List Bullet")
+        elif isinstance(block, Facts):
+            table = out.add_table(rows=0, cols=2)
+            table.style = "Table Grid"
+            for key, value in block.pairs:
+                cells = table.add_row().cells
+                _cell(cells[0], key, bold=True)
+                _cell(cells[1], value)
+            _widths(table, [1, 2.6], Cm(16.6))
+            out.add_paragraph()
+        elif isinstance(block, Table):
+            if block.caption:
+                p = out.add_paragraph()
+                p.add_run(xml_text(block.caption)).bold = True
+            table = out.add_table(rows=1, cols=len(block.headers))
+            table.style = "Table Grid"
+            table.alignment = WD_TABLE_ALIGNMENT.CENTER
+            header = table.rows[0]
+            _repeat_header(header)
+            for cell, text in zip(header.cells, block.headers, strict=True):
+                _cell(cell, text, bold=True, shade=True)
+            for row in block.rows:
+                cells = table.add_row().cells
+                for i, (cell, text) in enumerate(zip(cells, row, strict=False)):
+                    _cell(cell, text, right=i in block.numeric)
+            _widths(table, block.widths or [1] * len(block.headers), Cm(16.6))
+            out.add_paragraph()
+        elif isinstance(block, Picture):
+            out.add_picture(io.BytesIO(block.scene.png()), width=Cm(block.width_cm))
+            out.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+            caption = out.add_paragraph()
+            run = caption.add_run(xml_text(block.title))
+            run.italic = True
+            run.font.size = Pt(9)
+        elif isinstance(block, PageBreak):
+            out.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    buffer = io.BytesIO()
+    out.save(buffer)
+    return buffer.getvalue()
+
+
+def _cell(cell, text: str, bold: bool = False, shade: bool = False, right: bool = False) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    paragraph = cell.paragraphs[0]
+    lines = xml_text(text if text is not None else "").split("\n")
+    for n, line in enumerate(lines):
+        run = paragraph.add_run(line)
+        run.bold = bold
+        run.font.size = Pt(9)
+        if n < len(lines) - 1:
+            run.add_break()
+    if right:
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    if shade:
+        props = cell._tc.get_or_add_tcPr()
+        fill = OxmlElement("w:shd")
+        fill.set(qn("w:val"), "clear")
+        fill.set(qn("w:color"), "auto")
+        fill.set(qn("w:fill"), "E8EDF3")
+        props.append(fill)
+
+
+def _repeat_header(row) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    props = row._tr.get_or_add_trPr()
+    marker = OxmlElement("w:tblHeader")
+    marker.set(qn("w:val"), "true")
+    props.append(marker)
+
+
+def _widths(table, weights: list[float], total) -> None:
+    whole = sum(weights) or 1
+    table.autofit = False
+    for column, weight in zip(table.columns, weights, strict=False):
+        width = int(total * weight / whole)
+        for cell in column.cells:
+            cell.width = width
+
+
+def _language(style, tag: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    rpr = style.element.get_or_add_rPr()
+    lang = OxmlElement("w:lang")
+    lang.set(qn("w:val"), tag)
+    rpr.append(lang)
+
+
+def _footer(section, text: str) -> None:
+    """The document's name left, the page number right."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    paragraph = section.footer.paragraphs[0]
+    run = paragraph.add_run(text[:120] + "\t\t")
+    run.font.size = Pt(8)
+    for kind, value in (("begin", None), (None, "PAGE"), ("end", None)):
+        part = paragraph.add_run()
+        part.font.size = Pt(8)
+        if kind:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        else:
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = value
+        part._r.append(element)
