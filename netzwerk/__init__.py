@@ -52,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         demo,
         exchange,
         network,
+        programme,
         projects,
         topics,
         workshops,
@@ -67,6 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         network,
         workshops,
         projects,
+        programme,
         exchange,
         demo,
     ):

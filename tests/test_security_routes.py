@@ -156,6 +156,26 @@ class World:
         workshop = workshops.get_workshop(self.workshop)
         return outcomes.create_follow_up(workshop, {"text": "Nachfassen", "owner": "KEpol"}).id
 
+    def make_goal(self) -> int:
+        from netzwerk.programme import services as programme
+
+        return programme.create_goal(
+            {"topic_id": self.topic, "title": "Faire Beschaffung", "outcome_ids": [self.outcome]}
+        ).id
+
+    def make_measure(self) -> int:
+        from netzwerk.programme import services as programme
+
+        return programme.create_measure(
+            {"goal_id": self.goal, "title": "Fairer Kaffee", "lead_actor_id": self.actor}
+        ).id
+
+    def make_draft(self) -> int:
+        from netzwerk.programme import drafts
+
+        self.measure  # noqa: B018 - something to freeze
+        return drafts.freeze("Beispiel").number
+
     def make_feed_token(self) -> str:
         from netzwerk.workshops import services as workshops
 
@@ -267,6 +287,11 @@ SAMPLES = {
     "project_id": lambda w: w.project,
     "outcome_id": lambda w: w.outcome,
     "follow_up_id": lambda w: w.follow_up,
+    "goal_id": lambda w: w.goal,
+    "measure_id": lambda w: w.measure,
+    "number": lambda w: w.draft,
+    "ref_from": lambda w: w.draft,
+    "ref_to": lambda w: "current",
     "key": lambda w: w.key,
     "workshop_id": lambda w: w.workshop,
     "invitation_id": lambda w: w.invitation,

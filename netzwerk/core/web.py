@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 
 from flask import (
     Flask,
@@ -13,7 +14,13 @@ from flask import (
     request,
     session,
 )
-from flask_babel import format_currency, format_date, format_datetime, get_locale
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -128,7 +135,14 @@ def init_app(app: Flask) -> None:
 
     @app.template_filter("day")
     def _format_day(value, fmt: str = "medium"):
+        """A date (or an ISO date string, as snapshots keep them) in the reader's language."""
+        if isinstance(value, str) and value:
+            value = date.fromisoformat(value[:10])
         return format_date(value, fmt) if value else ""
+
+    @app.template_filter("number")
+    def _format_number(value):
+        return format_decimal(value) if value is not None else ""
 
     @app.template_filter("money")
     def _format_money(value):
