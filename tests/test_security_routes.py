@@ -176,6 +176,20 @@ class World:
         self.measure  # noqa: B018 - something to freeze
         return drafts.freeze("Beispiel").number
 
+    def make_reflection_link(self) -> int:
+        from netzwerk.programme import drafts, reflection
+        from netzwerk.workshops import services as workshops
+
+        self.invitation  # noqa: B018 - someone to give a link
+        draft = drafts.get_draft(self.draft)
+        workshop = workshops.get_workshop(self.workshop)
+        return reflection.create_links(draft, workshop, None)[0].id
+
+    def make_reflection_token(self) -> str:
+        from netzwerk.programme import reflection
+
+        return reflection.token(reflection.get_link(self.reflection_link))
+
     def make_feed_token(self) -> str:
         from netzwerk.workshops import services as workshops
 
@@ -292,6 +306,9 @@ SAMPLES = {
     "number": lambda w: w.draft,
     "ref_from": lambda w: w.draft,
     "ref_to": lambda w: "current",
+    ("programme.revoke_reflection_link", "link_id"): lambda w: w.reflection_link,
+    ("programme.reflect", "token"): lambda w: w.reflection_token,
+    ("programme.comment", "token"): lambda w: w.reflection_token,
     "key": lambda w: w.key,
     "workshop_id": lambda w: w.workshop,
     "invitation_id": lambda w: w.invitation,

@@ -295,3 +295,37 @@ def _footer(section, text: str) -> None:
             element.set(qn("xml:space"), "preserve")
             element.text = value
         part._r.append(element)
+
+
+# --- plain text (mail bodies) ------------------------------------------------------------------
+
+
+def plain_text(document: Document, width: int = 78) -> str:
+    """The document as plain text for the text part of a mail: headings underlined, facts as
+    "key: value", tables as indented lines, pictures as their title."""
+    lines: list[str] = []
+    for block in document.blocks:
+        if isinstance(block, Title):
+            lines += [block.title, "=" * min(len(block.title), width), block.subtitle, *block.lines]
+        elif isinstance(block, Heading):
+            underline = "=" if block.level == 1 else "-"
+            lines += ["", block.text, underline * min(len(block.text), width)]
+        elif isinstance(block, Paragraph):
+            lines += [block.text, ""]
+        elif isinstance(block, Bullets):
+            lines += [f"  - {item}" for item in block.items] + [""]
+        elif isinstance(block, Facts):
+            lines += [f"{key}: {value}" for key, value in block.pairs] + [""]
+        elif isinstance(block, Table):
+            if block.caption:
+                lines.append(block.caption)
+            for row in block.rows:
+                cells = [" ".join(str(c).split()) for c in row if str(c).strip()]
+                lines.append("  - " + " | ".join(cells))
+            lines.append("")
+        elif isinstance(block, Picture):
+            lines += [f"[{block.title}]", ""]
+    text = "\n".join(xml_text(line) for line in lines)
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text.strip() + "\n"

@@ -9,9 +9,15 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from ..core import signals
-    from . import api, services, views  # noqa: F401  (api attaches its /api routes)
+    from ..workshops.mail import register_token_source
+    from ..workshops.models import MailKind
+    from . import api, reflection, reflection_views, services, views  # noqa: F401  (routes)
 
     app.register_blueprint(views.bp)
+    register_token_source(MailKind.REFLECTION, reflection.message_token)
+    signals.personal_data.connect(reflection.personal_data_section)
+    signals.erase_personal_data.connect(reflection.erase_personal_data)
+    signals.contact_activity.connect(reflection.last_activity)
     signals.actor_sections.connect(services.actor_section)
     signals.topic_sections.connect(services.topic_section)
     signals.actor_dependents.connect(services.actor_dependents)

@@ -2,10 +2,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
-from .models import IndicatorScale, MeasureStatus
+from .models import IndicatorScale, MeasureStatus, Stance
 
 
 class GoalForm(FlaskForm):
@@ -127,3 +134,21 @@ class FreezeForm(FlaskForm):
         validators=[Optional(), Length(max=500)],
         description=_l("z. B. „nach den Fokusgruppen, für die Reflexionsworkshops“"),
     )
+
+
+class ReflectionLinksForm(FlaskForm):
+    workshop_id = SelectField(
+        _l("Für die Eingeladenen des Workshops"),
+        coerce=int,
+        description=_l("Jede eingeladene Person bekommt einen eigenen Link zu diesem Entwurf."),
+    )
+    expires_on = DateField(
+        _l("Gültig bis"),
+        validators=[Optional()],
+        description=_l("danach öffnet der Link nichts mehr"),
+    )
+
+
+class CommentForm(FlaskForm):
+    stance = RadioField(_l("Ihre Einschätzung"), choices=Stance.choices, default=Stance.NONE.value)
+    text = TextAreaField(_l("Kommentar"), validators=[Optional(), Length(max=5000)])

@@ -16,7 +16,7 @@ from ..core.timeutil import utcnow
 from ..core.vocab import Vocabulary, vocab_column
 from ..extensions import db
 from ..topics.models import Topic
-from ..workshops.models import Outcome
+from ..workshops.models import Invitation, Outcome
 
 
 class MeasureStatus(Vocabulary):
@@ -179,6 +179,66 @@ def _refuse_update(_mapper, _connection, target: Draft) -> None:
 @sa.event.listens_for(Draft, "before_delete")
 def _refuse_delete(_mapper, _connection, target: Draft) -> None:
     raise Conflict(FROZEN)
+
+
+class Stance(Vocabulary):
+    """What a reader of a draft says to a measure."""
+
+    AGREE = "zustimmung", _l("Zustimmung")
+    CONCERNS = "bedenken", _l("Bedenken")
+    NONE = "ohne", _l("nur Anmerkung")
+
+
+class ReflectionLink(db.Model):
+    """A reading-and-comment link for one person (an invitation of a reflection workshop) and
+    one frozen draft. As with the RSVP links, only the SHA-256 of the token is stored; the token
+    is HMAC(SECRET_KEY, salt) (programme/reflection.py). It expires and can be revoked."""
+
+    __tablename__ = "reflection_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(sa.ForeignKey("draft.id", ondelete="CASCADE"), index=True)
+    invitation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("invitation.id", ondelete="CASCADE"), index=True
+    )
+    token_salt: Mapped[str] = mapped_column(sa.String(64))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("draft_id", "invitation_id", name="uq_reflection_link_person"),
+    )
+
+    draft: Mapped[Draft] = relationship()
+    invitation: Mapped[Invitation] = relationship()
+    comments: Mapped[list[ReflectionComment]] = relationship(
+        back_populates="link", cascade="all, delete-orphan"
+    )
+
+
+class ReflectionComment(db.Model):
+    """One person's word on one measure of a draft: agree, concerns or a remark, with text."""
+
+    __tablename__ = "reflection_comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("reflection_link.id", ondelete="CASCADE"), index=True
+    )
+    # the measure's id in the draft's snapshot (the measure itself may be gone since)
+    measure_id: Mapped[int] = mapped_column(index=True)
+    stance: Mapped[Stance] = mapped_column(vocab_column(Stance), default=Stance.NONE)
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("link_id", "measure_id", name="uq_reflection_comment_measure"),
+    )
+
+    link: Mapped[ReflectionLink] = relationship(back_populates="comments")
 
 
 class StatusUpdate(db.Model):

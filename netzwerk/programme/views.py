@@ -9,12 +9,12 @@ from flask_babel import gettext as _
 
 from ..actors.models import Actor
 from ..audit.models import AuditEntry
-from ..auth.permissions import editor_required
+from ..auth.permissions import can_edit, editor_required
 from ..core.errors import DomainError
 from ..core.views import confirm_delete, save_form
 from ..extensions import db
 from ..topics import services as topic_services
-from . import drafts, services
+from . import drafts, reflection, services
 from .forms import FreezeForm, GoalForm, MeasureForm
 from .models import IndicatorScale, MeasureStatus
 
@@ -196,8 +196,11 @@ def show_measure(measure_id: int):
 
 
 def _measure_extras(measure) -> dict:
-    """What later steps add to the measure page (monitoring, reflection comments)."""
-    return {}
+    """The measure page's further sections: the comments from reflection links."""
+    return {
+        "comments_here": reflection.comments_by_measure(measure_id=measure.id).get(measure.id, []),
+        "measure_sections": ["programme/_measure_comments.html"],
+    }
 
 
 @bp.route("/massnahmen/<int:measure_id>/bearbeiten", methods=["GET", "POST"])
@@ -273,8 +276,16 @@ def show_draft(number: int):
 
 
 def _draft_extras(draft) -> dict:
-    """What later steps add to the draft page (reflection comments)."""
-    return {}
+    """The comments of the reflection links, per measure, and the way to the links."""
+    actions = []
+    if can_edit():
+        actions.append(
+            {
+                "url": url_for("programme.reflection_links", number=draft.number),
+                "label": _("Reflexion: Links und Kommentare"),
+            }
+        )
+    return {"comments": reflection.comments_by_measure(draft), "draft_actions": actions}
 
 
 @bp.route("/entwuerfe/vergleich")

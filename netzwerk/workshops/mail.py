@@ -16,6 +16,7 @@ import smtplib
 import ssl
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
@@ -219,10 +220,22 @@ def compose(
     )
 
 
+# kind → the link token a message of that kind carries instead of the RSVP link's (another
+# domain's personal link, e.g. a reflection link: programme registers it)
+TOKEN_SOURCES: dict[MailKind, Callable[[MailMessage], str]] = {}
+
+
+def register_token_source(kind: MailKind, source: Callable[[MailMessage], str]) -> None:
+    TOKEN_SOURCES[kind] = source
+
+
 def wire_bytes(message: MailMessage) -> bytes:
-    """The message as it goes out: the stored bytes with the invitee's RSVP link token put in.
-    The token is derived, not stored, so every retry sends the same bytes again."""
-    return tokens.fill(message.raw, tokens.rsvp_token(message.invitation)).encode("utf-8")
+    """The message as it goes out: the stored bytes with the invitee's RSVP link token (or the
+    token its kind registered) put in. The token is derived, not stored, so every retry sends
+    the same bytes again."""
+    source = TOKEN_SOURCES.get(message.kind)
+    token = source(message) if source else tokens.rsvp_token(message.invitation)
+    return tokens.fill(message.raw, token).encode("utf-8")
 
 
 def _tidy(text: str) -> str:

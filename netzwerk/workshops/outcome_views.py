@@ -6,7 +6,16 @@ from __future__ import annotations
 import io
 
 import sqlalchemy as sa
-from flask import abort, render_template, request, send_file, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -14,11 +23,12 @@ from ..actors import services as actor_services
 from ..actors.models import Actor
 from ..auth.permissions import editor_required
 from ..core import documents
+from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
 from ..core.views import confirm_delete, save_form
 from ..extensions import db
 from ..topics import services as topic_services
-from . import outcomes, protocol, services
+from . import mail, notices, outcomes, protocol, services
 from .forms import CandidateForm, CommitmentForm, FollowUpForm, OutcomeForm
 from .models import OutcomeKind
 from .views import bp
@@ -239,3 +249,28 @@ def protocol_file(workshop_id: int, fmt: str):
     return send_file(
         io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name, max_age=0
     )
+
+
+@bp.route("/workshops/<int:workshop_id>/protokoll/senden", methods=["POST"])
+@editor_required
+def send_protocol(workshop_id: int):
+    workshop = services.get_workshop(workshop_id)
+    back = url_for("workshops.protocol_page", workshop_id=workshop.id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        batch, counts = notices.send_protocol(workshop)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(back)
+    for item in counts["blocked"]:
+        flash(
+            _("Nicht verschickt an %(name)s: %(reason)s", name=item["name"], reason=item["reason"]),
+            "error",
+        )
+    if not counts["queued"]:
+        flash(_("Das Protokoll ist an alle schon verschickt."), "info")
+        return redirect(back)
+    mail.deliver_in_background(current_app._get_current_object(), batch)
+    return redirect(url_for("workshops.delivery", workshop_id=workshop.id, batch=batch))
