@@ -34,6 +34,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         ),
         "SMTP_URL": env("NETZWERK_SMTP_URL", ""),
         "MAIL_FROM": env("NETZWERK_MAIL_FROM", "KEpol Aachen <kepol@localhost>"),
+        # the municipality named on the council document's title page
+        "MUNICIPALITY": env("NETZWERK_MUNICIPALITY", "Stadt Aachen"),
         "BASE_URL": env("NETZWERK_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "OUTBOX_DIR": str(instance_path / "outbox"),
         "BABEL_DEFAULT_LOCALE": "de",

@@ -11,7 +11,14 @@ def init_app(app: Flask) -> None:
     from ..core import signals
     from ..workshops.mail import register_token_source
     from ..workshops.models import MailKind
-    from . import api, reflection, reflection_views, services, views  # noqa: F401  (routes)
+    from . import (  # noqa: F401  (modules that attach their routes)
+        api,
+        council_views,
+        reflection,
+        reflection_views,
+        services,
+        views,
+    )
 
     app.register_blueprint(views.bp)
     register_token_source(MailKind.REFLECTION, reflection.message_token)
