@@ -190,6 +190,20 @@ class World:
 
         return reflection.token(reflection.get_link(self.reflection_link))
 
+    def make_status_update(self) -> int:
+        from netzwerk.programme import monitoring
+        from netzwerk.programme import services as programme
+
+        measure = programme.get_measure(self.measure)
+        return monitoring.add_update(measure, {"status": "laufend", "note": "Start"}).id
+
+    def make_indicator_value(self) -> int:
+        from netzwerk.programme import monitoring
+        from netzwerk.programme import services as programme
+
+        measure = programme.get_measure(self.measure)
+        return monitoring.add_value(measure, {"value": 3}).id
+
     def make_feed_token(self) -> str:
         from netzwerk.workshops import services as workshops
 
@@ -307,6 +321,8 @@ SAMPLES = {
     "ref_from": lambda w: w.draft,
     "ref_to": lambda w: "current",
     ("programme.revoke_reflection_link", "link_id"): lambda w: w.reflection_link,
+    "update_id": lambda w: w.status_update,
+    "value_id": lambda w: w.indicator_value,
     ("programme.reflect", "token"): lambda w: w.reflection_token,
     ("programme.comment", "token"): lambda w: w.reflection_token,
     "key": lambda w: w.key,

@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     from . import (  # noqa: F401  (modules that attach their routes)
         api,
         council_views,
+        monitoring_views,
         reflection,
         reflection_views,
         services,

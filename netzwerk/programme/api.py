@@ -169,3 +169,89 @@ def drafts_diff(ref_from: str, ref_to: str):
             for field in entry["fields"]:
                 field["label"] = str(field["label"])
     return jsonify({"from": old_label, "to": new_label, **changes})
+
+
+# --- monitoring ----------------------------------------------------------------------------------
+
+
+def update_json(update) -> dict:
+    return {
+        "id": update.id,
+        "measure_id": update.measure_id,
+        "noted_on": update.noted_on.isoformat(),
+        "status": update.status.value,
+        "note": update.note,
+        "created_by": update.created_by,
+    }
+
+
+def value_json(item) -> dict:
+    return {
+        "id": item.id,
+        "measure_id": item.measure_id,
+        "measured_on": item.measured_on.isoformat(),
+        "value": float(item.value),
+        "note": item.note,
+    }
+
+
+@api_bp.get("/programme/measures/<int:measure_id>/updates")
+def updates_index(measure_id: int):
+    from .models import StatusUpdate
+
+    measure = services.get_measure(measure_id)
+    filter_args(())
+    query = (
+        sa.select(StatusUpdate)
+        .where(StatusUpdate.measure_id == measure.id)
+        .order_by(StatusUpdate.noted_on, StatusUpdate.id)
+    )
+    return paged(query, update_json)
+
+
+@api_bp.post("/programme/measures/<int:measure_id>/updates")
+@editor_required
+def updates_create(measure_id: int):
+    """{"noted_on": "2026-05-01" (default today), "status"*: "laufend", "note": "…"}; the
+    measure takes the status of its latest update."""
+    from . import monitoring
+
+    measure = services.get_measure(measure_id)
+    data = checked(
+        json_body(),
+        {"noted_on": "text?", "status": "text", "note": "text?"},
+        frozenset({"id", "measure_id", "created_by"}),
+    )
+    update = monitoring.add_update(measure, data)
+    return created(update_json(update), url_for("api.measures_show", measure_id=measure.id))
+
+
+@api_bp.get("/programme/measures/<int:measure_id>/values")
+def values_index(measure_id: int):
+    from .models import IndicatorValue
+
+    measure = services.get_measure(measure_id)
+    filter_args(())
+    query = (
+        sa.select(IndicatorValue)
+        .where(IndicatorValue.measure_id == measure.id)
+        .order_by(IndicatorValue.measured_on, IndicatorValue.id)
+    )
+    return paged(query, value_json)
+
+
+@api_bp.post("/programme/measures/<int:measure_id>/values")
+@editor_required
+def values_create(measure_id: int):
+    """{"measured_on": "2026-05-01" (default today), "value"*: 55, "note": "…"}; only for
+    countable indicators, a percentage between 0 and 100."""
+    from . import monitoring
+
+    measure = services.get_measure(measure_id)
+    data = checked(
+        json_body(),
+        {"measured_on": "text?", "value": "number?", "note": "text?"},
+        frozenset({"id", "measure_id"}),
+    )
+    item = monitoring.add_value(measure, data)
+    return created(value_json(item), url_for("api.measures_show", measure_id=measure.id))

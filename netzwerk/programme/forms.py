@@ -152,3 +152,17 @@ class ReflectionLinksForm(FlaskForm):
 class CommentForm(FlaskForm):
     stance = RadioField(_l("Ihre Einschätzung"), choices=Stance.choices, default=Stance.NONE.value)
     text = TextAreaField(_l("Kommentar"), validators=[Optional(), Length(max=5000)])
+
+
+class StatusUpdateForm(FlaskForm):
+    noted_on = DateField(_l("Datum"), validators=[Optional()], description=_l("leer: heute"))
+    status = SelectField(_l("Status"), choices=MeasureStatus.choices)
+    note = TextAreaField(_l("Notiz"), validators=[Optional(), Length(max=5000)])
+
+
+class IndicatorValueForm(FlaskForm):
+    measured_on = DateField(
+        _l("Gemessen am"), validators=[Optional()], description=_l("leer: heute")
+    )
+    value = StringField(_l("Wert"), validators=[DataRequired(), Length(max=30)])
+    note = StringField(_l("Notiz"), validators=[Optional(), Length(max=500)])

@@ -417,6 +417,12 @@ def numbering() -> dict[tuple[str, int], str]:
     return numbers
 
 
+def full_number(measure: Measure, numbers: dict) -> str:
+    """ "SDG12 1.1": the measure's number with its topic, for lists across topics."""
+    code = measure.goal.topic.code if measure.goal.topic else ""
+    return f"{code} {numbers.get(('measure', measure.id), '')}".strip()
+
+
 def goal_choices() -> list[tuple[int, str]]:
     return [
         (goal.id, f"{goal.topic.code if goal.topic else '–'}: {goal.title}")
@@ -598,4 +604,17 @@ def load_demo_programme(data: dict, by_name: dict, by_code: dict) -> dict[str, i
         db.session.expire(goal, ["measures"])
     for entry in data.get("drafts", []):
         freeze(entry.get("note", ""), commit=False)
+    from . import monitoring
+
+    by_title = {m.title: m for m in db.session.scalars(sa.select(Measure))}
+    for entry in data.get("monitoring", []):
+        measure = by_title[entry["measure"]]
+        for day, status, note in entry.get("updates", []):
+            monitoring.add_update(
+                measure, {"noted_on": day, "status": status, "note": note}, commit=False
+            )
+        for day, value, note in entry.get("values", []):
+            monitoring.add_value(
+                measure, {"measured_on": day, "value": value, "note": note}, commit=False
+            )
     return {"outcomes": len(made), "goals": len(data.get("goals", [])), "measures": measures}

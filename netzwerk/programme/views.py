@@ -35,6 +35,11 @@ def _history(entity: str, ident: int) -> list[AuditEntry]:
 
 
 @bp.app_template_global()
+def full_number(measure, numbers: dict) -> str:
+    return services.full_number(measure, numbers)
+
+
+@bp.app_template_global()
 def source_text(source: dict) -> str:
     """A goal's or measure's origin: "aus Fokusgruppe SDG 12, 14.05.2025, 7 Punkte"."""
     return services.source_text(source)
@@ -183,7 +188,12 @@ def new_measure(goal_id: int):
 
 
 @bp.route("/massnahmen/<int:measure_id>")
-def show_measure(measure_id: int):
+def show_measure(measure_id: int, **forms):
+    """The measure with its origin, monitoring (status updates, measured values, chart) and
+    the comments from reflection; `forms` carries a monitoring form with its errors."""
+    from . import monitoring
+    from .monitoring_views import monitoring_forms
+
     measure = services.get_measure(measure_id)
     return render_template(
         "programme/measure.html",
@@ -191,16 +201,12 @@ def show_measure(measure_id: int):
         numbers=services.numbering(),
         sources=services.sources(measure.outcomes),
         history=_history("measure", measure.id),
-        **_measure_extras(measure),
+        comments_here=reflection.comments_by_measure(measure_id=measure.id).get(measure.id, []),
+        chart=monitoring.chart_of(measure),
+        overdue=monitoring.is_overdue(measure),
+        measure_sections=["programme/_monitoring.html", "programme/_measure_comments.html"],
+        **{**monitoring_forms(), **forms},
     )
-
-
-def _measure_extras(measure) -> dict:
-    """The measure page's further sections: the comments from reflection links."""
-    return {
-        "comments_here": reflection.comments_by_measure(measure_id=measure.id).get(measure.id, []),
-        "measure_sections": ["programme/_measure_comments.html"],
-    }
 
 
 @bp.route("/massnahmen/<int:measure_id>/bearbeiten", methods=["GET", "POST"])
