@@ -564,3 +564,54 @@ def test_xlsx_export_of_projects_opens_in_openpyxl(app, world, login):
     row = dict(zip(header, [c.value for c in sheet[2]], strict=True))
     assert row["Titel"] == "Messe" and row["Fördersumme"] == 100
     assert row["Beginn"].date().isoformat() == "2025-01-02"
+
+
+# --- the map layer ---------------------------------------------------------------------------
+
+
+def test_projects_are_an_optional_layer_of_the_map(app, world, login, api):
+    make(
+        app,
+        title="Klimaticket",
+        topics=["SDG17"],
+        lead_actor_id=world["verein"],
+        partner_actor_ids=[world["schule"]],
+        partner_city_id=world["kapstadt"],
+    )
+    viewer = login("viewer")
+    plain = viewer.get("/api/graph").get_json()
+    assert plain["counts"]["projects"] == 0
+    assert not [n for n in plain["nodes"] if n["kind"] == "project"]
+    layered = viewer.get("/api/graph?projects=1").get_json()
+    (node,) = [n for n in layered["nodes"] if n["kind"] == "project"]
+    assert node["label"] == "Klimaticket" and node["url"].endswith("/projekte/1")
+    links = {(e["to"], e.get("lead", False)) for e in layered["edges"] if e["from"] == node["id"]}
+    assert links == {
+        (f"a{world['verein']}", True),
+        (f"a{world['schule']}", False),
+        (f"t{world['sdg17']}", False),
+    }
+    assert "project" in layered["styles"]["kinds"]
+    # a project of another topic is not shown when one topic is chosen
+    assert (
+        viewer.get(f"/api/graph?projects=1&topic={world['sdg12']}").get_json()["counts"]["projects"]
+        == 0
+    )
+    # a new project through the API shows up at once, placed next to its lead
+    editor = api("editor", bearer=True)
+    assert (
+        editor.post(
+            "/api/projects", json={"title": "Faire Woche", "lead_actor_id": world["welthaus"]}
+        ).status_code
+        == 201
+    )
+    again = viewer.get("/api/graph?projects=1").get_json()
+    titles = {n["label"] for n in again["nodes"] if n["kind"] == "project"}
+    assert titles == {"Klimaticket", "Faire Woche"}
+    from netzwerk.network.models import NodePosition
+
+    with app.app_context():
+        assert db.session.get(NodePosition, "p2") is not None  # stored after the change
+    table = html.unescape(viewer.get("/karte/tabelle?projects=1").get_data(as_text=True))
+    assert "Faire Woche" in table and "Projekt: Träger" in table
+    assert viewer.get("/api/graph?projects=vielleicht").status_code == 422

@@ -539,3 +539,23 @@ def load_demo_projects(items: list[dict], by_name: dict, by_code: dict) -> int:
         create_project(data, commit=False)
     db.session.flush()
     return len(items)
+
+
+# --- the map (network/map_data.py reads it as a layer) -----------------------------------------
+
+
+def project_graph_data() -> list[dict[str, Any]]:
+    """Projects for the map: each linked to its lead and partner actors and its topics."""
+    return [
+        {
+            "id": p.id,
+            "title": p.title,
+            "status": p.status.value,
+            "status_label": p.status.label,
+            "topic_ids": [t.id for t in p.topics],
+            "lead_actor_id": p.lead_actor_id,
+            "partner_actor_ids": [a.id for a in p.partners],
+            "partner_city": p.partner_city.name if p.partner_city else "",
+        }
+        for p in projects()
+    ]
