@@ -35,6 +35,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         ),
         "SMTP_URL": env("NETZWERK_SMTP_URL", ""),
         "MAIL_FROM": env("NETZWERK_MAIL_FROM", "KEpol Aachen <kepol@localhost>"),
+        # the municipality named on the council document's title page
+        "MUNICIPALITY": env("NETZWERK_MUNICIPALITY", "Stadt Aachen"),
         "BASE_URL": env("NETZWERK_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "OUTBOX_DIR": str(instance_path / "outbox"),
         "BABEL_DEFAULT_LOCALE": "de",
@@ -51,6 +53,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "LOGIN_RATE_LIMIT": env("NETZWERK_LOGIN_RATE_LIMIT", "10 per minute"),
         "LOGIN_ADDRESS_RATE_LIMIT": env("NETZWERK_LOGIN_ADDRESS_RATE_LIMIT", "30 per minute"),
         "LOGIN_NAME_RATE_LIMIT": env("NETZWERK_LOGIN_NAME_RATE_LIMIT", "50 per minute"),
+        # requests per client address to the public reflection pages (programme/reflection)
+        "REFLECTION_RATE_LIMIT": env("NETZWERK_REFLECTION_RATE_LIMIT", "60 per minute"),
         "WTF_CSRF_TIME_LIMIT": None,
         # the largest request body (uploads); larger ones are refused before they are read: 413
         "MAX_CONTENT_LENGTH": int(env("NETZWERK_MAX_UPLOAD_MB", "20")) * 1024 * 1024,

@@ -38,6 +38,13 @@ def link(actor_obj, topic_obj, role="mitwirkend"):
     return topics.link_actor(actor_obj, topic_obj, role)
 
 
+def project(**kw):
+    from netzwerk.projects import services as projects
+
+    n = next(_seq)
+    return projects.create_project({"title": f"Projekt {n}"} | kw)
+
+
 def dump() -> dict[str, list[tuple]]:
     """Every row of every table, to assert that a refused request changed nothing."""
     import sqlalchemy as sa

@@ -146,6 +146,7 @@ def test_contacts_only_on_request_and_every_export_audited(app, login):
         "Akteure",
         "Themenzuordnungen",
         "Beziehungen",
+        "Projekte",
     ]
     archive = zipfile.ZipFile(io.BytesIO(plain))
     assert not any(b"anna@example.org" in archive.read(n) for n in archive.namelist())

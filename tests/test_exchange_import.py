@@ -16,6 +16,7 @@ from netzwerk.audit.models import AuditEntry
 from netzwerk.exchange import services
 from netzwerk.exchange.tables import write_csv, write_xlsx
 from netzwerk.extensions import db
+from netzwerk.projects.models import Project
 from netzwerk.topics.models import ActorTopic, Topic
 from tests import factories
 
@@ -76,6 +77,20 @@ def build_network(app) -> None:
         factories.link(schule, sdg4, "mitwirkend")
         factories.relation(welthaus, schule, "kooperation", strength=3, note="+ Schulpartnerschaft")
         factories.relation(fb, welthaus, "foerderung", directed=True)
+        factories.project(
+            title="=Faire Woche; mit Semikolon",
+            description="Zeile eins\n+zwei",
+            topics=["SDG12", "SDG4"],
+            lead_actor_id=welthaus.id,
+            partner_actor_ids=[schule.id, fb.id],
+            funder_actor_id=fb.id,
+            funding_amount="12.500,50",
+            funding_programme="Inlandsprojekte",
+            starts_on="2024-09-01",
+            ends_on="2025-09-30",
+            sdg_targets="12.8, 4.7",
+            links="https://welthaus.example.org/woche",
+        )
 
 
 def export_all(fmt: str) -> list[tuple[str, bytes]]:
@@ -87,7 +102,7 @@ def export_all(fmt: str) -> list[tuple[str, bytes]]:
 
 
 def wipe_entities() -> None:
-    for model in (Relation, ActorTopic, Contact, Actor, Topic):
+    for model in (Project, Relation, ActorTopic, Contact, Actor, Topic):
         db.session.execute(sa.delete(model))
     db.session.commit()
 
@@ -101,7 +116,7 @@ def test_round_trip_changes_nothing(app, fmt):
         report = services.import_files(files)
         assert report.applied and not report.rejected
         counts = report.counts()
-        assert set(counts) == {"topics", "actors", "contacts", "links", "relations"}
+        assert set(counts) == {"topics", "actors", "contacts", "links", "relations", "projects"}
         assert all(c["create"] == c["update"] == 0 for c in counts.values()), counts
         assert entity_dump() == before
 
@@ -111,6 +126,7 @@ def test_round_trip_changes_nothing(app, fmt):
         assert report.applied, report.rejected
         assert report.counts()["actors"]["create"] == 3
         assert report.counts()["relations"]["create"] == 2
+        assert report.counts()["projects"]["create"] == 1
         again = export_all(fmt)
         if fmt == "csv":
             assert again == files  # byte for byte
@@ -459,6 +475,7 @@ def test_templates_have_the_german_headers_and_import_empty(app, login):
         "Kontakte",
         "Themenzuordnungen",
         "Beziehungen",
+        "Projekte",
         "Hinweise",
     ]
     assert sheets["Beziehungen"][0][:3] == ["Von", "Von Externe ID", "Nach"]

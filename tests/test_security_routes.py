@@ -136,6 +136,77 @@ class World:
         self.invitation  # noqa: B018 - someone to send to
         return invitations.send_invitations(workshops.get_workshop(self.workshop))[0]
 
+    def make_outcome(self) -> int:
+        """A commitment naming an organisation: every outcome route has something to show."""
+        from netzwerk.workshops import outcomes
+        from netzwerk.workshops import services as workshops
+
+        workshop = workshops.get_workshop(self.workshop)
+        return outcomes.create_outcome(
+            workshop,
+            {
+                "kind": "zusage",
+                "topic_id": self.topic,
+                "text": "Wir prüfen faire Kriterien",
+                "named_organisation": "Beispiel-Catering",
+            },
+        ).id
+
+    def make_follow_up(self) -> int:
+        from netzwerk.workshops import outcomes
+        from netzwerk.workshops import services as workshops
+
+        workshop = workshops.get_workshop(self.workshop)
+        return outcomes.create_follow_up(workshop, {"text": "Nachfassen", "owner": "KEpol"}).id
+
+    def make_goal(self) -> int:
+        from netzwerk.programme import services as programme
+
+        return programme.create_goal(
+            {"topic_id": self.topic, "title": "Faire Beschaffung", "outcome_ids": [self.outcome]}
+        ).id
+
+    def make_measure(self) -> int:
+        from netzwerk.programme import services as programme
+
+        return programme.create_measure(
+            {"goal_id": self.goal, "title": "Fairer Kaffee", "lead_actor_id": self.actor}
+        ).id
+
+    def make_draft(self) -> int:
+        from netzwerk.programme import drafts
+
+        self.measure  # noqa: B018 - something to freeze
+        return drafts.freeze("Beispiel").number
+
+    def make_reflection_link(self) -> int:
+        from netzwerk.programme import drafts, reflection
+        from netzwerk.workshops import services as workshops
+
+        self.invitation  # noqa: B018 - someone to give a link
+        draft = drafts.get_draft(self.draft)
+        workshop = workshops.get_workshop(self.workshop)
+        return reflection.create_links(draft, workshop, None)[0].id
+
+    def make_reflection_token(self) -> str:
+        from netzwerk.programme import reflection
+
+        return reflection.token(reflection.get_link(self.reflection_link))
+
+    def make_status_update(self) -> int:
+        from netzwerk.programme import monitoring
+        from netzwerk.programme import services as programme
+
+        measure = programme.get_measure(self.measure)
+        return monitoring.add_update(measure, {"status": "laufend", "note": "Start"}).id
+
+    def make_indicator_value(self) -> int:
+        from netzwerk.programme import monitoring
+        from netzwerk.programme import services as programme
+
+        measure = programme.get_measure(self.measure)
+        return monitoring.add_value(measure, {"value": 3}).id
+
     def make_feed_token(self) -> str:
 
         return feeds.create_feed(None).token
@@ -182,6 +253,11 @@ class DemoWorld(World):
         reference_store.ensure_reference()
         return reference_store.reference_items()[0].id
 
+    def make_project(self) -> int:
+        from netzwerk.projects.models import Project
+
+        return db.session.scalars(sa.select(Project.id).order_by(Project.id)).first()
+
 
 class FreshWorld(World):
     """New rows for one write request, related to each other as the routes expect."""
@@ -223,6 +299,9 @@ class FreshWorld(World):
             {"topic_code": code, "category_key": "verwaltung", "min_count": 1, "reason": "Test"}
         ).id
 
+    def make_project(self) -> int:
+        return factories.project(lead_actor_id=self.actor, topics=[self.topic]).id
+
 
 # URL parameter → value, or a list of values each requested. Keyed by parameter name, or by
 # (endpoint, parameter name) where one name means different things on different routes.
@@ -235,6 +314,19 @@ SAMPLES = {
     "user_id": lambda w: w.user,
     "token_id": lambda w: w.api_token,
     "item_id": lambda w: w.item,
+    "project_id": lambda w: w.project,
+    "outcome_id": lambda w: w.outcome,
+    "follow_up_id": lambda w: w.follow_up,
+    "goal_id": lambda w: w.goal,
+    "measure_id": lambda w: w.measure,
+    "number": lambda w: w.draft,
+    "ref_from": lambda w: w.draft,
+    "ref_to": lambda w: "current",
+    ("programme.revoke_reflection_link", "link_id"): lambda w: w.reflection_link,
+    "update_id": lambda w: w.status_update,
+    "value_id": lambda w: w.indicator_value,
+    ("programme.reflect", "token"): lambda w: w.reflection_token,
+    ("programme.comment", "token"): lambda w: w.reflection_token,
     "key": lambda w: w.key,
     "workshop_id": lambda w: w.workshop,
     "invitation_id": lambda w: w.invitation,

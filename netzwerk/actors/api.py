@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, url_for
+from flask import jsonify, request, url_for
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
@@ -182,8 +182,18 @@ def actors_update(actor_id: int):
 @api_bp.delete("/actors/<int:actor_id>")
 @editor_required
 def actors_delete(actor_id: int):
-    """Removes the actor with its contacts, topic links and relations (one audited change)."""
-    services.delete_actor(services.get_actor(actor_id))
+    """Removes the actor with its contacts, topic links and relations (one audited change).
+    If projects or measures refer to it, the answer is a 409 naming them, as the page's
+    confirmation does; ?force=1 deletes anyway (they stay, without the reference)."""
+    actor = services.get_actor(actor_id)
+    kept = services.dependents(actor)
+    if kept and request.args.get("force") not in ("1", "true"):
+        return jsonify(
+            error=f"Auf {actor.name} verweisen noch: {'; '.join(kept)}. "
+            "Mit ?force=1 wird trotzdem gelöscht; die Einträge verlieren den Verweis.",
+            dependents=kept,
+        ), 409
+    services.delete_actor(actor)
     return no_content()
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..audit.services import apply_changes, record, reverse, snapshot
+from ..core import signals
 from ..core.errors import Conflict, Invalid, NotFound
 from ..core.timeutil import is_timezone
 from ..core.validation import (
@@ -225,8 +226,15 @@ def update_actor(
     return actor
 
 
+def dependents(actor: Actor) -> list[str]:
+    """What other domains keep that refers to the actor (projects it leads, measures …), as
+    sentences; they stay when the actor is deleted but lose the reference."""
+    return [line for lines in signals.results(signals.actor_dependents, actor) for line in lines]
+
+
 def delete_actor(actor: Actor) -> None:
-    """Delete with contacts, topic links and relations, in one transaction, audited."""
+    """Delete with contacts, topic links and relations, in one transaction, audited. Entries
+    of other domains that refer to it (see `dependents`) lose the reference."""
     counts = {
         "contacts": len(actor.contacts),
         "topic_links": len(actor.topic_links),
@@ -234,6 +242,8 @@ def delete_actor(actor: Actor) -> None:
     }
     changes = reverse(snapshot(actor, ACTOR_FIELDS))
     changes["removed"] = [counts, None]
+    if kept := dependents(actor):
+        changes["dependents"] = [kept, None]
     record("actor", actor.id, "delete", changes, label=actor.name)
     db.session.delete(actor)
     db.session.commit()

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 
 from ..audit.models import AuditEntry
 from ..auth.permissions import admin_required, editor_required
+from ..core import signals
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
 from ..core.views import confirm_delete, save_form
@@ -68,7 +69,13 @@ def show(actor_id: int):
         .where(AuditEntry.entity == "actor", AuditEntry.entity_id == actor.id)
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
     ).all()
-    return render_template("actors/show.html", actor=actor, history=history, confirm=ConfirmForm())
+    return render_template(
+        "actors/show.html",
+        actor=actor,
+        history=history,
+        confirm=ConfirmForm(),
+        sections=signals.results(signals.actor_sections, actor),
+    )
 
 
 def _actor_form(actor=None) -> ActorForm:
@@ -144,6 +151,8 @@ def delete(actor_id: int):
             _("%(n)s Themenzuordnungen", n=len(actor.topic_links)),
             _("%(n)s Beziehungen", n=len(actor.relations_in) + len(actor.relations_out)),
         ],
+        # projects, measures … that name the actor stay, without it
+        kept=services.dependents(actor),
     )
 
 

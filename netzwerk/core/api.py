@@ -69,6 +69,8 @@ FIELD_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "text?": ((str, type(None)), "ein Text oder null"),
     "int": ((int,), "eine ganze Zahl"),
     "int?": ((int, type(None)), "eine ganze Zahl oder null"),
+    "number?": ((int, float, str, type(None)), "eine Zahl oder null"),
+    "list": ((list,), "eine Liste"),
     "bool": ((bool,), "true oder false"),
     "ref": ((int, str), "eine Nummer oder ein Code"),
     "refs": ((list,), "eine Liste von Nummern oder Codes"),

@@ -30,3 +30,20 @@ contact_activity = _signals.signal(
 def results(signal, sender: Any = None, **kwargs: Any) -> list[Any]:
     """What every connected receiver returned (None left out), in the order they connected."""
     return [value for _, value in signal.send(sender, **kwargs) if value is not None]
+
+
+# --- pages and deletes that other domains contribute to -----------------------------------------
+
+actor_sections = _signals.signal(
+    "actor-sections",
+    doc="Actor page: sender = actor; return {'template': name, ...context} or None.",
+)
+topic_sections = _signals.signal(
+    "topic-sections",
+    doc="Topic page: sender = topic; return {'template': name, ...context} or None.",
+)
+actor_dependents = _signals.signal(
+    "actor-dependents",
+    doc="Before an actor is deleted: sender = actor; return a list of sentences naming what "
+    "refers to it (projects it leads, measures, …) and loses that reference.",
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -122,3 +123,54 @@ def parse_date(value: Any, field: str) -> date | None:
         except ValueError:
             continue
     raise Invalid(f"{field}: „{text}“ ist kein Datum (TT.MM.JJJJ oder JJJJ-MM-TT).", field=field)
+
+
+def parse_decimal(value: Any, field: str, minimum: Decimal | None = None) -> Decimal | None:
+    """A number from a form, the API or a spreadsheet: 12500, 12500.5, "12.500,50 €",
+    "1,5", "6.000" (six thousand: a dot before groups of three digits separates thousands);
+    empty → None. German thousands dots and decimal commas are understood."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool):
+        raise Invalid(f"{field} muss eine Zahl sein.", field=field)
+    if isinstance(value, int | Decimal):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(str(value))
+    else:
+        text = str(value).strip().replace("€", "").replace("EUR", "").replace(" ", "")
+        text = text.replace("\u00a0", "")
+        if "," in text:  # German: 12.500,50
+            text = text.replace(".", "").replace(",", ".")
+        elif re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+", text):  # 12.500 or 12.500.000
+            text = text.replace(".", "")
+        try:
+            number = Decimal(text)
+        except InvalidOperation as exc:
+            raise Invalid(f"{field}: „{value}“ ist keine Zahl.", field=field) from exc
+    if not number.is_finite():
+        raise Invalid(f"{field}: „{value}“ ist keine Zahl.", field=field)
+    if minimum is not None and number < minimum:
+        raise Invalid(f"{field} darf nicht kleiner als {minimum} sein.", field=field)
+    if abs(number) >= Decimal("1e12"):
+        raise Invalid(f"{field} ist zu groß.", field=field)
+    return number
+
+
+def date_range(start: date | None, end: date | None, end_field: str) -> None:
+    """An end before its start is an error at the end field."""
+    if start is not None and end is not None and end < start:
+        raise Invalid(
+            f"{end_field}: das Ende ({end:%d.%m.%Y}) liegt vor dem Beginn ({start:%d.%m.%Y}).",
+            field=end_field,
+        )
+
+
+def check_url(value: Any, field: str) -> str:
+    """An http(s) address, or "" for none."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return ""
+    if not re.fullmatch(r"https?://[^\s<>\"']+", text) or len(text) > 500:
+        raise Invalid(f"{field}: „{text[:80]}“ ist kein Link (http:// oder https://).", field=field)
+    return text

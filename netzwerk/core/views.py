@@ -63,10 +63,12 @@ def confirm_delete(
     next_url: str,
     cancel_url: str,
     consequences: Iterable[str] = (),
+    kept: Iterable[str] = (),
 ) -> Response | str:
-    """GET: the confirmation page naming what goes with the object; POST with a valid CSRF token
-    (the confirmation): `delete`, flash `message` (or message(what delete returned)), redirect
-    to `next_url`."""
+    """GET: the confirmation page naming what goes with the object (`consequences`) and what
+    stays but loses its reference to it (`kept`); POST with a valid CSRF token (the
+    confirmation): `delete`, flash `message` (or message(what delete returned)), redirect to
+    `next_url`."""
     form = ConfirmForm()
     if form.validate_on_submit():
         result = delete()
@@ -77,5 +79,6 @@ def confirm_delete(
         form=form,
         title=title,
         consequences=list(consequences),
+        kept=list(kept),
         cancel_url=cancel_url,
     )

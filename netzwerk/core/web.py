@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 
 from flask import (
     Flask,
@@ -15,7 +16,13 @@ from flask import (
     request,
     session,
 )
-from flask_babel import format_datetime, get_locale
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -257,6 +264,21 @@ def init_app(app: Flask) -> None:
     @app.template_filter("dt")
     def _format_dt(value, fmt: str = "short"):
         return format_datetime(aware(value), fmt) if value else ""
+
+    @app.template_filter("day")
+    def _format_day(value, fmt: str = "medium"):
+        """A date (or an ISO date string, as snapshots keep them) in the reader's language."""
+        if isinstance(value, str) and value:
+            value = date.fromisoformat(value[:10])
+        return format_date(value, fmt) if value else ""
+
+    @app.template_filter("number")
+    def _format_number(value):
+        return format_decimal(value) if value is not None else ""
+
+    @app.template_filter("money")
+    def _format_money(value):
+        return format_currency(value, "EUR") if value is not None else ""
 
     @app.context_processor
     def template_helpers():

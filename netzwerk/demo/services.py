@@ -79,10 +79,16 @@ def load_demo(path: Path | None = None) -> dict[str, int]:
 
 
 def _load_extensions(data: dict, by_name: dict, by_code: dict) -> dict[str, int]:
-    """The workshops domain loads its part of the demo file."""
+    """The workshops, projects and programme domains load their parts of the demo file."""
+    from ..programme.services import load_demo_programme
+    from ..projects.services import load_demo_projects
     from ..workshops.demo import load_demo_workshops
 
     counts: dict[str, int] = {}
     if data.get("workshops"):
         counts["workshops"] = load_demo_workshops(data["workshops"], by_name, by_code)
+    if data.get("projects"):
+        counts["projects"] = load_demo_projects(data["projects"], by_name, by_code)
+    if data.get("programme"):
+        counts.update(load_demo_programme(data["programme"], by_name, by_code))
     return counts

@@ -42,6 +42,8 @@ from ..core.files import write_private
 from ..core.timeutil import utcnow
 from ..core.validation import ILLEGAL_MESSAGE, has_illegal_characters, vocab_value
 from ..extensions import db
+from ..projects import services as project_services
+from ..projects.models import Project, ProjectStatus
 from ..topics import services as topic_services
 from ..topics.models import ActorTopic, Topic, TopicRole
 from . import tables
@@ -660,6 +662,93 @@ class _Importer:
                 self.done(table, number, "create", label)
             _audit_rows("relation", audit)
 
+    # -- projects (few: through the project service, one by one)
+
+    def project_actor(self, value: Any, field: str, ext: Any = None) -> int | None:
+        """An actor named in a project cell by name or external id; empty → None."""
+        text, ext = str(value or "").strip(), str(ext or "").strip()
+        if not text and not ext:
+            return None
+        self.load_actors()
+        if not ext and text in self.actor_by_ext and text.casefold() not in self.actor_by_key:
+            return self.actor_by_ext[text]
+        return self.find_actor(text, ext, field)
+
+    def import_projects(self, table: Table) -> None:
+        by_title: dict[str, list[Project]] = {}
+        for project in db.session.scalars(sa.select(Project)):
+            by_title.setdefault(project.title.strip().casefold(), []).append(project)
+        seen: dict[str, int] = {}
+        for number, data in table.rows:
+            title = " ".join(str(data.get("title") or "").split())
+            key = title.casefold()
+            if key and key in seen:
+                self.reject(
+                    table,
+                    number,
+                    f"Doppelt: das Projekt „{title}“ steht schon in Zeile {seen[key]}.",
+                )
+                continue
+            try:
+                payload = {
+                    k: data[k]
+                    for k in (
+                        "title",
+                        "description",
+                        "status",
+                        "starts_on",
+                        "ends_on",
+                        "funding_amount",
+                        "funding_programme",
+                        "sdg_targets",
+                        "links",
+                    )
+                    if k in data
+                }
+                self.known_terms(payload, status=ProjectStatus)
+                if "topics" in data:
+                    payload["topics"] = [
+                        t.strip() for t in str(data["topics"] or "").split(";") if t.strip()
+                    ]
+                if "lead" in data or "lead_external_id" in data:
+                    payload["lead_actor_id"] = self.project_actor(
+                        data.get("lead"), "Träger", data.get("lead_external_id")
+                    )
+                if "partners" in data:
+                    payload["partner_actor_ids"] = [
+                        self.project_actor(name, "Partner")
+                        for name in str(data["partners"] or "").split(";")
+                        if name.strip()
+                    ]
+                if "partner_city" in data:
+                    payload["partner_city_id"] = self.project_actor(
+                        data["partner_city"], "Akteur (Partnerstadt)"
+                    )
+                if "funder" in data:
+                    payload["funder_actor_id"] = self.project_actor(
+                        data["funder"], "Fördermittelgeber"
+                    )
+                if isinstance(payload.get("sdg_targets"), str):
+                    payload["sdg_targets"] = payload["sdg_targets"].replace(";", ",")
+                matches = by_title.get(key, [])
+                if len(matches) > 1:
+                    raise Invalid(
+                        f"Es gibt {len(matches)} Projekte mit dem Titel „{title}“; bitte die "
+                        "Titel zuerst eindeutig machen."
+                    )
+                if matches:
+                    changes = project_services.change_project(matches[0], payload)
+                    action = "update" if changes else "unchanged"
+                    self.done(table, number, action, matches[0].title, changes)
+                else:
+                    project = project_services.create_project(payload, commit=False)
+                    by_title.setdefault(key, []).append(project)
+                    self.done(table, number, "create", project.title)
+            except DomainError as exc:
+                self.reject(table, number, exc.message)
+                continue
+            seen[key] = number
+
 
 def _topic_key(code: Any) -> str:
     """Topic codes compare without case and spaces, as in topics.services.find_topic."""
@@ -704,10 +793,11 @@ def _allowed_values(sheet: Sheet) -> dict[str, str]:
         "category": cats,
         "sector": vocab(Sector),
         "level": vocab(Level),
-        "status": vocab(Status),
         "kind": vocab(RelationKind),
         "role": vocab(TopicRole),
         "legal_basis": vocab(LegalBasis),
+        "status": vocab(ProjectStatus) if sheet.kind == "projects" else vocab(Status),
+        "topics": ", ".join(t.code for t in topic_services.topics()),
     }
 
 
@@ -762,7 +852,9 @@ def german(member) -> str:
 
 
 def _value(value: Any) -> Any:
-    if isinstance(value, LegalBasis | Level | Sector | Status | RelationKind | TopicRole):
+    if isinstance(
+        value, LegalBasis | Level | Sector | Status | RelationKind | TopicRole | ProjectStatus
+    ):
         return german(value)
     return value
 
@@ -853,7 +945,35 @@ def _rows(kind: str) -> list[list]:
             [s, se or "", t, te or "", german(k), d, st, n]
             for s, se, t, te, k, d, st, n in db.session.execute(query)
         ]
+    if kind == "projects":
+        return project_rows()
     raise Invalid(f"Unbekannte Tabelle: {kind}")
+
+
+def project_rows() -> list[list]:
+    """Projects with the actors named as in the import (lists joined with ;)."""
+    rows = []
+    for p in project_services.projects():
+        rows.append(
+            [
+                p.title,
+                p.description,
+                "; ".join(t.code for t in p.topics),
+                german(p.status),
+                p.lead.name if p.lead else "",
+                (p.lead.external_id or "") if p.lead else "",
+                "; ".join(a.name for a in p.partners),
+                p.partner_city.name if p.partner_city else "",
+                p.starts_on,
+                p.ends_on,
+                p.funding_amount,
+                p.funder.name if p.funder else "",
+                p.funding_programme,
+                "; ".join(p.target_list),
+                " ".join(p.link_list),
+            ]
+        )
+    return sorted(rows, key=lambda r: r[0].casefold())
 
 
 @dataclass

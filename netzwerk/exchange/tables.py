@@ -151,8 +151,33 @@ RELATIONS = Sheet(
     file_stem="beziehungen",
 )
 
-# in the order an import needs them: relations and links refer to actors and topics
-SHEETS: tuple[Sheet, ...] = (TOPICS, ACTORS, CONTACTS, LINKS, RELATIONS)
+PROJECTS = Sheet(
+    "projects",
+    "Projekte",
+    "Projects",
+    (
+        Column("title", "Titel", "Title", ("Projekt", "Project"), required=True),
+        Column("description", "Beschreibung", "Description"),
+        Column("topics", "Themen", "Topics", hint="Codes, mit ; getrennt, z. B. SDG17; SDG4"),
+        Column("status", "Status", "Status"),
+        Column("lead", "Träger", "Lead", ("Federführung", "Lead actor"), hint="Name des Akteurs"),
+        Column("lead_external_id", "Träger Externe ID", "Lead external ID"),
+        Column("partners", "Partner", "Partners", hint="Namen der Akteure, mit ; getrennt"),
+        Column("partner_city", "Partnerstadt", "Partner city", hint="Name des Akteurs"),
+        Column("starts_on", "Beginn", "Start", hint="TT.MM.JJJJ"),
+        Column("ends_on", "Ende", "End", hint="TT.MM.JJJJ"),
+        Column("funding_amount", "Fördersumme", "Funding amount", ("Betrag",), hint="EUR, ≥ 0"),
+        Column("funder", "Fördermittelgeber", "Funder", ("Förderer",), hint="Name des Akteurs"),
+        Column("funding_programme", "Förderprogramm", "Funding programme", ("Programm",)),
+        Column("sdg_targets", "SDG-Unterziele", "SDG targets", hint="z. B. 4.7; 17.16"),
+        Column("links", "Links", "Links", ("Link", "URL"), hint="Adressen, mit Leerzeichen"),
+    ),
+    _sig("title", "lead|lead_external_id|partners|funder|partner_city"),
+    file_stem="projekte",
+)
+
+# in the order an import needs them: relations, links and projects refer to actors and topics
+SHEETS: tuple[Sheet, ...] = (TOPICS, ACTORS, CONTACTS, LINKS, RELATIONS, PROJECTS)
 BY_KIND = {s.kind: s for s in SHEETS}
 
 

@@ -24,6 +24,7 @@ from ..actors.vocab import LegalBasis, Level, RelationKind, Sector, Status
 from ..auth.permissions import admin_required, editor_required, public
 from ..core.errors import DomainError
 from ..core.views import confirm_delete
+from ..projects.models import ProjectStatus
 from ..topics.models import TopicRole
 from . import privacy as data_protection
 from . import services, vcard
@@ -60,6 +61,7 @@ def _index(form: ImportForm | None = None, status: int = 200):
                 (_("Art der Beziehung"), RelationKind),
                 (_("Rolle im Thema"), TopicRole),
                 (_("Rechtsgrundlage"), LegalBasis),
+                (_("Projektstatus"), ProjectStatus),
             ],
         ),
         status,

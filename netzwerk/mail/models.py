@@ -20,6 +20,8 @@ class MailKind(Vocabulary):
     CANCEL = "cancel", _l("Absage")
     PROMOTE = "promote", _l("Nachrücker-Bestätigung")
     POLL = "poll", _l("Terminumfrage")
+    PROTOCOL = "protocol", _l("Protokoll")
+    REFLECTION = "reflection", _l("Reflexionslink")
 
 
 class MailStatus(Vocabulary):

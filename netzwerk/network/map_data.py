@@ -37,14 +37,17 @@ def _base(snap: state.Snapshot) -> dict[str, Any]:
     graph = snap.graph
     cats = {c.key: c for c in categories()}
     workshops = _workshops(graph, snap.carry(WORKSHOP_ROWS))
+    projects = _projects(graph, snap.carry(PROJECT_ROWS))
     layout_nodes = set(graph.nodes)
     layout_nodes.update(workshop["node"] for workshop in workshops)
+    layout_nodes.update(project["node"] for project in projects)
     return {
         "graph": graph,
         "layout_nodes": layout_nodes,
         "category_sector": {key: str(c.sector) for key, c in cats.items()},
         "descriptions": snap.carry(DESCRIPTIONS),
         "workshops": workshops,
+        "projects": projects,
         "topic_nodes": analysis.topic_nodes(graph),
         "actor_nodes": analysis.actor_nodes(graph),
     }
@@ -104,6 +107,45 @@ def _workshops(graph: nx.MultiDiGraph, rows: list[dict]) -> list[dict]:
                 **item,
                 "node": f"w{item['id']}",
                 "members": [n for n in members if n in graph],
+                "topics": [t for t in topics if t in graph],
+            }
+        )
+    return result
+
+
+def _project_rows(_snap: state.Snapshot) -> list[dict]:
+    from ..projects.services import project_graph_data  # projects are a layer of the map
+
+    return project_graph_data()
+
+
+# the projects (stocktaking), read again only after changes of projects, topics or deletions;
+# a title change of an actor does not touch them
+PROJECT_ROWS = state.Carried(
+    "map projects",
+    compute=_project_rows,
+    unaffected_by=lambda changes: (
+        "project" not in changes.entities
+        and "topic" not in changes.entities
+        and not changes.deleted
+    ),
+)
+
+
+def _projects(graph: nx.MultiDiGraph, rows: list[dict]) -> list[dict]:
+    """The projects as map nodes, linked to their lead and partners and to their topics."""
+    result = []
+    for item in rows:
+        ids = [item["lead_actor_id"]] if item.get("lead_actor_id") else []
+        ids += item.get("partner_actor_ids", [])
+        members = [actor_node(i) for i in ids]
+        topics = [topic_node(i) for i in item.get("topic_ids", [])]
+        result.append(
+            {
+                **item,
+                "node": f"p{item['id']}",
+                "lead": actor_node(item["lead_actor_id"]) if item.get("lead_actor_id") else None,
+                "members": [n for n in dict.fromkeys(members) if n in graph],
                 "topics": [t for t in topics if t in graph],
             }
         )
@@ -233,6 +275,8 @@ def _map_parts(
     nodes += [_actor_part(cache, base, a, pos, by_id, texts) for a in actors]
     _pruned(cache, base["actor_nodes"], len(base["actor_nodes"]))
     nodes += [Part(_workshop_json(w, pos)) for w in workshops]
+    projects = _visible_projects(base, filters, actor_set, topic_set)
+    nodes += [Part(_project_json(p, pos)) for p in projects]
     ghosts = _ghosts(base, filters, topics, pos) if filters.topics and filters.ghosts else []
     nodes += [Part(g) for g in ghosts]
     edges = _edges(graph, filters, actor_set, topic_set, snap.edges_version)
@@ -261,6 +305,32 @@ def _map_parts(
             for t in workshop["topics"]
             if t in topic_set
         ]
+    for project in projects:
+        edges += [
+            Part(
+                {
+                    "id": f"{project['node']}-{m}",
+                    "from": project["node"],
+                    "to": m,
+                    "kind": "project",
+                    "lead": m == project["lead"],
+                }
+            )
+            for m in project["members"]
+            if m in actor_set
+        ]
+        edges += [
+            Part(
+                {
+                    "id": f"{project['node']}-{t}",
+                    "from": project["node"],
+                    "to": t,
+                    "kind": "project",
+                }
+            )
+            for t in project["topics"]
+            if t in topic_set
+        ]
     edges += [
         Part({"id": f"e{g['id']}", "from": g["id"], "to": topic_node(g["topic_id"]), "kind": "gap"})
         for g in ghosts
@@ -270,6 +340,7 @@ def _map_parts(
             "actors": len(actors),
             "topics": len(topics),
             "workshops": len(workshops),
+            "projects": len(projects),
             "gaps": len(ghosts),
             "edges": len(edges),
             "all_actors": len(base["actor_nodes"]),
@@ -360,6 +431,23 @@ def _visible_workshops(
         if f.narrows_actors and not any(m in actors for m in workshop["members"]):
             continue
         result.append(workshop)
+    return result
+
+
+def _visible_projects(
+    base: dict[str, Any], f: MapFilters, actors: set[str], topics: set[str]
+) -> list[dict]:
+    """The project layer (off unless asked for): projects of the chosen topic, and when the
+    actors are narrowed, those with a visible lead or partner."""
+    if not f.projects:
+        return []
+    result = []
+    for project in base["projects"]:
+        if f.topic is not None and topic_node(f.topic) not in project["topics"]:
+            continue
+        if f.narrows_actors and not any(m in actors for m in project["members"]):
+            continue
+        result.append(project)
     return result
 
 
@@ -481,6 +569,25 @@ def _workshop_json(workshop: dict, pos: Mapping) -> dict[str, Any]:
         "status": workshop.get("status"),
         "phase": workshop.get("phase"),
         "participants": len(workshop["members"]),
+        "url": url,
+        **_xy(pos, node),
+    }
+
+
+def _project_json(project: dict, pos: Mapping) -> dict[str, Any]:
+    node = project["node"]
+    url = None
+    if "projects.show" in current_app.view_functions:
+        url = url_for("projects.show", project_id=project["id"])
+    return {
+        "id": node,
+        "kind": "project",
+        "project_id": project["id"],
+        "label": project["title"],
+        "name": project["title"],
+        "status": project["status_label"],
+        "partner_city": project["partner_city"],
+        "members": len(project["members"]),
         "url": url,
         **_xy(pos, node),
     }

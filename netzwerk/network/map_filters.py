@@ -32,6 +32,7 @@ class MapFilters:
     topics: bool = True
     ghosts: bool = True
     workshops: bool = True
+    projects: bool = False  # the stocktaking's projects: an optional layer
     labels: bool = True
     size: str = "degree"
 
@@ -134,6 +135,7 @@ def parse_filters(args: Mapping) -> MapFilters:
         topics=_flag(args, "topics", True),
         ghosts=_flag(args, "ghosts", True),
         workshops=_flag(args, "workshops", True),
+        projects=_flag(args, "projects", False),
         labels=_flag(args, "labels", True),
         size=size,
     )

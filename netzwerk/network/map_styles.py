@@ -39,9 +39,11 @@ TOPIC_LINK_COLOR = "#9aa5b1"
 KIND_STYLES = {
     "topic": {"shape": "box", "color": "#0b3b60", "border": "#06243b", "font": "#ffffff"},
     "workshop": {"shape": "box", "color": "#fff4d6", "border": "#8a5a00", "font": "#1d2430"},
+    "project": {"shape": "box", "color": "#e6f4ea", "border": "#2e7d32", "font": "#1d2430"},
     "gap": {"shape": "dot", "color": "#f1f1f1", "border": "#7a7a7a", "font": "#5b6472"},
     "gap_edge": {"color": "#9a9a9a", "dashes": [5, 5]},
     "workshop_edge": {"color": "#c79a3b", "dashes": [2, 3]},
+    "project_edge": {"color": "#5aa469", "dashes": [6, 3]},
 }
 STATUS_STYLES = {
     Status.CANDIDATE: {"border": "#8a5a00", "border_width": 3, "opacity": 1.0},

@@ -69,6 +69,7 @@ def map_table():
         actors=[n for n in data["nodes"] if n["kind"] == "actor"],
         topics=[n for n in data["nodes"] if n["kind"] == "topic"],
         workshops=[n for n in data["nodes"] if n["kind"] == "workshop"],
+        projects=[n for n in data["nodes"] if n["kind"] == "project"],
         gaps=[n for n in data["nodes"] if n["kind"] == "gap"],
         edges=data["edges"],
         by_id=by_id,

@@ -25,8 +25,8 @@ from .models import NodePosition
 
 
 def layout_graph(base: dict[str, Any]) -> nx.Graph:
-    """Actors, topics and workshops with their links, for placing nodes; only needed when
-    nodes are placed, so it is built then."""
+    """Actors, topics, workshops and projects with their links, for placing nodes; only
+    needed when nodes are placed, so it is built then."""
     if "layout_graph" not in base:
         graph = base["graph"]
         placed = nx.Graph()
@@ -36,6 +36,10 @@ def layout_graph(base: dict[str, Any]) -> nx.Graph:
             placed.add_node(workshop["node"])
             placed.add_edges_from((workshop["node"], n) for n in workshop["members"])
             placed.add_edges_from((workshop["node"], t) for t in workshop["topics"])
+        for project in base.get("projects", []):
+            placed.add_node(project["node"])
+            placed.add_edges_from((project["node"], n) for n in project["members"])
+            placed.add_edges_from((project["node"], t) for t in project["topics"])
         base["layout_graph"] = placed
     return base["layout_graph"]
 

@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, url_for
 from flask_babel import gettext as _
 
 from ..auth.permissions import editor_required
+from ..core import signals
 from ..core.views import confirm_delete, save_form
 from . import services
 from .forms import PRIORITIES, TopicForm
@@ -32,6 +33,7 @@ def show(topic_id: int):
         topic=topic,
         groups=services.links_by_role(topic),
         priorities=dict(PRIORITIES),
+        sections=signals.results(signals.topic_sections, topic),
     )
 
 

@@ -8,7 +8,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from ..core import signals
     from ..mail import queue
-    from . import api, cli, compose, privacy, views  # noqa: F401  (api attaches its /api routes)
+    from . import api, cli, compose, outcome_views, privacy, views  # noqa: F401  (attach routes)
 
     app.register_blueprint(views.bp)
     for command in cli.COMMANDS:

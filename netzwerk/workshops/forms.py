@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     IntegerField,
     RadioField,
@@ -14,8 +15,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..actors.vocab import RelationKind
 from ..core.forms import Form, TimezoneField
-from .models import Format, Phase, Response, WorkshopStatus
+from ..topics.models import TopicRole
+from .models import Format, OutcomeKind, Phase, Response, WorkshopStatus
 
 LOCAL_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
@@ -123,3 +126,88 @@ class ResultsForm(Form):
 
 class CancelForm(Form):
     note = StringField(_l("Grund (nur im Änderungsprotokoll)"), validators=[Optional()])
+
+
+# --- outcomes and follow-ups ----------------------------------------------------------------------
+
+
+class OutcomeForm(Form):
+    kind = SelectField(_l("Art"), choices=OutcomeKind.choices)
+    topic_id = SelectField(_l("Thema"), coerce=int)
+    text = TextAreaField(_l("Aussage"), validators=[DataRequired(), Length(max=5000)])
+    actor_ids = SelectMultipleField(
+        _l("Betroffene Akteure"),
+        coerce=int,
+        validators=[Optional()],
+        description=_l("Mehrfachauswahl mit Strg"),
+    )
+    votes = IntegerField(
+        _l("Punkte"),
+        default=0,
+        validators=[Optional(), NumberRange(min=0)],
+        description=_l("Klebepunkte auf dem Flipchart"),
+    )
+    named_organisation = StringField(
+        _l("Genannte Organisation (noch kein Akteur)"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("wird nach Bestätigung als Kandidat angelegt"),
+    )
+
+    def fill_choices(self, topics, actors) -> None:
+        self.topic_id.choices = [(0, "–")] + [(t.id, t.label) for t in topics]
+        self.actor_ids.choices = actors
+
+    def values(self) -> dict:
+        return {
+            "kind": self.kind.data,
+            "topic_id": self.topic_id.data or None,
+            "text": self.text.data or "",
+            "actor_ids": self.actor_ids.data or [],
+            "votes": self.votes.data or 0,
+            "named_organisation": self.named_organisation.data or "",
+        }
+
+
+class CommitmentForm(Form):
+    what = RadioField(
+        _l("Was folgt aus der Zusage?"),
+        choices=[("role", _l("eine Rolle im Thema")), ("relation", _l("eine Beziehung"))],
+        default="role",
+    )
+    actor_id = SelectField(_l("Wer sagt zu?"), coerce=int)
+    role = SelectField(_l("Rolle im Thema"), choices=TopicRole.choices)
+    target_id = SelectField(_l("Mit wem (Beziehung)?"), coerce=int)
+    kind = SelectField(_l("Art der Beziehung"), choices=RelationKind.choices)
+
+    def values(self) -> dict:
+        return {
+            "what": self.what.data,
+            "actor_id": self.actor_id.data or None,
+            "role": self.role.data,
+            "target_id": self.target_id.data or None,
+            "kind": self.kind.data,
+        }
+
+
+class CandidateForm(Form):
+    name = StringField(_l("Name der Organisation"), validators=[DataRequired(), Length(max=200)])
+    category = SelectField(_l("Kategorie"), validators=[DataRequired()])
+
+
+class FollowUpForm(Form):
+    text = StringField(_l("Was ist zu tun?"), validators=[DataRequired(), Length(max=500)])
+    owner_actor_id = SelectField(_l("Verantwortlich (Akteur)"), coerce=int)
+    owner = StringField(
+        _l("Verantwortlich (Person oder Stelle)"), validators=[Optional(), Length(max=200)]
+    )
+    due_on = DateField(_l("Bis wann"), validators=[Optional()])
+    done = BooleanField(_l("erledigt"))
+
+    def values(self) -> dict:
+        return {
+            "text": self.text.data or "",
+            "owner_actor_id": self.owner_actor_id.data or None,
+            "owner": self.owner.data or "",
+            "due_on": self.due_on.data,
+            "done": bool(self.done.data),
+        }

@@ -6,7 +6,7 @@ and for the local times typed into forms.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -67,6 +67,15 @@ class Answer(Vocabulary):
     NO = "nein", _l("nein")
 
 
+class OutcomeKind(Vocabulary):
+    """What a statement recorded in a workshop is (the flip chart's columns)."""
+
+    GOAL = "ziel", _l("Ziel")
+    MEASURE_IDEA = "massnahmenidee", _l("Maßnahmenidee")
+    PROBLEM = "problem", _l("Problem")
+    COMMITMENT = "zusage", _l("Zusage")
+
+
 workshop_topic = sa.Table(
     "workshop_topic",
     db.metadata,
@@ -123,6 +132,14 @@ class Workshop(db.Model):
         back_populates="workshop", cascade="all, delete-orphan", order_by="PollSlot.starts_at"
     )
     next_workshop: Mapped[Workshop | None] = relationship(remote_side=[id])
+    outcomes: Mapped[list[Outcome]] = relationship(
+        back_populates="workshop", cascade="all, delete-orphan", order_by="Outcome.position"
+    )
+    follow_up_tasks: Mapped[list[FollowUp]] = relationship(
+        back_populates="workshop",
+        cascade="all, delete-orphan",
+        order_by="(FollowUp.due_on.is_(None), FollowUp.due_on, FollowUp.id)",
+    )
 
     @property
     def active_invitations(self) -> list[Invitation]:
@@ -183,6 +200,75 @@ class Invitation(db.Model):
         return (
             self.removed_at is None and self.response == Response.ACCEPTED and not self.waitlisted
         )
+
+
+outcome_actor = sa.Table(
+    "outcome_actor",
+    db.metadata,
+    sa.Column("outcome_id", sa.ForeignKey("outcome.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "actor_id", sa.ForeignKey("actor.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
+)
+
+
+class Outcome(db.Model):
+    """A statement recorded during or after a workshop: a goal, a measure idea, a problem or a
+    commitment, with its topic, the actors it concerns and the dots it got on the flip chart."""
+
+    __tablename__ = "outcome"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("workshop.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[OutcomeKind] = mapped_column(vocab_column(OutcomeKind))
+    topic_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("topic.id", ondelete="SET NULL"), index=True
+    )
+    text: Mapped[str] = mapped_column(sa.Text)
+    votes: Mapped[int] = mapped_column(default=0)
+    position: Mapped[int] = mapped_column(default=0)
+    # an organisation named in the room that is not an actor yet (→ a candidate on confirmation)
+    named_organisation: Mapped[str] = mapped_column(sa.String(200), default="")
+    # a commitment confirmed: when, and what it created (a topic role or a relation)
+    applied_at: Mapped[datetime | None]
+    applied_note: Mapped[str] = mapped_column(sa.String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (sa.CheckConstraint("votes >= 0", name="votes_not_negative"),)
+
+    workshop: Mapped[Workshop] = relationship(back_populates="outcomes")
+    topic: Mapped[Topic | None] = relationship()
+    actors: Mapped[list[Actor]] = relationship(secondary=outcome_actor, order_by=Actor.name_key)
+
+
+class FollowUp(db.Model):
+    """A next step agreed in a workshop, with who does it and by when."""
+
+    __tablename__ = "follow_up"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("workshop.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(sa.String(500))
+    owner_actor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("actor.id", ondelete="SET NULL"), index=True
+    )
+    owner: Mapped[str] = mapped_column(sa.String(200), default="")
+    due_on: Mapped[date | None]
+    done: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    workshop: Mapped[Workshop] = relationship(back_populates="follow_up_tasks")
+    owner_actor: Mapped[Actor | None] = relationship()
+
+    @property
+    def owner_label(self) -> str:
+        names = [n for n in (self.owner_actor.name if self.owner_actor else "", self.owner) if n]
+        return " – ".join(names)
 
 
 class PollSlot(db.Model):

@@ -6,8 +6,9 @@
 (function () {
   const BIG_GRAPH = 400; // above: straight edges, edges hidden while dragging/zooming
   const FILTER_NAMES = ["topic", "category", "sector", "level", "kind", "status", "ego", "depth",
-    "topics", "ghosts", "workshops", "labels", "size"];
-  const DEFAULTS = { depth: "1", topics: "1", ghosts: "1", workshops: "1", labels: "1", size: "degree" };
+    "topics", "ghosts", "workshops", "projects", "labels", "size"];
+  const DEFAULTS = { depth: "1", topics: "1", ghosts: "1", workshops: "1", projects: "0", labels: "1",
+    size: "degree" };
 
   const configEl = document.getElementById("map-config");
   const container = document.getElementById("map-canvas");
@@ -109,6 +110,8 @@
       box.append(el("div", { text: t("{n} Akteure", { n: node.actors }) }));
     } else if (node.kind === "workshop" && node.starts_at) {
       box.append(el("div", { text: node.starts_at }));
+    } else if (node.kind === "project") {
+      box.append(el("div", { text: node.status + (node.partner_city ? " · " + node.partner_city : "") }));
     }
     return box;
   }
@@ -184,9 +187,9 @@
       const s = styles.roles[edge.role] || {};
       return Object.assign(base, { color: { color: s.color, opacity: 0.8 }, width: s.width, dashes: s.dashes });
     }
-    if (edge.kind === "gap" || edge.kind === "workshop") {
+    if (edge.kind === "gap" || edge.kind === "workshop" || edge.kind === "project") {
       const s = styles.kinds[edge.kind + "_edge"];
-      return Object.assign(base, { color: { color: s.color }, dashes: s.dashes, width: 1.5 });
+      return Object.assign(base, { color: { color: s.color }, dashes: s.dashes, width: edge.lead ? 3 : 1.5 });
     }
     const s = styles.relations[edge.kind] || {};
     return Object.assign(base, { color: { color: s.color }, dashes: s.dashes,
@@ -229,8 +232,11 @@
     state.network.fit({ animation: false });
     fillSearchList(data.nodes);
     const c = data.counts;
-    say(t("{actors} von {all} Akteuren, {topics} Themen, {gaps} Lücken, {workshops} Workshops",
-      { actors: c.actors, all: c.all_actors, topics: c.topics, gaps: c.gaps, workshops: c.workshops }));
+    const counts = { actors: c.actors, all: c.all_actors, topics: c.topics, gaps: c.gaps,
+      workshops: c.workshops, projects: c.projects };
+    say(c.projects
+      ? t("{actors} von {all} Akteuren, {topics} Themen, {gaps} Lücken, {workshops} Workshops, {projects} Projekte", counts)
+      : t("{actors} von {all} Akteuren, {topics} Themen, {gaps} Lücken, {workshops} Workshops", counts));
   }
 
   function bindNetwork(network) {
@@ -327,6 +333,10 @@
     } else if (node.kind === "workshop") {
       parts.push(facts([[t("Beginn"), node.starts_at], [t("Status"), node.status], [t("Teilnehmende"), node.participants]]));
       if (node.url) parts.push(el("p", {}, link(node.url, t("Workshopseite"))));
+    } else if (node.kind === "project") {
+      parts.push(facts([[t("Status"), node.status], [t("Partnerstadt"), node.partner_city || "–"],
+        [t("Beteiligte Akteure"), node.members]]));
+      if (node.url) parts.push(el("p", {}, link(node.url, t("Projektseite"))));
     }
     panel.replaceChildren(...parts.filter(Boolean));
     panel.hidden = false;
