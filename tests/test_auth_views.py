@@ -8,7 +8,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import AnyConverter, IntegerConverter
 
 from netzwerk.audit.models import AuditEntry
 from netzwerk.audit.services import record
@@ -28,7 +28,12 @@ def sample_url(rule) -> str:
     check comes first)."""
     values = {}
     for name, converter in rule._converters.items():
-        values[name] = 1 if isinstance(converter, IntegerConverter) else "x"
+        if isinstance(converter, IntegerConverter):
+            values[name] = 1
+        elif isinstance(converter, AnyConverter):
+            values[name] = sorted(converter.items)[0]
+        else:
+            values[name] = "x"
     url = rule.rule
     for name, value in values.items():
         url = re.sub(rf"<(?:[^:<>]+:)?{name}>", str(value), url)
