@@ -74,6 +74,14 @@ FIELDS = {
     "invitation": ("v", ["comment"]),
     "user": ("u", ["display_name"]),
     "api_token": ("o", ["name"]),
+    "project": ("p", ["title", "description", "funding_programme"]),
+    "outcome": ("e", ["text", "named_organisation"]),
+    "follow_up": ("f", ["text", "owner"]),
+    "goal": ("g", ["title", "description"]),
+    "measure": ("m", ["title", "description", "indicator", "funding_source"]),
+    "draft": ("d", ["note"]),
+    "status_update": ("s", ["note"]),
+    "indicator_value": ("n", ["note"]),
 }
 
 
@@ -123,7 +131,7 @@ def fill(user_id: int | None = None) -> Corpus:
     n = len(PAYLOADS)
     corpus = Corpus(n=n)
     ids = corpus.ids
-    for entity in (*FIELDS, "slot", "batch", "rsvp_token"):
+    for entity in (*FIELDS, "slot", "batch", "rsvp_token", "reflection_link", "reflection_token"):
         ids[entity] = []
         corpus.stored[entity] = []
 
@@ -272,6 +280,73 @@ def fill(user_id: int | None = None) -> Corpus:
         ids["slot"].append(slot.id)
         ids["batch"].append(batch)
         ids["rsvp_token"].append(rsvp_token(invitation))
+
+    # the second half of the process: projects, outcomes, the programme and its drafts
+    from netzwerk.programme import drafts, monitoring, reflection
+    from netzwerk.programme import services as programme
+    from netzwerk.projects import services as projects
+    from netzwerk.workshops import outcomes
+
+    for i in range(n):
+        project = projects.create_project(
+            {
+                "title": v("project", i, "title", 200),
+                "description": v("project", i, "description"),
+                "funding_programme": v("project", i, "funding_programme", 200),
+                "lead_actor_id": ids["actor"][i],
+                "topics": [ids["topic"][i]],
+            }
+        )
+        keep("project", project)
+        workshop = workshops.get_workshop(ids["workshop"][i])
+        outcome = outcomes.create_outcome(
+            workshop,
+            {
+                "kind": "zusage",
+                "topic_id": ids["topic"][i],
+                "text": v("outcome", i, "text", 1000),
+                "named_organisation": v("outcome", i, "named_organisation", 200),
+            },
+        )
+        keep("outcome", outcome)
+        follow_up = outcomes.create_follow_up(
+            workshop,
+            {"text": v("follow_up", i, "text", 500), "owner": v("follow_up", i, "owner", 200)},
+        )
+        keep("follow_up", follow_up)
+        goal = programme.create_goal(
+            {
+                "topic_id": ids["topic"][i],
+                "title": v("goal", i, "title", 300),
+                "description": v("goal", i, "description"),
+                "outcome_ids": [outcome.id],
+            }
+        )
+        keep("goal", goal)
+        measure = programme.create_measure(
+            {
+                "goal_id": goal.id,
+                "title": v("measure", i, "title", 300),
+                "description": v("measure", i, "description"),
+                "indicator": v("measure", i, "indicator", 300),
+                "funding_source": v("measure", i, "funding_source", 200),
+                "lead_actor_id": ids["actor"][i],
+            }
+        )
+        keep("measure", measure)
+        update = monitoring.add_update(
+            measure, {"status": "laufend", "note": v("status_update", i, "note")}
+        )
+        keep("status_update", update)
+        measured = monitoring.add_value(
+            measure, {"value": 3, "note": v("indicator_value", i, "note", 500)}
+        )
+        keep("indicator_value", measured)
+        draft = drafts.freeze(v("draft", i, "note", 500))
+        keep("draft", draft, draft.number)
+        link = reflection.create_links(draft, workshop, None)[0]
+        ids["reflection_link"].append(link.id)
+        ids["reflection_token"].append(reflection.token(link))
 
     corpus.feed_token = feeds.create_feed(None).token
     db.session.remove()

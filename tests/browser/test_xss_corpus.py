@@ -147,6 +147,16 @@ WORLD = {
     "slot": "slot",
     "batch": "batch",
     "rsvp_token": "rsvp_token",
+    "project": "project",
+    "outcome": "outcome",
+    "follow_up": "follow_up",
+    "goal": "goal",
+    "measure": "measure",
+    "draft": "draft",
+    "reflection_link": "reflection_link",
+    "reflection_token": "reflection_token",
+    "status_update": "status_update",
+    "indicator_value": "indicator_value",
 }
 
 
