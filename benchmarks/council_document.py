@@ -128,10 +128,10 @@ def build(size: dict) -> None:
             },
             commit=False,
         )
-        invitations = invitations.add_invitations(
+        invited = invitations.add_invitations(
             workshop, [c.id for c in rnd.sample(people, 15)], commit=False
         )
-        for inv in invitations:
+        for inv in invited:
             inv.attended = True
         workshop.status = workshops.WorkshopStatus.DONE
         held.append(workshop)
