@@ -22,6 +22,7 @@ from ..auth.models import hash_token
 from ..core.errors import Conflict, Invalid, NotFound
 from ..core.validation import check_email, int_in_range, vocab_value
 from ..extensions import db
+from ..mail import links
 from ..mail.models import MailMessage
 from ..topics.models import Topic
 from ..topics.services import find_topic
@@ -106,7 +107,7 @@ def default_organizer() -> tuple[str, str]:
 
 
 def _uid_domain() -> str:
-    host = urlsplit(current_app.config["BASE_URL"]).hostname or ""
+    host = urlsplit(links.base_url()).hostname or ""
     try:
         ipaddress.ip_address(host)
         host = ""

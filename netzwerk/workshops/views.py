@@ -27,7 +27,7 @@ from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
 from ..core.views import confirm_delete, form_error, save_form
 from ..extensions import db
-from ..mail import queue
+from ..mail import links, queue
 from ..topics import services as topic_services
 from . import compose, polls, services, suggestions
 from . import feeds as calendar_feeds
@@ -56,8 +56,16 @@ def _deliver(batch: str | None) -> None:
         queue.deliver_in_background(current_app._get_current_object(), batch)
 
 
+def _warn_unreachable(batch: str | None) -> None:
+    """Tell the coordinator when the links in a batch's mails would not open for its
+    recipients (NETZWERK_BASE_URL unset or loopback, mail going elsewhere)."""
+    if batch and (warning := links.unreachable_warning(queue.recipients(batch))):
+        flash(warning, "warning")
+
+
 def _progress(workshop_id: int, batch: str | None, fallback: str):
     if batch:
+        _warn_unreachable(batch)
         _deliver(batch)
         return redirect(url_for("workshops.delivery", workshop_id=workshop_id, batch=batch))
     return redirect(fallback)
@@ -148,6 +156,7 @@ def edit(workshop_id: int):
     def save() -> str | None:
         batch = services.update_workshop(workshop, form.values())
         if batch:
+            _warn_unreachable(batch)
             _deliver(batch)
         return batch
 
@@ -370,6 +379,7 @@ def upload_reply(workshop_id: int):
     for line in lines:
         flash(line["message"], "success" if line["ok"] else "error")
     for batch in batches:
+        _warn_unreachable(batch)
         _deliver(batch)
     return redirect(back)
 
@@ -521,7 +531,7 @@ def _feeds_page(new_feed=None):
         "workshops/feeds.html",
         feeds=calendar_feeds.feeds(),
         confirm=ConfirmForm(),
-        base_url=current_app.config["BASE_URL"].rstrip("/"),
+        base_url=links.base_url(),
         new_feed=new_feed,
     )
 
