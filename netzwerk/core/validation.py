@@ -19,9 +19,13 @@ def int_in_range(data: dict, field: str, low: int, high: int, default: int) -> i
     try:
         number = int(value)
     except (TypeError, ValueError) as exc:
-        raise Invalid(f"{field} muss eine ganze Zahl sein.", field=field) from exc
+        raise Invalid(
+            f"{field} muss eine ganze Zahl sein.", field=field, allowed=f"{low}–{high}"
+        ) from exc
     if not low <= number <= high:
-        raise Invalid(f"{field} muss zwischen {low} und {high} liegen.", field=field)
+        raise Invalid(
+            f"{field} muss zwischen {low} und {high} liegen.", field=field, allowed=f"{low}–{high}"
+        )
     return number
 
 
@@ -33,7 +37,9 @@ def vocab_value(enum_cls, data: dict, field: str, current):
     if value is None:
         allowed = ", ".join(m.value for m in enum_cls)
         raise Invalid(
-            f"Unbekannter Wert für {field}: {data[field]} (erlaubt: {allowed})", field=field
+            f"Unbekannter Wert für {field}: {data[field]} (erlaubt: {allowed})",
+            field=field,
+            allowed=allowed,
         )
     return value
 

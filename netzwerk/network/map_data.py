@@ -355,6 +355,8 @@ def _visible_workshops(
         return []
     result = []
     for workshop in base["workshops"]:
+        if workshop.get("cancelled") and not f.cancelled:
+            continue
         if f.topic is not None and topic_node(f.topic) not in workshop["topics"]:
             continue
         if f.narrows_actors and not any(m in actors for m in workshop["members"]):
@@ -527,6 +529,9 @@ def _ghosts(
                     "reason": gap["reason"],
                     "create_url": url_for(
                         "actors.new", category=gap["category"], topic=gap["topic_id"]
+                    ),
+                    "link_url": url_for(
+                        "topics.link_actor", topic_id=gap["topic_id"], category=gap["category"]
                     ),
                     "x": x,
                     "y": y,

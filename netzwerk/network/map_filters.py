@@ -32,6 +32,7 @@ class MapFilters:
     topics: bool = True
     ghosts: bool = True
     workshops: bool = True
+    cancelled: bool = False  # cancelled workshops are left off unless asked for
     labels: bool = True
     size: str = "degree"
 
@@ -91,6 +92,19 @@ def _flag(args: Mapping, name: str, default: bool) -> bool:
     raise Invalid(f"{name} muss 1 oder 0 sein, nicht {values[-1]}.", field=name)
 
 
+def parse_focus(args: Mapping) -> str | None:
+    """The actor the map opens on (focus=ID from "Auf der Karte zeigen"): its node id, checked
+    like ego=; the map selects it, zooms to it and shows its panel."""
+    values = _values(args, "focus")
+    if not values:
+        return None
+    ref = values[0]
+    node = ref if ref.startswith("a") else f"a{ref}"
+    if state.snapshot().graph.nodes.get(node, {}).get("kind") != "actor":
+        raise Invalid(f"Unbekannter Akteur für die Karte: {ref}", field="focus")
+    return node
+
+
 def parse_filters(args: Mapping) -> MapFilters:
     """Read and check the filters; an unknown value is an error, never silently ignored."""
     snap = state.snapshot()
@@ -134,6 +148,7 @@ def parse_filters(args: Mapping) -> MapFilters:
         topics=_flag(args, "topics", True),
         ghosts=_flag(args, "ghosts", True),
         workshops=_flag(args, "workshops", True),
+        cancelled=_flag(args, "cancelled", False),
         labels=_flag(args, "labels", True),
         size=size,
     )

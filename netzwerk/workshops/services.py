@@ -391,6 +391,7 @@ def workshop_graph_data() -> list[dict]:
                 "invited_actor_ids": sorted({i.actor_id for i in active if i.actor_id}),
                 "starts_at": iso(workshop.starts_at, workshop.timezone),
                 "status": workshop.status.value,
+                "cancelled": workshop.status == WorkshopStatus.CANCELLED,
                 "phase": workshop.phase.value,
             }
         )

@@ -6,8 +6,8 @@
 (function () {
   const BIG_GRAPH = 400; // above: straight edges, edges hidden while dragging/zooming
   const FILTER_NAMES = ["topic", "category", "sector", "level", "kind", "status", "ego", "depth",
-    "topics", "ghosts", "workshops", "labels", "size"];
-  const DEFAULTS = { depth: "1", topics: "1", ghosts: "1", workshops: "1", labels: "1", size: "degree" };
+    "topics", "ghosts", "workshops", "cancelled", "labels", "size"];
+  const DEFAULTS = { depth: "1", topics: "1", ghosts: "1", workshops: "1", cancelled: "0", labels: "1", size: "degree" };
 
   const configEl = document.getElementById("map-config");
   const container = document.getElementById("map-canvas");
@@ -228,6 +228,14 @@
     state.pendingDraw = state.generation;
     state.network.fit({ animation: false });
     fillSearchList(data.nodes);
+    if (config.focus && !state.focusShown) { // "Auf der Karte zeigen": once, on the first drawing
+      state.focusShown = true;
+      if (state.byId.has(config.focus)) {
+        state.network.selectNodes([config.focus]);
+        state.network.focus(config.focus, { scale: 1.4, animation: false });
+        showPanel(config.focus);
+      }
+    }
     const c = data.counts;
     say(t("{actors} von {all} Akteuren, {topics} Themen, {gaps} Lücken, {workshops} Workshops",
       { actors: c.actors, all: c.all_actors, topics: c.topics, gaps: c.gaps, workshops: c.workshops }));
@@ -318,7 +326,10 @@
       if (node.candidate_actors && node.candidate_actors.length) {
         parts.push(el("p", { text: t("Vorgemerkt: {actors}", { actors: node.candidate_actors.map((a) => a.label).join(", ") }) }));
       }
-      if (config.can_edit) parts.push(el("p", {}, link(node.create_url, t("Akteur anlegen"), "button primary")));
+      if (config.can_edit) {
+        parts.push(el("p", { class: "actions" }, link(node.link_url, t("Vorhandenen Akteur zuordnen"), "button primary"),
+          link(node.create_url, t("Akteur anlegen"), "button")));
+      }
     } else if (node.kind === "topic") {
       parts.push(facts([[t("Akteure"), node.actors], [t("Priorität"), node.priority]]));
       const only = el("button", { type: "button", class: "button small" }, t("Nur dieses Thema"));
@@ -466,6 +477,7 @@
     positions: () => (state.network ? state.network.getPositions() : {}),
     canvasPosition: (id) => state.network.canvasToDOM(state.network.getPositions([id])[id]),
     drawnAt: () => state.drawnAt,
+    selected: () => (state.network ? state.network.getSelectedNodes() : []),
     search,
   };
 
