@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..audit.models import AuditEntry
 from ..auth.permissions import admin_required, editor_required
@@ -153,9 +154,15 @@ def delete(actor_id: int):
         url_for("actors.index"),
         url_for("actors.show", actor_id=actor.id),
         consequences=[
-            _("%(n)s Kontakte", n=len(actor.contacts)),
-            _("%(n)s Themenzuordnungen", n=len(actor.topic_links)),
-            _("%(n)s Beziehungen", n=len(actor.relations_in) + len(actor.relations_out)),
+            ngettext("%(num)s Kontakt", "%(num)s Kontakte", len(actor.contacts)),
+            ngettext(
+                "%(num)s Themenzuordnung", "%(num)s Themenzuordnungen", len(actor.topic_links)
+            ),
+            ngettext(
+                "%(num)s Beziehung",
+                "%(num)s Beziehungen",
+                len(actor.relations_in) + len(actor.relations_out),
+            ),
         ],
     )
 

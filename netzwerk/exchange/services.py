@@ -663,7 +663,7 @@ def template_file(kind: str, fmt: str) -> tuple[str, bytes]:
                     col.de,
                     col.en,
                     "ja" if col.required else "",
-                    col.hint,
+                    str(col.hint),
                     allowed.get(col.field, ""),
                 ]
             )

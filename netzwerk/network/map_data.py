@@ -19,7 +19,7 @@ from ..actors.services import categories
 from ..actors.vocab import Level, Sector, Status
 from ..extensions import db
 from . import analysis, layout, reports, state
-from .graph import TOPIC_LINK, actor_node, topic_node
+from .graph import TOPIC_LINK, actor_node, category_labels, topic_node
 from .map_filters import MapFilters
 from .map_styles import styles
 from .positions import positions, positions_stamp
@@ -402,7 +402,7 @@ def _actor_part(
         metrics.get(attrs["id"]),  # the row: degree, betweenness, community
         base["descriptions"].get(attrs["id"], ""),
         pos.get(node),
-        graph.graph.get("category_labels", {}).get(attrs["category"]),
+        category_labels(graph).get(attrs["category"]),
         texts["show"],
     )
     hit = cache.get(node)
@@ -419,7 +419,7 @@ def _actor_json(
     attrs = base["graph"].nodes[node]
     actor_id = attrs["id"]
     metric = metrics.get(actor_id, {})
-    labels = base["graph"].graph.get("category_labels", {})
+    labels = category_labels(base["graph"])
     vocab = texts["labels"]
 
     def label(enum_cls, value: str) -> str:

@@ -10,6 +10,7 @@ from ..actors.services import categories
 from ..actors.vocab import Level, RelationKind, Sector, Status
 from ..core.errors import Invalid
 from . import reports, state
+from .graph import category_labels
 
 TRUE = ("1", "true", "ja", "yes", "on", "an")
 FALSE = ("0", "false", "nein", "no", "off", "aus")
@@ -111,7 +112,7 @@ def parse_filters(args: Mapping) -> MapFilters:
     graph = snap.graph
     topic_refs = _values(args, "topic")
     topic = reports.resolve_topic(topic_refs[0], snap) if topic_refs else None
-    known = graph.graph.get("category_labels", {})
+    known = category_labels(graph)
     chosen = tuple(dict.fromkeys(_values(args, "category")))
     for key in chosen:
         if key not in known:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..actors import services as actor_services
 from ..auth.permissions import editor_required
@@ -110,5 +111,11 @@ def delete(topic_id: int):
         _("Thema %(code)s gelöscht.", code=topic.code),
         url_for("topics.index"),
         url_for("topics.show", topic_id=topic.id),
-        consequences=[_("%(n)s Zuordnungen von Akteuren", n=len(topic.links))],
+        consequences=[
+            ngettext(
+                "%(num)s Zuordnung eines Akteurs",
+                "%(num)s Zuordnungen von Akteuren",
+                len(topic.links),
+            )
+        ],
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..audit.services import record
 from ..auth.models import hash_token
@@ -47,7 +48,7 @@ def invitation_ics(invitation: Invitation, token: str) -> bytes:
 def feeds() -> list[dict]:
     """One subscribable feed for all workshops and one per topic (feed empty until created)."""
     existing = {feed.topic_id: feed for feed in db.session.scalars(sa.select(CalendarFeed))}
-    rows = [{"topic": None, "feed": existing.get(None), "label": "Alle Workshops"}]
+    rows = [{"topic": None, "feed": existing.get(None), "label": _("Alle Workshops")}]
     for topic in db.session.scalars(sa.select(Topic).order_by(Topic.priority, Topic.code)):
         rows.append({"topic": topic, "feed": existing.get(topic.id), "label": topic.label})
     return rows

@@ -18,7 +18,7 @@ from flask import (
 from flask import (
     Response as FlaskResponse,
 )
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -163,11 +163,7 @@ def edit(workshop_id: int):
     def message(batch: str | None) -> str:
         if not batch:
             return _("Änderungen gespeichert.")
-        return _(
-            "Änderungen gespeichert. Die Eingeladenen bekommen die geänderte "
-            "Einladung (SEQUENCE %(n)s).",
-            n=workshop.sequence,
-        )
+        return _("Änderungen gespeichert. Die Eingeladenen bekommen die geänderte Einladung.")
 
     return save_form(
         form, save, message, lambda batch: _progress_url(workshop.id, batch)
@@ -184,7 +180,9 @@ def delete(workshop_id: int):
         _("Workshop „%(title)s“ gelöscht.", title=workshop.title),
         url_for("workshops.index"),
         url_for("workshops.show", workshop_id=workshop.id),
-        consequences=[_("%(n)s Einladungen", n=len(workshop.invitations))],
+        consequences=[
+            ngettext("%(num)s Einladung", "%(num)s Einladungen", len(workshop.invitations))
+        ],
     )
 
 
@@ -294,7 +292,7 @@ def remove_invitation(workshop_id: int, invitation_id: int):
             title=workshop.title,
         ),
         note=_(
-            "Wer die Einladung schon bekommen hat, erhält eine Absage (METHOD:CANCEL), die den "
+            "Wer die Einladung schon bekommen hat, erhält eine Absage, die den "
             "Termin aus dem Kalender entfernt. Die anderen Eingeladenen erfahren davon nichts."
         ),
         button=_("Einladung zurückziehen"),
@@ -426,7 +424,14 @@ def send_poll(workshop_id: int):
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(back)
-    flash(_("Umfrage an %(n)s Eingeladene verschickt.", n=queued), "success")
+    flash(
+        ngettext(
+            "Umfrage an %(num)s eingeladene Person verschickt.",
+            "Umfrage an %(num)s eingeladene Personen verschickt.",
+            queued,
+        ),
+        "success",
+    )
     return _progress(workshop.id, batch if queued else None, back)
 
 

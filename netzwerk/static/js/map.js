@@ -237,8 +237,11 @@
       }
     }
     const c = data.counts;
-    say(t("{actors} von {all} Akteuren, {topics} Themen, {gaps} Lücken, {workshops} Workshops",
-      { actors: c.actors, all: c.all_actors, topics: c.topics, gaps: c.gaps, workshops: c.workshops }));
+    // singular and plural ("1 Thema", "2 Themen"): German and English both use one form for 1
+    const count = (n, one, many) => t(n === 1 ? one : many, { n });
+    say([t("{actors} von {all} Akteuren", { actors: c.actors, all: c.all_actors }),
+      count(c.topics, "{n} Thema", "{n} Themen"), count(c.gaps, "{n} Lücke", "{n} Lücken"),
+      count(c.workshops, "{n} Workshop", "{n} Workshops")].join(", "));
   }
 
   function bindNetwork(network) {
