@@ -8,6 +8,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.routing import IntegerConverter
 
 from netzwerk.audit.models import AuditEntry
 from netzwerk.audit.services import record
@@ -27,7 +28,7 @@ def sample_url(rule) -> str:
     check comes first)."""
     values = {}
     for name, converter in rule._converters.items():
-        values[name] = 1 if type(converter).__name__ in ("IntegerConverter",) else "x"
+        values[name] = 1 if isinstance(converter, IntegerConverter) else "x"
     url = rule.rule
     for name, value in values.items():
         url = re.sub(rf"<(?:[^:<>]+:)?{name}>", str(value), url)

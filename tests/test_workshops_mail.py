@@ -232,7 +232,14 @@ def test_moving_the_time_raises_sequence_and_updates_everyone_not_declined(
         assert event.decoded("DTSTART") == datetime(2030, 1, 22, 13, 0, tzinfo=UTC)
         assert vobject.readOne(calendar_part(msg).get_content()).vevent.sequence.value == "1"
     assert messages["a.kessler@example.org"]["Subject"].startswith("Aktualisierte Einladung:")
-    assert "hat sich geändert" in body_text(messages["a.kessler@example.org"])
+    german = body_text(messages["a.kessler@example.org"])
+    assert "hat sich geändert" in german
+    # the mail says what changed: the old time and the new one
+    before = next(line for line in german.splitlines() if line.startswith("Bisher:"))
+    after = next(line for line in german.splitlines() if line.startswith("Neu:"))
+    assert "15." in before and "10:00" in before and "22." in after and "14:00" in after
+    english = body_text(messages["t.mokoena@example.org"])
+    assert "Before:" in english and "Now:" in english
     assert messages["t.mokoena@example.org"]["Subject"].startswith("Updated invitation:")
 
     # "send" now invites the newcomer with the current version and nobody twice
@@ -571,3 +578,26 @@ def test_a_message_left_sending_by_a_crash_is_reported_not_resent(smtp_app, smtp
     assert "1 Nachricht(en) wurden bei einem Abbruch gerade gesendet" in result.output
     assert "Keine offenen Nachrichten." in result.output
     assert smtp_server.messages == []
+
+
+def test_a_cancellation_carries_the_coordinators_message_and_no_answer_link(
+    smtp_app, smtp_server, login
+):
+    ws = plan(smtp_app, [dict(GERMAN), dict(CAPE_TOWN)])
+    send(smtp_app, ws["id"])
+    smtp_server.messages.clear()
+    editor = login("editor")
+    note = "Der Raum ist wegen Bauarbeiten gesperrt; wir laden neu ein."
+    response = editor.post(
+        f"/workshops/{ws['id']}/absagen", data={"csrf_token": editor.csrf, "note": note}
+    )
+    assert response.status_code == 302
+    wait_for_batch(editor, response.location + ".json")
+    messages = by_recipient(received(smtp_server))
+    assert len(messages) == 2
+    for message in messages.values():
+        plain = body_text(message)
+        assert note in plain
+        assert "/einladung/" not in plain.split(note)[1]  # no answer link after a cancellation
+        html = message.get_body(preferencelist=("html",)).get_content()
+        assert "wegen Bauarbeiten gesperrt" in html

@@ -1,17 +1,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..core.forms import Form
 from .models import TopicRole
 
 # 1 is the most urgent: the dashboard and lists sort by priority ascending
 PRIORITIES = [(1, _l("hoch")), (2, _l("mittel")), (3, _l("niedrig"))]
 
 
-class TopicForm(FlaskForm):
+class TopicForm(Form):
     code = StringField(
         _l("Code"),
         validators=[DataRequired(), Length(max=30)],
@@ -30,7 +30,7 @@ class TopicForm(FlaskForm):
         }
 
 
-class LinkActorForm(FlaskForm):
+class LinkActorForm(Form):
     """An existing actor joins a topic (from the topic page, a gap row or a ghost node)."""
 
     actor_id = RadioField(

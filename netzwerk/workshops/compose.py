@@ -16,7 +16,7 @@ from ..actors.models import Contact
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..mail import links, queue
-from ..mail.message import address, build_message, header_text, tidy
+from ..mail.message import address, build_message, header_text, sender, tidy
 from ..mail.models import PENDING, MailKind, MailMessage, MailStatus
 from . import ical, tokens
 from .models import Invitation, Response, Workshop
@@ -112,8 +112,56 @@ def _slot_lines(workshop: Workshop, tz: str, lang: str) -> list[str]:
     return lines
 
 
+def envelope_for(workshop: Workshop) -> dict:
+    """From, Sender, Reply-To and ORGANIZER;SENT-BY of a workshop's mails (RFC 6047).
+
+    The ORGANIZER is the workshop's organizer. When netzwerk sends from another address
+    (NETZWERK_MAIL_FROM), the ORGANIZER gets SENT-BY with that address. If the organizer's
+    address is in the sender's domain, the mail is From the organizer with a Sender header (what
+    RFC 6047 and Outlook expect from a delegate); an organizer in another domain stays in
+    Reply-To and the mail is From NETZWERK_MAIL_FROM, because a From in a foreign domain sent
+    through the town hall's server fails the recipients' SPF/DMARC checks."""
+    own = sender()
+    organizer = (workshop.organizer_email or "").strip()
+    result = {"from": own, "sender": None, "reply_to": None, "sent_by": None}
+    if not organizer:
+        return result
+    result["reply_to"] = address(workshop.organizer_name, organizer)
+    if organizer.lower() == own.addr_spec.lower():
+        return result
+    result["sent_by"] = own.addr_spec
+    if organizer.rpartition("@")[2].lower() == own.domain.lower():
+        result["from"] = result["reply_to"]
+        result["sender"] = own
+    return result
+
+
+def _before(workshop: Workshop, previous: dict | None, tz: str, lang: str) -> dict:
+    """What changed for an update mail: the old time (in the reader's words) and place."""
+    if not previous:
+        return {}
+    before = {}
+    moved = (previous["starts_at"], previous["ends_at"], previous["timezone"]) != (
+        workshop.starts_at,
+        workshop.ends_at,
+        workshop.timezone,
+    )
+    if moved and previous["starts_at"]:
+        before["times"] = times_for(
+            previous["starts_at"], previous["ends_at"], previous["timezone"], tz, lang
+        )
+    if (previous["location"] or "") != (workshop.location or ""):
+        before["location"] = previous["location"] or "–"
+    return before
+
+
 def compose(
-    invitation: Invitation, kind: MailKind, sequence: int, update: bool = False
+    invitation: Invitation,
+    kind: MailKind,
+    sequence: int,
+    update: bool = False,
+    note: str = "",
+    previous: dict | None = None,
 ) -> MailMessage:
     """Build the whole message for one invitee: multipart/mixed → multipart/alternative
     (text/plain, text/html, text/calendar; method=...) plus invite.ics. The links carry the
@@ -135,11 +183,14 @@ def compose(
         "ics_url": invitation_ics_url(links.PLACEHOLDER),
         "slots": _slot_lines(workshop, tz, lang) if kind == MailKind.POLL else [],
         "reader_tz": tz,
+        "note": note,  # the coordinator's words to the invitees (a cancellation's reason)
+        "before": _before(workshop, previous, tz, lang) if update else {},
     }
     text = tidy(render_template(f"workshops/mail/{lang}.txt", **context))
     html = render_template(f"workshops/mail/{lang}.html", **context)
     calendar = None
     method = None
+    envelope = envelope_for(workshop)
     if kind in CALENDAR_KINDS:
         method = "CANCEL" if kind == MailKind.CANCEL else "REQUEST"
         partstat = (
@@ -157,16 +208,15 @@ def compose(
             description=tidy(render_template(f"workshops/mail/{lang}.description.txt", **context)),
             partstat=partstat,
             dtstamp=now,
+            sent_by=envelope["sent_by"],
         )
     subject = _subject(workshop, kind, lang, tz, update)
     mid = message_id(invitation, kind, sequence)
     email = build_message(
         to=address(contact.name, contact.email),
-        reply_to=(
-            address(workshop.organizer_name, workshop.organizer_email)
-            if workshop.organizer_email
-            else None
-        ),
+        reply_to=envelope["reply_to"],
+        from_=envelope["from"],
+        sender_=envelope["sender"],
         subject=subject,
         text=text,
         html=html,
@@ -195,7 +245,12 @@ def compose(
 
 
 def wanted(
-    invitation: Invitation, kind: MailKind, sequence: int, update: bool = False
+    invitation: Invitation,
+    kind: MailKind,
+    sequence: int,
+    update: bool = False,
+    note: str = "",
+    previous: dict | None = None,
 ) -> queue.Wanted:
     """The message `kind` of this version for one invitee; an unsent older message of the same
     family (calendar messages, or poll mails) is replaced by it."""
@@ -205,7 +260,9 @@ def wanted(
         invitation.id,
         kind,
         sequence,
-        compose=lambda: compose(invitation, kind, sequence, update=update),
+        compose=lambda: compose(
+            invitation, kind, sequence, update=update, note=note, previous=previous
+        ),
         supersedes=family,
     )
 

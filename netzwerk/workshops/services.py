@@ -255,6 +255,13 @@ def update_workshop(workshop: Workshop, data: dict[str, Any]) -> str | None:
     values["status"] = new_status
     topics = _topics(data, workshop)
     old_capacity = workshop.capacity
+    # what the invitees' calendars hold now: the update mail names the old and the new time
+    previous = {
+        "starts_at": workshop.starts_at,
+        "ends_at": workshop.ends_at,
+        "timezone": workshop.timezone,
+        "location": workshop.location,
+    }
     changes = apply_changes(workshop, values)
     old_codes = [t.code for t in workshop.topics]
     if [t.code for t in topics] != old_codes:
@@ -269,7 +276,7 @@ def update_workshop(workshop: Workshop, data: dict[str, Any]) -> str | None:
     ):
         workshop.sequence += 1
         changes["sequence"] = [workshop.sequence - 1, workshop.sequence]
-        batch = invitations.queue_updates(workshop)
+        batch = invitations.queue_updates(workshop, previous)
     if workshop.capacity != old_capacity:
         batch = invitations.promote(workshop, batch) or batch
     if changes:

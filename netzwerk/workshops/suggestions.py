@@ -62,8 +62,8 @@ def suggestions(workshop: Workshop, graph=None, reference: dict | None = None) -
     reasons: dict[int, list[str]] = {}
 
     def add(actor_id: int, points: int, reason: str) -> None:
-        if actor_id in guest_actors:
-            return
+        # an invited actor stays suggested while some of its people are not on the list: one
+        # invitee must not hide a whole department
         attrs = graph.nodes.get(actor_node(actor_id))
         if not attrs or attrs["status"] == Status.INACTIVE:
             return
@@ -158,8 +158,13 @@ def suggestions(workshop: Workshop, graph=None, reference: dict | None = None) -
 
     ranked = sorted(scores, key=lambda a: (-scores[a], graph.nodes[actor_node(a)]["label"]))
     contacts = _contacts_of(ranked)
+    invited = {inv.contact_id for inv in guests}
     items = []
     for actor_id in ranked:
+        people = contacts.get(actor_id, [])
+        remaining = [c for c in people if c["id"] not in invited]
+        if actor_id in guest_actors and not any(c["may_invite"] for c in remaining):
+            continue  # everyone who can be invited is on the list
         attrs = graph.nodes[actor_node(actor_id)]
         items.append(
             {
@@ -171,7 +176,8 @@ def suggestions(workshop: Workshop, graph=None, reference: dict | None = None) -
                 "status": attrs["status"],
                 "score": scores[actor_id],
                 "reasons": reasons[actor_id],
-                "contacts": contacts.get(actor_id, []),
+                "contacts": remaining,
+                "invited": [c["name"] for c in people if c["id"] in invited],
             }
         )
     return {"items": items, "missing": missing, "balance": balance}
