@@ -601,3 +601,27 @@ def test_a_cancellation_carries_the_coordinators_message_and_no_answer_link(
         assert "/einladung/" not in plain.split(note)[1]  # no answer link after a cancellation
         html = message.get_body(preferencelist=("html",)).get_content()
         assert "wegen Bauarbeiten gesperrt" in html
+
+
+def test_an_answer_to_the_old_time_is_shown_as_open_after_an_update(smtp_app, smtp_server, login):
+    ws = plan(smtp_app, [dict(GERMAN)])
+    send(smtp_app, ws["id"])
+    with smtp_app.app_context():
+        workshop = db.session.get(Workshop, ws["id"])
+        invitations.respond(workshop.invitations[0], "accepted", "")
+    editor = login("editor")
+    url = f"/workshops/{ws['id']}/einladungen"
+    assert "zur Änderung noch offen" not in editor.get(url).get_data(as_text=True)
+    with smtp_app.app_context():
+        workshop = db.session.get(Workshop, ws["id"])
+        batch = services.update_workshop(
+            workshop,
+            {"starts_at": datetime(2030, 1, 22, 14, 0), "ends_at": datetime(2030, 1, 22, 16, 0)},
+        )
+        queue.deliver(batch=batch)
+    # the calendar asks the invitee again; so does the guest list
+    assert "zur Änderung noch offen" in editor.get(url).get_data(as_text=True)
+    with smtp_app.app_context():
+        workshop = db.session.get(Workshop, ws["id"])
+        invitations.respond(workshop.invitations[0], "accepted", "")
+    assert "zur Änderung noch offen" not in editor.get(url).get_data(as_text=True)

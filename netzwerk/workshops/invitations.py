@@ -428,6 +428,17 @@ def record_attendance(workshop: Workshop, attended_ids: set[int]) -> Workshop:
 # --- views of invitations ------------------------------------------------------------------------
 
 
+def _reconfirm(invitation: Invitation, message: MailMessage | None) -> bool:
+    """The answer was given to an older version: the update (a REQUEST with a higher SEQUENCE)
+    came later, and the invitee's calendar asks them to confirm again, as the page does."""
+    if invitation.response not in (Response.ACCEPTED, Response.TENTATIVE):
+        return False
+    if message is None or message.kind != MailKind.REQUEST or not message.sequence:
+        return False
+    answered = invitation.responded_at
+    return answered is None or message.created_at > answered
+
+
 def invitation_rows(workshop: Workshop, viewer_tz: str | None = None) -> list[dict]:
     """Each invitation with its delivery state and, where needed, why it cannot be sent."""
     messages = db.session.scalars(
@@ -453,6 +464,7 @@ def invitation_rows(workshop: Workshop, viewer_tz: str | None = None) -> list[di
                 "blocked": compose.block_reason(contact),
                 "message": message,
                 "waitlist": positions.get(invitation.id),
+                "reconfirm": _reconfirm(invitation, message),
                 "local_time": (
                     times_for(workshop.starts_at, workshop.ends_at, workshop.timezone, tz, "de")[
                         "reader"
