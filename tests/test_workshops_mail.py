@@ -625,3 +625,22 @@ def test_an_answer_to_the_old_time_is_shown_as_open_after_an_update(smtp_app, sm
         workshop = db.session.get(Workshop, ws["id"])
         invitations.respond(workshop.invitations[0], "accepted", "")
     assert "zur Änderung noch offen" not in editor.get(url).get_data(as_text=True)
+
+
+def test_the_invitation_is_previewed_and_sent_with_a_personal_text(smtp_app, smtp_server, login):
+    ws = plan(smtp_app, [dict(GERMAN), dict(CAPE_TOWN)])
+    editor = login("editor")
+    text = "Wir freuen uns besonders auf Ihre Erfahrungen aus der Vergabepraxis."
+    page = editor.get(
+        f"/workshops/{ws['id']}/einladungen/vorschau", query_string={"note": text}
+    ).get_data(as_text=True)
+    assert "Fokusgruppe SDG 12" in page and text in page and "Andrea Kessler" in page
+    with smtp_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(MailMessage.id))) == 0  # only a look
+    response = editor.post(
+        f"/workshops/{ws['id']}/senden", data={"csrf_token": editor.csrf, "note": text}
+    )
+    wait_for_batch(editor, response.location + ".json")
+    messages = by_recipient(received(smtp_server))
+    assert text in body_text(messages["a.kessler@example.org"])
+    assert text in body_text(messages["t.mokoena@example.org"])

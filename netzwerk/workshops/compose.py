@@ -136,6 +136,18 @@ def envelope_for(workshop: Workshop) -> dict:
     return result
 
 
+def preview(invitation: Invitation, note: str = "") -> dict:
+    """The invitation mail as `invitation`'s invitee would get it (subject and plain text),
+    without queueing anything; the link shows the placeholder its token replaces."""
+    from email import message_from_string
+    from email.policy import default
+
+    message = compose(invitation, MailKind.REQUEST, invitation.workshop.sequence, note=note)
+    parsed = message_from_string(message.raw, policy=default)
+    body = parsed.get_body(preferencelist=("plain",))
+    return {"subject": message.subject, "text": body.get_content() if body else ""}
+
+
 def _before(workshop: Workshop, previous: dict | None, tz: str, lang: str) -> dict:
     """What changed for an update mail: the old time (in the reader's words) and place."""
     if not previous:

@@ -145,10 +145,10 @@ def _check_sendable(workshop: Workshop) -> None:
         raise Invalid("Die E-Mail-Adresse der einladenden Person fehlt.", field="organizer_email")
 
 
-def send_invitations(workshop: Workshop) -> tuple[str, dict]:
+def send_invitations(workshop: Workshop, note: str = "") -> tuple[str, dict]:
     """Queue a REQUEST for every invitee who has none for the current version yet, and take
     along whatever is still unsent from earlier. Contacts who may not be invited are skipped
-    and counted with their reason."""
+    and counted with their reason. `note`: a personal text in the new mails."""
     _check_sendable(workshop)
     batch = queue.new_batch()
     counts = Counter()
@@ -166,7 +166,11 @@ def send_invitations(workshop: Workshop) -> tuple[str, dict]:
             )
             continue
         update = compose.has_calendar(state, invitation)
-        wanted.append(compose.wanted(invitation, MailKind.REQUEST, workshop.sequence, update))
+        wanted.append(
+            compose.wanted(
+                invitation, MailKind.REQUEST, workshop.sequence, update, note=note.strip()
+            )
+        )
     counts["queued"] += compose.enqueue(wanted, batch)
     db.session.flush()
     counts["queued"] += queue.take_into(batch, compose.scope(workshop))

@@ -346,8 +346,9 @@ def send(workshop_id: int):
     back = url_for("workshops.invitations", workshop_id=workshop.id)
     if not form.validate_on_submit():
         abort(400)
+    note = (request.form.get("note") or "").strip()[:2000]
     try:
-        batch, counts = invites.send_invitations(workshop)
+        batch, counts = invites.send_invitations(workshop, note)
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -361,6 +362,27 @@ def send(workshop_id: int):
         flash(_("Alle Einladungen sind schon verschickt."), "info")
         return redirect(back)
     return _progress(workshop.id, batch, back)
+
+
+@bp.route("/workshops/<int:workshop_id>/einladungen/vorschau")
+@editor_required
+def send_preview(workshop_id: int):
+    """The invitation mail before sending, with an optional personal text (shown as the first
+    invitee would get it; nothing is queued)."""
+    workshop = services.get_workshop(workshop_id)
+    note = (request.args.get("note") or "").strip()[:2000]
+    sample = next(
+        (i for i in workshop.active_invitations if i.contact is not None and i.contact.email),
+        None,
+    )
+    return render_template(
+        "workshops/send_preview.html",
+        workshop=workshop,
+        confirm=ConfirmForm(),
+        note=note,
+        sample=sample,
+        mail=compose.preview(sample, note) if sample else None,
+    )
 
 
 @bp.route("/workshops/<int:workshop_id>/versand/<batch>")
