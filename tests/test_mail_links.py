@@ -34,22 +34,27 @@ def app_config():
     return {"BASE_URL": "", "PORT": 8080}
 
 
-@pytest.fixture
-def editor(app, make_user):
-    """An editor's browser on http://127.0.0.1:8080 (the app started with PORT=8080)."""
-    make_user("editor-8080", "editor")
+def editor_on(app, make_user, here: str, name: str = "editor-8080"):
+    """An editor's browser that reaches the app at `here`."""
+    make_user(name, "editor")
     client = app.test_client()
     plain_open = client.open
 
     def open_here(*args, **kwargs):
-        kwargs.setdefault("base_url", "http://127.0.0.1:8080")
+        kwargs.setdefault("base_url", here)
         return plain_open(*args, **kwargs)
 
     client.open = open_here
-    data = {"username": "editor-8080", "password": PASSWORD, "csrf_token": csrf_token(client)}
+    data = {"username": name, "password": PASSWORD, "csrf_token": csrf_token(client)}
     assert client.post("/login", data=data).status_code == 302
     client.csrf = csrf_token(client)
     return client
+
+
+@pytest.fixture
+def editor(app, make_user):
+    """An editor's browser on http://127.0.0.1:8080 (the app started with PORT=8080)."""
+    return editor_on(app, make_user, "http://127.0.0.1:8080")
 
 
 def test_links_use_the_address_the_editor_works_on_when_no_base_url_is_set(app, editor):
@@ -79,8 +84,6 @@ def test_port_comes_from_the_environment(monkeypatch, tmp_path):
     assert app.config["BASE_URL"] == "" and app.config["PORT"] == 8080
     with app.app_context():
         assert links.base_url() == "http://127.0.0.1:8080"
-    with app.test_request_context("/", base_url="http://netzwerk.intern:8080"):
-        assert links.public_url("/einladung/x") == "http://netzwerk.intern:8080/einladung/x"
 
 
 def test_a_public_base_url_wins_and_gives_no_warning(app, editor):
@@ -115,3 +118,17 @@ def test_start_warns_when_an_smtp_server_gets_loopback_links(monkeypatch, tmp_pa
         )
         create_app(config | {"SMTP_URL": ""})  # the outbox folder: nothing leaves the machine
     assert "NETZWERK_BASE_URL" not in caplog.text
+
+
+def test_a_public_request_cannot_choose_the_host_of_mail_links(app):
+    with app.test_request_context("/einladung/x", base_url="http://evil.example:8080"):
+        assert links.public_url("/einladung/t") == "http://127.0.0.1:8080/einladung/t"
+
+
+def test_links_follow_the_name_the_coordinator_uses(app, make_user):
+    client = editor_on(app, make_user, "http://netzwerk.intern:8080", "editor-intern")
+    ws = plan(app, [dict(INVITEE)])
+    response = client.post(f"/workshops/{ws['id']}/senden", data={"csrf_token": client.csrf})
+    wait_for_batch(client, response.location + ".json")
+    assert outbox_links(app) == {"http://netzwerk.intern:8080"}
+    assert "flash-warning" not in client.get(response.location).get_data(as_text=True)

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
+from flask_login import current_user
 
 TOKEN_LENGTH = 43  # base64url of 32 bytes, without padding: 256 bits
 # what a stored message carries instead of the link token (same length, same alphabet)
@@ -35,10 +36,12 @@ _BASE64_BODY = re.compile(
 
 
 def base_url(config: Mapping | None = None) -> str:
-    """Where mail links point: NETZWERK_BASE_URL when set; else the address the coordinator's
-    request came in on (so `PORT=8080 make run` gives links on :8080, behind NETZWERK_PROXY_FIX
-    the public one); outside a request http://127.0.0.1:PORT."""
-    from_request = config is None and has_request_context()
+    """Where mail links point: NETZWERK_BASE_URL when set; else the address the signed-in
+    coordinator's request came in on (so `PORT=8080 make run` gives links on :8080, behind
+    NETZWERK_PROXY_FIX the public one); otherwise http://127.0.0.1:PORT."""
+    # only a signed-in user's request: a public page (an invitee's answer promoting someone
+    # from the waiting list) must not put a Host header of its choosing into others' mail
+    from_request = config is None and has_request_context() and current_user.is_authenticated
     config = current_app.config if config is None else config
     if configured := (config.get("BASE_URL") or "").rstrip("/"):
         return configured
