@@ -24,7 +24,7 @@ translations: $(VENV)/.installed
 
 run: $(VENV)/.installed translations
 	$(FLASK) setup
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	PORT=$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check netzwerk tests benchmarks

@@ -21,6 +21,15 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
+def _port(value: str) -> int:
+    """The port `make run` serves on (PORT), for mail links when NETZWERK_BASE_URL is unset."""
+    try:
+        port = int(value)
+    except ValueError:
+        return 5000
+    return port if 0 < port < 65536 else 5000
+
+
 def load(instance_path: Path, overrides: dict | None = None) -> dict:
     """Build the configuration from the environment, with defaults that work offline;
     `overrides` (create_app's test_config) win. A secret key is generated and kept in the
@@ -37,7 +46,9 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "MAIL_FROM": env("NETZWERK_MAIL_FROM", "KEpol Aachen <kepol@localhost>"),
         # the municipality named on the council document's title page
         "MUNICIPALITY": env("NETZWERK_MUNICIPALITY", "Stadt Aachen"),
-        "BASE_URL": env("NETZWERK_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # unset: mail links use the address a request came in on, else 127.0.0.1:PORT (mail.links)
+        "BASE_URL": env("NETZWERK_BASE_URL", "").strip().rstrip("/"),
+        "PORT": _port(env("PORT", "")),
         "OUTBOX_DIR": str(instance_path / "outbox"),
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",

@@ -384,7 +384,9 @@ def test_delete_asks_first_then_removes_everything_attached(app, login, world):
     assert confirm.status_code == 200
     html = text(confirm)
     assert "Welthaus Aachen" in html
-    assert "1 Kontakte" in html and "1 Themenzuordnungen" in html and "1 Beziehungen" in html
+    # "1 Kontakt", not "1 Kontakte" (ngettext)
+    assert "<li>1 Kontakt</li>" in html and "<li>1 Themenzuordnung</li>" in html
+    assert "<li>1 Beziehung</li>" in html
     with app.app_context():
         assert db.session.get(Actor, world["a"]) is not None  # GET deletes nothing
     response = client.post(f"/akteure/{world['a']}/loeschen", data={"csrf_token": client.csrf})

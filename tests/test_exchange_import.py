@@ -198,24 +198,35 @@ Welthaus;SDG99;mitwirkend
 Welthaus;SDG12;Chef
 """
 
+# the column as the file names it, the value, and what is allowed
+ALL_CATEGORIES = (
+    "verwaltung, verwaltungsspitze, politik, partnerschaftsverein, eine-welt-gruppe, "
+    "eine-welt-netzwerk, weltladen, migrantenorganisation, kirche, schule, hochschule, "
+    "bildungstraeger, jugend, wirtschaft, handel-gastronomie, medien, partnerstadt, "
+    "foerdermittelgeber, land, vergleichskommune"
+)
 EXPECTED = [
-    ("akteure.csv", 3, "Unbekannte Kategorie: gibtsnicht"),
+    (
+        "akteure.csv",
+        3,
+        "Kategorie: gibtsnicht – unbekannt, erlaubt: verwaltung, verwaltungsspitze,",
+    ),
     ("akteure.csv", 4, "Doppelt: der Akteur „WELTHAUS“ steht schon in Zeile 2"),
     ("akteure.csv", 5, "Der Name fehlt"),
-    ("akteure.csv", 6, "power muss zwischen 1 und 5 liegen"),
-    ("akteure.csv", 7, "Unbekannter Wert für status: verschollen"),
+    ("akteure.csv", 6, "Einfluss: 9 – erlaubt 1–5"),
+    ("akteure.csv", 7, "Status: verschollen – unbekannt, erlaubt: aktiv, kandidat, inaktiv"),
     ("kontakte.csv", 2, "Ungültige E-Mail-Adresse: anna(at)example.org"),
     ("kontakte.csv", 3, "Unbekannter Akteur: Niemand e.V."),
     ("kontakte.csv", 4, "kein Datum"),
     ("kontakte.csv", 6, "Doppelt: der Kontakt „Dora Beispiel“ steht schon in Zeile 5"),
     ("themenzuordnungen.csv", 2, "Unbekanntes Thema: SDG99"),
-    ("themenzuordnungen.csv", 3, "Unbekannter Wert für role: Chef"),
+    ("themenzuordnungen.csv", 3, "Rolle: Chef – unbekannt, erlaubt: federfuehrend, mitwirkend"),
     ("beziehungen.csv", 2, "Unbekannter Akteur: Nirgendwo GmbH"),
     ("beziehungen.csv", 3, "Ein Akteur kann keine Beziehung zu sich selbst haben"),
-    ("beziehungen.csv", 4, "Unbekannter Wert für kind: Freundschaft"),
+    ("beziehungen.csv", 4, "Art: Freundschaft – unbekannt, erlaubt: "),
     ("beziehungen.csv", 6, "Doppelt: diese Beziehung steht schon in Zeile 5"),
     ("beziehungen.csv", 7, "„Irgendwas“ wurde selbst abgelehnt (akteure.csv, Zeile 3)"),
-    ("beziehungen.csv", 8, "strength muss zwischen 1 und 3 liegen"),
+    ("beziehungen.csv", 8, "Stärke: 7 – erlaubt 1–3"),
 ]
 
 
@@ -289,7 +300,7 @@ def test_xlsx_rows_numbered_as_excel_shows_them(app):
     with app.app_context():
         report = services.import_files([("liste.xlsx", data)], commit=False)
     assert [(r.source, r.row, r.reason) for r in report.rejected] == [
-        ("liste.xlsx › Akteure", 4, "Unbekannte Kategorie: xyz")
+        ("liste.xlsx › Akteure", 4, "Kategorie: xyz – unbekannt, erlaubt: " + ALL_CATEGORIES)
     ]
     skipped = [t for t in report.tables if t.sheet is None]
     assert [t.source for t in skipped] == ["liste.xlsx › Hinweise"]
@@ -434,7 +445,7 @@ def test_preview_with_rejections_offers_no_apply(app, login):
     page = upload(editor, "akteure.csv", csv_bytes(ACTORS_BAD))
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "Abgelehnte Zeilen" in html and "Unbekannte Kategorie: gibtsnicht" in html
+    assert "Abgelehnte Zeilen" in html and "Kategorie: gibtsnicht – unbekannt" in html
     assert "Übernehmen</button>" not in html
     assert 'name="token"' not in html
 

@@ -306,3 +306,34 @@ def test_vis_network_comes_from_the_pyvis_package(client):
 
 def test_api_needs_login(client):
     assert client.get("/api/graph").status_code == 401
+
+
+def test_focus_opens_the_map_on_an_actor_and_an_unknown_one_is_named(app, login, demo):
+    import json
+    import re
+
+    viewer = login("viewer")
+    actor_id = next(iter(demo["actors"].values()))
+    html = viewer.get(f"/karte?focus={actor_id}").get_data(as_text=True)
+    config = json.loads(re.search(r'id="map-config">(.*?)</script>', html, re.S).group(1))
+    assert config["focus"] == f"a{actor_id}"
+    actor_page = viewer.get(f"/akteure/{actor_id}").get_data(as_text=True)
+    assert f'href="/karte?focus={actor_id}"' in actor_page
+    wrong = viewer.get("/karte?focus=999999").get_data(as_text=True)
+    assert "Unbekannter Akteur für die Karte: 999999" in wrong
+
+
+def test_a_cancelled_workshop_is_not_drawn_unless_asked_for(app, login):
+    from netzwerk.workshops import invitations, services
+    from tests.workshops_support import plan
+
+    held = plan(app, title="Fokusgruppe Beschaffung")
+    dropped = plan(app, title="Abgesagte Fokusgruppe")
+    with app.app_context():
+        invitations.cancel_workshop(services.get_workshop(dropped["id"]), "")
+    viewer = login("viewer")
+    drawn = {n["id"] for n in nodes_of(viewer.get("/api/graph").get_json(), "workshop")}
+    assert drawn == {f"w{held['id']}"}
+    asked = viewer.get("/api/graph?cancelled=1").get_json()
+    assert {n["id"] for n in nodes_of(asked, "workshop")} == {f"w{held['id']}", f"w{dropped['id']}"}
+    assert 'name="cancelled"' in viewer.get("/karte").get_data(as_text=True)

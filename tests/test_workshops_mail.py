@@ -232,7 +232,14 @@ def test_moving_the_time_raises_sequence_and_updates_everyone_not_declined(
         assert event.decoded("DTSTART") == datetime(2030, 1, 22, 13, 0, tzinfo=UTC)
         assert vobject.readOne(calendar_part(msg).get_content()).vevent.sequence.value == "1"
     assert messages["a.kessler@example.org"]["Subject"].startswith("Aktualisierte Einladung:")
-    assert "hat sich geändert" in body_text(messages["a.kessler@example.org"])
+    german = body_text(messages["a.kessler@example.org"])
+    assert "hat sich geändert" in german
+    # the mail says what changed: the old time and the new one
+    before = next(line for line in german.splitlines() if line.startswith("Bisher:"))
+    after = next(line for line in german.splitlines() if line.startswith("Neu:"))
+    assert "15." in before and "10:00" in before and "22." in after and "14:00" in after
+    english = body_text(messages["t.mokoena@example.org"])
+    assert "Before:" in english and "Now:" in english
     assert messages["t.mokoena@example.org"]["Subject"].startswith("Updated invitation:")
 
     # "send" now invites the newcomer with the current version and nobody twice
@@ -297,7 +304,8 @@ def test_removing_one_invitee_sends_a_cancel_to_that_invitee_only(smtp_app, smtp
         inv_id = inv.id
     editor = login("editor")
     url = f"/workshops/{ws['id']}/einladungen/{inv_id}/entfernen"
-    assert "METHOD:CANCEL" in editor.get(url).get_data(as_text=True)
+    confirm = editor.get(url).get_data(as_text=True)
+    assert "erhält eine Absage" in confirm and "METHOD:CANCEL" not in confirm  # no jargon
     response = editor.post(url, data={"csrf_token": editor.csrf})
     assert response.status_code == 302 and "/versand/" in response.location
     status = wait_for_batch(editor, response.location + ".json")
@@ -570,3 +578,69 @@ def test_a_message_left_sending_by_a_crash_is_reported_not_resent(smtp_app, smtp
     assert "1 Nachricht(en) wurden bei einem Abbruch gerade gesendet" in result.output
     assert "Keine offenen Nachrichten." in result.output
     assert smtp_server.messages == []
+
+
+def test_a_cancellation_carries_the_coordinators_message_and_no_answer_link(
+    smtp_app, smtp_server, login
+):
+    ws = plan(smtp_app, [dict(GERMAN), dict(CAPE_TOWN)])
+    send(smtp_app, ws["id"])
+    smtp_server.messages.clear()
+    editor = login("editor")
+    note = "Der Raum ist wegen Bauarbeiten gesperrt; wir laden neu ein."
+    response = editor.post(
+        f"/workshops/{ws['id']}/absagen", data={"csrf_token": editor.csrf, "note": note}
+    )
+    assert response.status_code == 302
+    wait_for_batch(editor, response.location + ".json")
+    messages = by_recipient(received(smtp_server))
+    assert len(messages) == 2
+    for message in messages.values():
+        plain = body_text(message)
+        assert note in plain
+        assert "/einladung/" not in plain.split(note)[1]  # no answer link after a cancellation
+        html = message.get_body(preferencelist=("html",)).get_content()
+        assert "wegen Bauarbeiten gesperrt" in html
+
+
+def test_an_answer_to_the_old_time_is_shown_as_open_after_an_update(smtp_app, smtp_server, login):
+    ws = plan(smtp_app, [dict(GERMAN)])
+    send(smtp_app, ws["id"])
+    with smtp_app.app_context():
+        workshop = db.session.get(Workshop, ws["id"])
+        invitations.respond(workshop.invitations[0], "accepted", "")
+    editor = login("editor")
+    url = f"/workshops/{ws['id']}/einladungen"
+    assert "zur Änderung noch offen" not in editor.get(url).get_data(as_text=True)
+    with smtp_app.app_context():
+        workshop = db.session.get(Workshop, ws["id"])
+        batch = services.update_workshop(
+            workshop,
+            {"starts_at": datetime(2030, 1, 22, 14, 0), "ends_at": datetime(2030, 1, 22, 16, 0)},
+        )
+        queue.deliver(batch=batch)
+    # the calendar asks the invitee again; so does the guest list
+    assert "zur Änderung noch offen" in editor.get(url).get_data(as_text=True)
+    with smtp_app.app_context():
+        workshop = db.session.get(Workshop, ws["id"])
+        invitations.respond(workshop.invitations[0], "accepted", "")
+    assert "zur Änderung noch offen" not in editor.get(url).get_data(as_text=True)
+
+
+def test_the_invitation_is_previewed_and_sent_with_a_personal_text(smtp_app, smtp_server, login):
+    ws = plan(smtp_app, [dict(GERMAN), dict(CAPE_TOWN)])
+    editor = login("editor")
+    text = "Wir freuen uns besonders auf Ihre Erfahrungen aus der Vergabepraxis."
+    page = editor.get(
+        f"/workshops/{ws['id']}/einladungen/vorschau", query_string={"note": text}
+    ).get_data(as_text=True)
+    assert "Fokusgruppe SDG 12" in page and text in page and "Andrea Kessler" in page
+    with smtp_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(MailMessage.id))) == 0  # only a look
+    response = editor.post(
+        f"/workshops/{ws['id']}/senden", data={"csrf_token": editor.csrf, "note": text}
+    )
+    wait_for_batch(editor, response.location + ".json")
+    messages = by_recipient(received(smtp_server))
+    assert text in body_text(messages["a.kessler@example.org"])
+    assert text in body_text(messages["t.mokoena@example.org"])

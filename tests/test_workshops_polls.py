@@ -126,6 +126,15 @@ def test_votes_pick_the_best_slot_which_the_organizer_fixes_in_one_click(app, cl
         rows = polls.results(services.get_workshop(ws["id"]))["slots"]
         assert [(r["yes"], r["maybe"], r["no"]) for r in rows] == [(1, 1, 1), (2, 1, 0)]
 
+    # the answers are headed by the dates, and fixing one asks first
+    answers = page.split("<h2>Antworten</h2>")[1].split("</thead>")[0]
+    assert "16. Juli 2030" in answers
+    asked = editor.get(f"/workshops/{ws['id']}/umfrage/{july}/festlegen")
+    assert asked.status_code == 200
+    question = asked.get_data(as_text=True)
+    assert "Termin festlegen" in question and "16. Juli 2030" in question
+    with app.app_context():
+        assert db.session.get(Workshop, ws["id"]).poll_open  # asking changed nothing
     response = editor.post(
         f"/workshops/{ws['id']}/umfrage/{july}/festlegen", data={"csrf_token": editor.csrf}
     )

@@ -187,3 +187,38 @@ def test_the_page_explains_how_to_get_suggestions_without_topics(app, login):
     page = login("editor").get(f"/workshops/{workshop_id}/einladungen").get_data(as_text=True)
     assert "Ordnen Sie dem Workshop Themen zu" in page
     assert re.search(r"Noch niemand eingeladen", page)
+
+
+def test_one_invitee_does_not_hide_the_rest_of_the_department(app, network, login):
+    from netzwerk.actors.models import Actor
+
+    with app.app_context():
+        fb60 = db.session.query(Actor).filter_by(name="Vergabestelle FB60").one()
+        second = factories.contact(fb60, name="Bernd Offermann").id
+    editor = login("editor")
+    editor.post(
+        f"/workshops/{network['workshop_id']}/einladungen/neu",
+        data={"csrf_token": editor.csrf, "contact_ids": network["fb60"]},
+    )
+    by_name = {i["actor"]: i for i in suggestions_for(app, network["workshop_id"])["items"]}
+    office = by_name["Vergabestelle FB60"]
+    assert [c["name"] for c in office["contacts"]] == ["Bernd Offermann"]
+    assert office["invited"] == ["Andrea Kessler"]
+    page = editor.get(f"/workshops/{network['workshop_id']}/einladungen").get_data(as_text=True)
+    assert "Schon eingeladen: Andrea Kessler" in page
+    assert f'form="bulk-invite" name="contact_ids" value="{second}"' in page
+    # several ticked boxes are invited with one click
+    response = editor.post(
+        f"/workshops/{network['workshop_id']}/einladungen/neu",
+        data={"csrf_token": editor.csrf, "contact_ids": [second, network["uni"]]},
+        follow_redirects=True,
+    )
+    assert "Bernd Offermann" in response.get_data(as_text=True)
+    with app.app_context():
+        names = {
+            inv.contact.name
+            for inv in db.session.query(Invitation).filter_by(workshop_id=network["workshop_id"])
+        }
+    assert names == {"Andrea Kessler", "Bernd Offermann", "Elena Marquardt"}
+    later = {i["actor"] for i in suggestions_for(app, network["workshop_id"])["items"]}
+    assert "Vergabestelle FB60" not in later  # now everyone there is invited

@@ -9,3 +9,4 @@ def init_app(app: Flask) -> None:
     from . import api, views  # noqa: F401  (api attaches its routes to the /api blueprint)
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(views.contacts_bp)

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from ..audit.services import apply_changes, record, reverse, snapshot
 from ..core import signals
 from ..core.errors import Conflict, Invalid, NotFound
+from ..core.text import folded_column, like_pattern, search_words, similarity
 from ..core.timeutil import is_timezone
 from ..core.validation import (
     check_email,
@@ -79,7 +80,8 @@ def categories() -> list[Category]:
 def category(key: str) -> Category:
     cat = db.session.get(Category, key)
     if cat is None:
-        raise Invalid(f"Unbekannte Kategorie: {key}", field="category")
+        allowed = ", ".join(db.session.scalars(sa.select(Category.key).order_by(Category.position)))
+        raise Invalid(f"Unbekannte Kategorie: {key}", field="category", allowed=allowed)
     return cat
 
 
@@ -250,19 +252,14 @@ def delete_actor(actor: Actor) -> None:
 
 
 def actor_query(filters: dict[str, Any]) -> sa.Select:
-    """The actor list, filtered by text search, category, sector, level, status and topic."""
+    """The actor list, filtered by text search, category, sector, level, status and topic.
+    The search finds every word of `q` (in any order, umlauts as ae/oe/ue, inside longer
+    words) in the actor's name, short name or city or in one of its contacts."""
     from ..topics.models import ActorTopic, Topic
 
     query = sa.select(Actor)
-    if q := (filters.get("q") or "").strip():
-        like = f"%{q.casefold()}%"
-        query = query.where(
-            sa.or_(
-                Actor.name_key.like(like),
-                sa.func.lower(Actor.short_name).like(like),
-                sa.func.lower(Actor.city).like(like),
-            )
-        )
+    for word in search_words(filters.get("q") or ""):
+        query = query.where(_actor_matches(word))
     for field, column, enum_cls in (
         ("sector", Actor.sector, Sector),
         ("level", Actor.level, Level),
@@ -284,6 +281,47 @@ def actor_query(filters: dict[str, Any]) -> sa.Select:
         )
         query = query.where(Actor.id.in_(sub))
     return query.order_by(Actor.name_key)
+
+
+def _actor_matches(word: str) -> sa.ColumnElement[bool]:
+    like = like_pattern(word)
+    contact_hit = sa.select(Contact.actor_id).where(_contact_matches(word))
+    return sa.or_(
+        folded_column(Actor.name).like(like, escape="\\"),
+        folded_column(Actor.short_name).like(like, escape="\\"),
+        folded_column(Actor.city).like(like, escape="\\"),
+        Actor.id.in_(contact_hit),
+    )
+
+
+def _contact_matches(word: str) -> sa.ColumnElement[bool]:
+    like = like_pattern(word)
+    return sa.or_(
+        folded_column(Contact.name).like(like, escape="\\"),
+        folded_column(Contact.email).like(like, escape="\\"),
+        folded_column(Contact.function).like(like, escape="\\"),
+    )
+
+
+# how alike two names must be for the actor form to ask "is it one of these?"
+SIMILAR_NAME = 0.85
+
+
+def similar_actors(name: str, exclude: Actor | None = None, limit: int = 5) -> list[Actor]:
+    """Actors whose names are likely the same organisation as `name` ("Förderverein Aachen
+    Kapstadt" – "Förderverein Aachen-Kapstadt e.V."), most alike first: the form asks before
+    creating a duplicate."""
+    rows = db.session.execute(sa.select(Actor.id, Actor.name, Actor.short_name)).all()
+    scored = []
+    for row in rows:
+        if exclude is not None and row.id == exclude.id:
+            continue
+        score = max(similarity(name, row.name), similarity(name, row.short_name or ""))
+        if score >= SIMILAR_NAME:
+            scored.append((-score, row.name, row.id))
+    ids = [actor_id for _, _, actor_id in sorted(scored)[:limit]]
+    found = {a.id: a for a in db.session.scalars(sa.select(Actor).where(Actor.id.in_(ids)))}
+    return [found[i] for i in ids]
 
 
 # --- contacts ----------------------------------------------------------------------------------
@@ -528,17 +566,19 @@ def _id_filter(filters: dict[str, Any], field: str) -> int | None:
 
 
 def contact_query(filters: dict[str, Any]) -> sa.Select:
-    """Contacts filtered by actor, text (name, function, e-mail) and exact e-mail address."""
-    query = sa.select(Contact)
+    """Contacts filtered by actor, text and exact e-mail address. The text search finds every
+    word of `q` (any order, umlauts as ae/oe/ue, inside longer words) in the name, function,
+    e-mail or the organisation's name."""
+    query = sa.select(Contact).join(Contact.actor)
     if (actor_id := _id_filter(filters, "actor_id")) is not None:
         query = query.where(Contact.actor_id == actor_id)
-    if q := (filters.get("q") or "").strip():
-        like = f"%{q.casefold()}%"
+    for word in search_words(filters.get("q") or ""):
+        like = like_pattern(word)
         query = query.where(
             sa.or_(
-                sa.func.lower(Contact.name).like(like),
-                sa.func.lower(Contact.function).like(like),
-                sa.func.lower(Contact.email).like(like),
+                _contact_matches(word),
+                folded_column(Actor.name).like(like, escape="\\"),
+                folded_column(Actor.short_name).like(like, escape="\\"),
             )
         )
     if email := (filters.get("email") or "").strip():

@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..audit.models import AuditEntry
 from ..auth.permissions import admin_required, editor_required
@@ -24,12 +25,15 @@ from ..core.forms import ConfirmForm
 from ..core.views import confirm_delete, save_form
 from ..extensions import db
 from ..topics import services as topic_services
+from ..topics.models import TopicRole
 from . import services
 from .forms import ActorForm, CategoryForm, ContactForm, RelationForm, TopicLinkForm
 from .models import Actor, Category
 from .vocab import Level, Sector, Status
 
 bp = Blueprint("actors", __name__, url_prefix="/akteure")
+# people across all organisations: the address book of the coordination
+contacts_bp = Blueprint("contacts", __name__, url_prefix="/kontakte")
 
 FILTERS = ("q", "category", "sector", "topic", "status", "level")
 
@@ -91,6 +95,8 @@ def _actor_form(actor=None) -> ActorForm:
         else:  # prefill from the map's "Akteur anlegen" on a gap
             form.category.data = request.args.get("category", "")
             form.topic.data = request.args.get("topic", "")
+            # who fills a gap joins the topic; leading it is a decision of its own
+            form.topic_role.data = request.args.get("role", TopicRole.CONTRIBUTING.value)
             if request.args.get("name"):
                 form.name.data = request.args["name"]
     return form
@@ -100,6 +106,14 @@ def _actor_form(actor=None) -> ActorForm:
 @editor_required
 def new():
     form = _actor_form()
+    similar = []
+    if form.is_submitted() and not request.form.get("confirm_similar"):
+        # ask before creating what is likely a second entry of a known organisation
+        name = form.name.data or ""
+        # the very same name is refused by the service with its own message
+        similar = [] if services.find_actor_by_name(name) else services.similar_actors(name)
+        if similar and form.validate():
+            return render_template("actors/form.html", form=form, actor=None, similar=similar)
 
     def save():
         actor = services.create_actor(form.values(), commit=False)
@@ -147,9 +161,15 @@ def delete(actor_id: int):
         url_for("actors.index"),
         url_for("actors.show", actor_id=actor.id),
         consequences=[
-            _("%(n)s Kontakte", n=len(actor.contacts)),
-            _("%(n)s Themenzuordnungen", n=len(actor.topic_links)),
-            _("%(n)s Beziehungen", n=len(actor.relations_in) + len(actor.relations_out)),
+            ngettext("%(num)s Kontakt", "%(num)s Kontakte", len(actor.contacts)),
+            ngettext(
+                "%(num)s Themenzuordnung", "%(num)s Themenzuordnungen", len(actor.topic_links)
+            ),
+            ngettext(
+                "%(num)s Beziehung",
+                "%(num)s Beziehungen",
+                len(actor.relations_in) + len(actor.relations_out),
+            ),
         ],
         # projects, measures … that name the actor stay, without it
         kept=services.dependents(actor),
@@ -157,6 +177,26 @@ def delete(actor_id: int):
 
 
 # --- contacts ----------------------------------------------------------------------------------
+
+
+@contacts_bp.route("/")
+def contacts():
+    """Find a person by name, e-mail, organisation or function (every word counts)."""
+    q = request.args.get("q", "").strip()
+    query = services.contact_query({"q": q})
+    per_page = current_app.config["PER_PAGE"]
+    page = max(request.args.get("page", 1, type=int), 1)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return render_template(
+        "actors/contacts.html",
+        contacts=rows,
+        total=total,
+        q=q,
+        page=page,
+        pages=max(1, math.ceil(total / per_page)),
+        args={"q": q} if q else {},
+    )
 
 
 @bp.route("/<int:actor_id>/kontakte/neu", methods=["GET", "POST"])

@@ -8,11 +8,20 @@ class DomainError(Exception):
 
     status = 422
 
-    def __init__(self, message: str, field: str | None = None, errors: dict | None = None):
+    def __init__(
+        self,
+        message: str,
+        field: str | None = None,
+        errors: dict | None = None,
+        allowed: str | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.field = field
         self.errors = errors or ({field: [message]} if field else {})
+        # what the field accepts ("1–5", "aktiv, kandidat, inaktiv"), for messages that name
+        # the value and the column (imports)
+        self.allowed = allowed
 
 
 class NotFound(DomainError):

@@ -58,9 +58,15 @@ def int_in_range(data: dict, field: str, low: int, high: int, default: int) -> i
     value = data.get(field, default)
     if value in (None, ""):
         return default
-    number = int_value(value, field)
+    try:
+        number = int_value(value, field)
+    except Invalid as exc:
+        exc.allowed = f"{low}–{high}"
+        raise
     if not low <= number <= high:
-        raise Invalid(f"{field} muss zwischen {low} und {high} liegen.", field=field)
+        raise Invalid(
+            f"{field} muss zwischen {low} und {high} liegen.", field=field, allowed=f"{low}–{high}"
+        )
     return number
 
 
@@ -72,7 +78,9 @@ def vocab_value(enum_cls, data: dict, field: str, current):
     if value is None:
         allowed = ", ".join(m.value for m in enum_cls)
         raise Invalid(
-            f"Unbekannter Wert für {field}: {data[field]} (erlaubt: {allowed})", field=field
+            f"Unbekannter Wert für {field}: {data[field]} (erlaubt: {allowed})",
+            field=field,
+            allowed=allowed,
         )
     return value
 

@@ -55,6 +55,25 @@ KIND_LABELS = {s.kind: s.de for s in SHEETS}
 # --- results ------------------------------------------------------------------------------------
 
 
+def explain(table: Table, exc: DomainError, data: dict) -> str:
+    """A rejection in the words of the file: the column as its header says and the value
+    ("Einfluss: 7 – erlaubt 1–5"; "Kategorie: xyz – unbekannt, erlaubt: verwaltung, …")."""
+    if not exc.field or exc.field not in table.fields:
+        return exc.message
+    column = table.headers[table.fields.index(exc.field)] or exc.field
+    value = data.get(exc.field)
+    value = "" if value is None else str(getattr(value, "value", value)).strip()
+    if not exc.allowed and not value:
+        return exc.message  # "Der Name fehlt."
+    if exc.allowed:
+        if "–" in exc.allowed and value.lstrip("-").isdigit():
+            return f"{column}: {value} – erlaubt {exc.allowed}"
+        if "–" in exc.allowed:
+            return f"{column}: {value} – keine ganze Zahl, erlaubt {exc.allowed}"
+        return f"{column}: {value} – unbekannt, erlaubt: {exc.allowed}"
+    return f"{column}: {exc.message}"
+
+
 @dataclass
 class Rejection:
     source: str
@@ -362,7 +381,7 @@ class _Importer:
             try:
                 values = topic_services.clean_topic(data, existing, unique=False)
             except DomainError as exc:
-                self.reject(table, number, exc.message)
+                self.reject(table, number, explain(table, exc, data))
                 continue
             seen[code] = number
             if existing is None:
@@ -444,7 +463,7 @@ class _Importer:
                 if ext and ((holder is not None and holder != ident) or ext in new_exts):
                     raise Invalid(f"Die externe ID {ext} gehört schon zu einem anderen Akteur.")
             except DomainError as exc:
-                self.reject(table, number, exc.message)
+                self.reject(table, number, explain(table, exc, data))
                 name = str(data.get("name") or "").strip()
                 rejection = Rejection(table.source, number, exc.message)
                 for ref in (name.casefold(), str(data.get("external_id") or "").strip()):
@@ -503,7 +522,7 @@ class _Importer:
             try:
                 actor_id = self.find_actor(data.get("actor"), data.get("actor_external_id"))
             except DomainError as exc:
-                self.reject(table, number, exc.message)
+                self.reject(table, number, explain(table, exc, data))
                 continue
             email = str(data.get("email") or "").strip().casefold()
             name = str(data.get("name") or "").strip().casefold()
@@ -531,7 +550,7 @@ class _Importer:
             try:
                 values = actor_services.clean_contact(payload, contact)
             except DomainError as exc:
-                self.reject(table, number, exc.message)
+                self.reject(table, number, explain(table, exc, data))
                 continue
             label = f"{values['name']} ({self.actor_names.get(actor_id, actor_id)})"
             if contact is None:
@@ -572,7 +591,7 @@ class _Importer:
                 if pair in claimed:
                     raise Invalid(f"Doppelt: diese Zuordnung steht schon in Zeile {claimed[pair]}.")
             except DomainError as exc:
-                self.reject(table, number, exc.message)
+                self.reject(table, number, explain(table, exc, data))
                 continue
             claimed[pair] = number
             matches.append((number, data, topic, pairs.get(pair), actor_id))
@@ -587,7 +606,7 @@ class _Importer:
                     TopicRole, self.known_terms(dict(data), role=TopicRole), "role", current
                 )
             except DomainError as exc:
-                self.reject(table, number, exc.message)
+                self.reject(table, number, explain(table, exc, data))
                 continue
             note = str(data.get("note", link.note if link else "") or "").strip()
             if link is None:
@@ -634,7 +653,7 @@ class _Importer:
                 if key in claimed:
                     raise Invalid(f"Doppelt: diese Beziehung steht schon in Zeile {claimed[key]}.")
             except DomainError as exc:
-                self.reject(table, number, exc.message)
+                self.reject(table, number, explain(table, exc, data))
                 continue
             claimed[key] = number
             matches.append((number, payload, values, triples.get(key)))
@@ -817,7 +836,7 @@ def template_file(kind: str, fmt: str) -> tuple[str, bytes]:
                     col.de,
                     col.en,
                     "ja" if col.required else "",
-                    col.hint,
+                    str(col.hint),
                     allowed.get(col.field, ""),
                 ]
             )

@@ -18,6 +18,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 import defusedxml.ElementTree as ET
+from flask_babel import lazy_gettext as _l
 
 from ..core.errors import Invalid
 
@@ -31,7 +32,7 @@ class Column:
     en: str
     aliases: tuple[str, ...] = ()
     required: bool = False
-    hint: str = ""
+    hint: Any = ""  # a lazy msgid: shown in the reader's language
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,9 @@ def _sig(*groups: str) -> tuple[frozenset[str], ...]:
 
 
 ACTOR_REF = (
-    Column("actor", "Akteur", "Actor", ("organisation", "organization"), hint="Name des Akteurs"),
+    Column(
+        "actor", "Akteur", "Actor", ("organisation", "organization"), hint=_l("Name des Akteurs")
+    ),
     Column("actor_external_id", "Akteur Externe ID", "Actor external ID"),
 )
 
@@ -67,10 +70,10 @@ TOPICS = Sheet(
     "Themen",
     "Topics",
     (
-        Column("code", "Code", "Code", ("Kürzel",), required=True, hint="z. B. SDG12"),
+        Column("code", "Code", "Code", ("Kürzel",), required=True, hint=_l("z. B. SDG12")),
         Column("title", "Titel", "Title", required=True),
         Column("description", "Beschreibung", "Description"),
-        Column("priority", "Priorität", "Priority", hint="1 (hoch) bis 3"),
+        Column("priority", "Priorität", "Priority", hint=_l("1 (hoch) bis 3")),
     ),
     _sig("code", "title"),
     file_stem="themen",
@@ -83,15 +86,15 @@ ACTORS = Sheet(
         Column("external_id", "Externe ID", "External ID", ("ID extern", "Ext ID")),
         Column("name", "Name", "Name", required=True),
         Column("short_name", "Kurzname", "Short name", ("Kürzel", "Abkürzung")),
-        Column("category", "Kategorie", "Category", required=True, hint="Schlüssel oder Name"),
-        Column("sector", "Sektor", "Sector", hint="leer: aus der Kategorie"),
+        Column("category", "Kategorie", "Category", required=True, hint=_l("Schlüssel oder Name")),
+        Column("sector", "Sektor", "Sector", hint=_l("leer: aus der Kategorie")),
         Column("level", "Ebene", "Level"),
         Column("city", "Ort", "City", ("Stadt",)),
-        Column("country", "Land", "Country", hint="ISO-Code, z. B. DE"),
+        Column("country", "Land", "Country", hint=_l("ISO-Code, z. B. DE")),
         Column("website", "Website", "Website", ("Webseite", "Internetseite", "URL")),
         Column("description", "Beschreibung", "Description"),
-        Column("power", "Einfluss", "Power", ("Influence", "Macht"), hint="1 bis 5"),
-        Column("interest", "Interesse", "Interest", hint="1 bis 5"),
+        Column("power", "Einfluss", "Power", ("Influence", "Macht"), hint=_l("1 bis 5")),
+        Column("interest", "Interesse", "Interest", hint=_l("1 bis 5")),
         Column("status", "Status", "Status"),
     ),
     _sig("name", "category"),
@@ -107,14 +110,16 @@ CONTACTS = Sheet(
         Column("function", "Funktion", "Function", ("Position",)),
         Column("email", "E-Mail", "Email", ("E-Mail-Adresse", "Mail", "Email address")),
         Column("phone", "Telefon", "Phone", ("Telefonnummer", "Telephone")),
-        Column("language", "Sprache", "Language", hint="de, en, uk, fr, nl"),
-        Column("timezone", "Zeitzone", "Time zone", ("Timezone",), hint="z. B. Europe/Berlin"),
+        Column("language", "Sprache", "Language", hint=_l("de, en, uk, fr, nl")),
+        Column("timezone", "Zeitzone", "Time zone", ("Timezone",), hint=_l("z. B. Europe/Berlin")),
         Column("notes", "Notizen", "Notes", ("Notiz", "Note")),
         Column("legal_basis", "Rechtsgrundlage", "Legal basis"),
-        Column("consent_date", "Einwilligung vom", "Consent date", hint="TT.MM.JJJJ"),
+        Column("consent_date", "Einwilligung vom", "Consent date", hint=_l("TT.MM.JJJJ")),
         Column("consent_source", "Quelle der Einwilligung", "Consent source"),
-        Column("consent_invitations", "Einladungen erlaubt", "Invitations allowed", hint="ja/nein"),
-        Column("consent_revoked_at", "Widerruf am", "Revoked on", hint="TT.MM.JJJJ"),
+        Column(
+            "consent_invitations", "Einladungen erlaubt", "Invitations allowed", hint=_l("ja/nein")
+        ),
+        Column("consent_revoked_at", "Widerruf am", "Revoked on", hint=_l("TT.MM.JJJJ")),
     ),
     _sig("actor|actor_external_id", "name"),
     personal=True,
@@ -126,7 +131,7 @@ LINKS = Sheet(
     "Topic links",
     (
         *ACTOR_REF,
-        Column("topic", "Thema", "Topic", required=True, hint="Code, z. B. SDG12"),
+        Column("topic", "Thema", "Topic", required=True, hint=_l("Code, z. B. SDG12")),
         Column("role", "Rolle", "Role"),
         Column("note", "Notiz", "Note"),
     ),
@@ -143,8 +148,8 @@ RELATIONS = Sheet(
         Column("target", "Nach", "To", ("Ziel", "Target", "Zu", "Nach Akteur")),
         Column("target_external_id", "Nach Externe ID", "To external ID"),
         Column("kind", "Art", "Kind", ("Typ", "Type"), required=True),
-        Column("directed", "Gerichtet", "Directed", hint="ja/nein"),
-        Column("strength", "Stärke", "Strength", hint="1 bis 3"),
+        Column("directed", "Gerichtet", "Directed", hint=_l("ja/nein")),
+        Column("strength", "Stärke", "Strength", hint=_l("1 bis 3")),
         Column("note", "Notiz", "Note"),
     ),
     _sig("source|source_external_id", "target|target_external_id"),

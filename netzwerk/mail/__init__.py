@@ -12,7 +12,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import cli
+    from . import cli, links
 
     for command in cli.COMMANDS:
         app.cli.add_command(command)
+    with app.app_context():  # the warning speaks the default language
+        if warning := links.unreachable_warning(config=app.config):
+            app.logger.warning(warning)

@@ -12,9 +12,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import re
+from collections.abc import Iterable, Mapping
+from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, has_request_context, request
+from flask_babel import gettext as _
+from flask_login import current_user
 
 TOKEN_LENGTH = 43  # base64url of 32 bytes, without padding: 256 bits
 # what a stored message carries instead of the link token (same length, same alphabet)
@@ -30,9 +35,64 @@ _BASE64_BODY = re.compile(
 )
 
 
+def base_url(config: Mapping | None = None) -> str:
+    """Where mail links point: NETZWERK_BASE_URL when set; else the address the signed-in
+    coordinator's request came in on (so `PORT=8080 make run` gives links on :8080, behind
+    NETZWERK_PROXY_FIX the public one); otherwise http://127.0.0.1:PORT."""
+    # only a signed-in user's request: a public page (an invitee's answer promoting someone
+    # from the waiting list) must not put a Host header of its choosing into others' mail
+    from_request = config is None and has_request_context() and current_user.is_authenticated
+    config = current_app.config if config is None else config
+    if configured := (config.get("BASE_URL") or "").rstrip("/"):
+        return configured
+    if from_request:
+        return request.host_url.rstrip("/")
+    return f"http://127.0.0.1:{config.get('PORT') or 5000}"
+
+
 def public_url(path: str) -> str:
-    """An absolute link for a mail (NETZWERK_BASE_URL + path)."""
-    return current_app.config["BASE_URL"].rstrip("/") + path
+    """An absolute link for a mail (base_url() + path)."""
+    return base_url() + path
+
+
+def is_loopback(host: str) -> bool:
+    """A host name only this machine reaches (127.0.0.0/8, ::1, localhost)."""
+    host = (host or "").strip("[]").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2].strip().strip(">")
+
+
+def unreachable_warning(
+    recipients: Iterable[str] | None = None, config: Mapping | None = None
+) -> str | None:
+    """A warning when links in mail would not open for their recipients: the links point to
+    this machine only (loopback) while the mail goes elsewhere. Without `recipients` (at
+    start) mail "goes elsewhere" when an SMTP server is configured."""
+    base = base_url(config)
+    config = current_app.config if config is None else config
+    if not is_loopback(urlsplit(base).hostname or ""):
+        return None
+    if recipients is None:
+        if not config.get("SMTP_URL"):
+            return None
+        outside = True
+    else:
+        outside = any(not is_loopback(_domain(r)) for r in recipients if r)
+    if not outside:
+        return None
+    return _(
+        "Links in den Mails zeigen auf %(url)s – von anderen Rechnern aus nicht erreichbar. "
+        "Bitte NETZWERK_BASE_URL auf die öffentliche Adresse setzen.",
+        url=base,
+    )
 
 
 def _put(match: re.Match, token: str) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 
 from ..core.timeutil import utcnow
 from ..extensions import db
@@ -260,6 +260,8 @@ def deliver(
     report = Report()
     if not pending:
         return report
+    if warning := links.unreachable_warning([item.recipient for item in pending]):
+        current_app.logger.warning(warning)
     envelope_from = sender().addr_spec
     channel = transport()
     try:
@@ -324,6 +326,15 @@ def deliver_in_background(app: Flask, batch: str) -> threading.Thread:
     thread = threading.Thread(target=work, name=f"mail-{batch[:8]}", daemon=True)
     thread.start()
     return thread
+
+
+def recipients(batch: str) -> list[str]:
+    """The addresses a batch goes to (for the warning about unreachable links)."""
+    return list(
+        db.session.scalars(
+            sa.select(MailMessage.recipient).where(MailMessage.batch == batch).distinct()
+        )
+    )
 
 
 def stale_sending(minutes: int = 15) -> int:

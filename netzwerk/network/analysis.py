@@ -11,14 +11,14 @@ import json
 import random
 import re
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
 from ..actors.vocab import Sector, Status
-from .graph import TOPIC_LINK
+from .graph import TOPIC_LINK, category_labels
 
 REFERENCE_PATH = Path(__file__).with_name("reference.json")
 PARTNER_CITY_CATEGORY = "partnerstadt"
@@ -188,15 +188,57 @@ def _natural_key(text: str) -> tuple:
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
 
 
-def _name_list(graph: nx.Graph, nodes: list[str], total: int | None = None) -> str:
-    """Names joined as in "A, B und C", or "A, B, C und 4 weitere" when total exceeds them."""
+def N_(msgid: str) -> str:  # noqa: N802 - the gettext marker: extracted, translated when shown
+    return msgid
+
+
+def _name_list(graph: nx.Graph, nodes: list[str], total: int | None = None) -> dict:
+    """Names for a finding's text: shown as "A, B und C", or "A, B, C und 4 weitere" when
+    total exceeds them (joined in the reader's language when the text is rendered)."""
     names = [display_name(graph, node) for node in nodes]
-    rest = (total or len(names)) - len(names)
-    if rest > 0:
-        return f"{', '.join(names)} und {rest} weitere"
+    return {"names": names, "rest": max((total or len(names)) - len(names), 0)}
+
+
+def _join(value: dict, translate: Callable[[str], str]) -> str:
+    names = value["names"]
+    if value.get("rest"):
+        return translate(N_("%(names)s und %(n)s weitere")) % {
+            "names": ", ".join(names),
+            "n": value["rest"],
+        }
     if len(names) > 1:
-        return f"{', '.join(names[:-1])} und {names[-1]}"
+        return translate(N_("%(names)s und %(last)s")) % {
+            "names": ", ".join(names[:-1]),
+            "last": names[-1],
+        }
     return names[0] if names else ""
+
+
+def render_text(
+    parts: list,
+    translate: Callable[[str], str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> str:
+    """A finding's text from its parts [(msgid, params) or plain text], in the language of
+    `translate` (German without), category keys shown with `labels`."""
+    translate = translate or (lambda text: text)
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        msgid, params = part
+        values = {}
+        for key, value in params.items():
+            if isinstance(value, dict) and "names" in value:
+                value = _join(value, translate)
+            elif isinstance(value, dict) and "sector" in value:
+                value = _sector_label(value["sector"])
+            elif isinstance(value, dict) and "category" in value:
+                value = (labels or {}).get(value["category"], value["category"])
+            values[key] = value
+        out.append(translate(msgid) % values)
+    return " ".join(out)
 
 
 def _actor_id(graph: nx.Graph, node: str) -> int:
@@ -204,7 +246,7 @@ def _actor_id(graph: nx.Graph, node: str) -> int:
 
 
 def _category_label(graph: nx.MultiDiGraph, category: str) -> str:
-    return graph.graph.get("category_labels", {}).get(category, category)
+    return category_labels(graph).get(category, category)
 
 
 def _sector_label(sector: str) -> str:
@@ -214,11 +256,13 @@ def _sector_label(sector: str) -> str:
         return sector
 
 
-def _finding(kind: str, severity: str, text: str, actors=(), topic=None) -> dict:
+def _finding(kind: str, severity: str, parts: list, actors=(), topic=None, labels=None) -> dict:
+    """A finding; `parts` keep its text translatable (render_text), `text` is the German."""
     return {
         "kind": kind,
         "severity": severity,
-        "text": text,
+        "text": render_text(parts, labels=labels),
+        "parts": parts,
         "actors": list(actors),
         "topic": topic,
     }
@@ -265,18 +309,24 @@ def _unconnected(graph: nx.MultiDiGraph, relations: nx.Graph) -> Iterator[dict]:
             if k == TOPIC_LINK
         ]
         if topics:
-            text = (
-                f"{name} ist {_plain_list(topics)} zugeordnet, hat aber keine Beziehung "
-                "zu anderen Akteuren."
-            )
+            text = [
+                (
+                    N_(
+                        "%(name)s ist %(topics)s zugeordnet, hat aber keine Beziehung zu anderen "
+                        "Akteuren."
+                    ),
+                    {"name": name, "topics": {"names": topics, "rest": 0}},
+                )
+            ]
             yield _finding("no_relations", "niedrig", text, [_actor_id(graph, node)])
         else:
-            text = f"{name} hat keine Beziehungen und ist keinem Thema zugeordnet."
+            text = [
+                (
+                    N_("%(name)s hat keine Beziehungen und ist keinem Thema zugeordnet."),
+                    {"name": name},
+                )
+            ]
             yield _finding("isolated", "mittel", text, [_actor_id(graph, node)])
-
-
-def _plain_list(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} und {items[-1]}"
 
 
 def _articulation_points(relations: nx.Graph) -> list[dict]:
@@ -290,12 +340,23 @@ def _articulation_points(relations: nx.Graph) -> list[dict]:
         (size_a, starts_a), (size_b, starts_b) = parts[0], parts[1]
         side_a = _nearest(relations, starts_a, cut, NAMES_PER_SIDE)
         side_b = _nearest(relations, starts_b, cut, NAMES_PER_SIDE)
-        text = (
-            f"Nur {display_name(relations, cut)} verbindet {_name_list(relations, side_a, size_a)} "
-            f"mit {_name_list(relations, side_b, size_b)}."
-        )
+        text = [
+            (
+                N_("Nur %(name)s verbindet %(side_a)s mit %(side_b)s."),
+                {
+                    "name": display_name(relations, cut),
+                    "side_a": _name_list(relations, side_a, size_a),
+                    "side_b": _name_list(relations, side_b, size_b),
+                },
+            )
+        ]
         if len(parts) > 2:
-            text += f" Ohne diesen Akteur zerfiele das Netzwerk hier in {len(parts)} Teile."
+            text.append(
+                (
+                    N_("Ohne diesen Akteur zerfiele das Netzwerk hier in %(n)s Teile."),
+                    {"n": len(parts)},
+                )
+            )
         severity = "hoch" if size_b >= 2 else "mittel"  # more than one actor hangs on it
         actors = [_actor_id(relations, n) for n in (cut, *side_a, *side_b)]
         result.append((size_b, _finding("articulation_point", severity, text, actors)))
@@ -362,16 +423,38 @@ def _topic_findings(graph: nx.MultiDiGraph) -> Iterator[dict]:
         sectors = {graph.nodes[n]["sector"] for n in active}
         ids = [_actor_id(graph, n) for n in active]
         if len(sectors) == 1:
-            sector = _sector_label(next(iter(sectors)))
+            sector = {"sector": next(iter(sectors))}
             if len(active) == 1:
-                text = f"Bei {label} ist nur ein aktiver Akteur beteiligt, aus dem Sektor {sector}."
+                text = [
+                    (
+                        N_(
+                            "Bei %(topic)s ist nur ein aktiver Akteur beteiligt, aus dem Sektor "
+                            "%(sector)s."
+                        ),
+                        {"topic": label, "sector": sector},
+                    )
+                ]
             else:
-                text = (
-                    f"Alle {len(active)} aktiven Akteure bei {label} gehören zum Sektor {sector}."
-                )
+                text = [
+                    (
+                        N_(
+                            "Alle %(n)s aktiven Akteure bei %(topic)s gehören zum "
+                            "Sektor %(sector)s."
+                        ),
+                        {"n": len(active), "topic": label, "sector": sector},
+                    )
+                ]
             yield _finding("single_sector_topic", "mittel", text, ids, code)
         if Sector.CIVIL_SOCIETY not in sectors:
-            text = f"Bei {label} ist keine zivilgesellschaftliche Organisation aktiv beteiligt."
+            text = [
+                (
+                    N_(
+                        "Bei %(topic)s ist keine zivilgesellschaftliche Organisation "
+                        "aktiv beteiligt."
+                    ),
+                    {"topic": label},
+                )
+            ]
             planned = [
                 n
                 for n in linked
@@ -379,9 +462,8 @@ def _topic_findings(graph: nx.MultiDiGraph) -> Iterator[dict]:
                 and graph.nodes[n]["sector"] == Sector.CIVIL_SOCIETY
             ]
             if planned:
-                text += (
-                    f" Vorgemerkt sind {_name_list(graph, planned[:NAMES_PER_SIDE], len(planned))}."
-                )
+                names = _name_list(graph, planned[:NAMES_PER_SIDE], len(planned))
+                text.append((N_("Vorgemerkt sind %(names)s."), {"names": names}))
             yield _finding("no_civil_society", "hoch", text, ids, code)
 
 
@@ -405,12 +487,22 @@ def _partner_cities(graph: nx.MultiDiGraph, relations: nx.Graph) -> Iterator[dic
         name = display_name(graph, node)
         neighbours = relations[node]
         if not neighbours:
-            text = f"Die Partnerstadt {name} hat keine Beziehung zu anderen Akteuren."
+            text = [
+                (
+                    N_("Die Partnerstadt %(name)s hat keine Beziehung zu anderen Akteuren."),
+                    {"name": name},
+                )
+            ]
         elif not any(relations.nodes[n]["country"] == home for n in neighbours):
-            text = (
-                f"Die Partnerstadt {name} hat keine Beziehung zu einem Akteur aus {home}; "
-                "der Partnerschaft fehlt ein Gegenüber vor Ort."
-            )
+            text = [
+                (
+                    N_(
+                        "Die Partnerstadt %(name)s hat keine Beziehung zu einem Akteur aus "
+                        "%(home)s; der Partnerschaft fehlt ein Gegenüber vor Ort."
+                    ),
+                    {"name": name, "home": home},
+                )
+            ]
         else:
             continue
         yield _finding("partner_city_without_counterpart", "hoch", text, [_actor_id(graph, node)])
@@ -432,10 +524,12 @@ def _unbridged_groups(relations: nx.Graph) -> list[dict]:
     for group in groups[1:]:
         members = sorted(group, key=lambda n: (-relations.degree(n), display_name(relations, n)))
         shown = members[:NAMES_PER_GROUP]
-        text = (
-            f"Die Gruppe {_name_list(relations, shown, len(members))} hat keine Beziehung "
-            "zum übrigen Netzwerk."
-        )
+        text = [
+            (
+                N_("Die Gruppe %(names)s hat keine Beziehung zum übrigen Netzwerk."),
+                {"names": _name_list(relations, shown, len(members))},
+            )
+        ]
         actors = [_actor_id(relations, n) for n in members]
         result.append(_finding("unbridged_communities", "mittel", text, actors))
     return result
@@ -447,24 +541,38 @@ def _not_invitable(graph: nx.MultiDiGraph) -> Iterator[dict]:
             continue
         name = display_name(graph, node)
         if attrs["contacts"]:
-            text = f"{name} hat keinen Kontakt mit E-Mail-Adresse und kann nicht eingeladen werden."
-        else:
-            text = (
-                f"Für {name} ist kein Kontakt hinterlegt; der Akteur kann nicht eingeladen werden."
+            msgid = N_(
+                "%(name)s hat keinen Kontakt mit E-Mail-Adresse und kann nicht eingeladen werden."
             )
+        else:
+            msgid = N_(
+                "Für %(name)s ist kein Kontakt hinterlegt; der Akteur kann nicht eingeladen werden."
+            )
+        text = [(msgid, {"name": name})]
         yield _finding("not_invitable", "mittel", text, [attrs["id"]])
 
 
 def _gap_findings(graph: nx.MultiDiGraph, reference: dict) -> Iterator[dict]:
     for gap in gaps(graph, reference):
-        category = _category_label(graph, gap["category"])
-        text = f"{gap['topic']}: {gap['have']} von {gap['need']} aus „{category}“ beteiligt."
+        text = [
+            (
+                N_("%(topic)s: %(have)s von %(need)s aus „%(category)s“ beteiligt."),
+                {
+                    "topic": gap["topic"],
+                    "have": gap["have"],
+                    "need": gap["need"],
+                    "category": {"category": gap["category"]},
+                },
+            )
+        ]
         if gap["candidates"]:
-            text += f" {gap['candidates']} vorgemerkt."
-        text += f" {gap['reason']}"
+            text.append((N_("%(n)s vorgemerkt."), {"n": gap["candidates"]}))
+        text.append(gap["reason"])
         # "mittel" at most: a dozen open categories must not bury the structural findings
         severity = "mittel" if gap["have"] == 0 else "niedrig"
-        yield _finding("category_gap", severity, text, topic=gap["topic"])
+        yield _finding(
+            "category_gap", severity, text, topic=gap["topic"], labels=category_labels(graph)
+        )
 
 
 # --- metrics, coverage, quadrant -------------------------------------------------------------

@@ -29,7 +29,7 @@ from ..core.validation import xml_safe
 from ..extensions import db
 from ..topics.models import TopicRole
 from . import analysis
-from .graph import TOPIC_LINK
+from .graph import TOPIC_LINK, category_labels
 from .state import Snapshot, snapshot
 
 FORMATS = {
@@ -86,7 +86,7 @@ def export_graph(snap: Snapshot | None = None) -> nx.MultiDiGraph:
     source = snap.graph
     graph = nx.MultiDiGraph()
     graph.graph.update({"name": HEADING, "exported": date.today().isoformat()})
-    labels = source.graph.get("category_labels", {})
+    labels = category_labels(source)
     details = _actor_details()
     metrics = {row["id"]: row for row in snap.metrics()}
     positions = node_positions(source, snap)
@@ -553,7 +553,7 @@ def _ghosts(snap: Snapshot, graph: nx.MultiDiGraph):
     """Dashed grey nodes for the gaps, fanned out around their topic as on the map."""
     from .layout import ghost_positions
 
-    labels = snap.graph.graph.get("category_labels", {})
+    labels = category_labels(snap.graph)
     by_topic: dict[str, list[dict]] = {}
     for gap in snap.gaps():
         topic = f"t{gap['topic_id']}"

@@ -193,13 +193,27 @@ def read_relations(ids: Iterable[int] | None = None, connection=None) -> list[tu
     return _connection(connection).execute(query).all()
 
 
-def read_category_labels(connection=None) -> dict[str, str]:
+def read_category_labels(connection=None, lang: str = "de") -> dict[str, str]:
     import sqlalchemy as sa
 
     from ..actors.models import Category
 
-    rows = _connection(connection).execute(sa.select(Category.key, Category.label_de))
-    return dict(rows.all())
+    column = Category.label_en if lang == "en" else Category.label_de
+    rows = _connection(connection).execute(sa.select(Category.key, column, Category.label_de))
+    return {key: label or german for key, label, german in rows.all()}
+
+
+def category_labels(graph: nx.MultiDiGraph) -> Mapping[str, str]:
+    """Category key → label in the reader's language (German outside a request)."""
+    try:
+        from flask_babel import get_locale
+
+        lang = str(get_locale() or "de")
+    except (RuntimeError, ImportError):
+        lang = "de"
+    if lang == "en" and "category_labels_en" in graph.graph:
+        return graph.graph["category_labels_en"]
+    return graph.graph.get("category_labels", {})
 
 
 def build_graph(session=None) -> nx.MultiDiGraph:
@@ -207,13 +221,15 @@ def build_graph(session=None) -> nx.MultiDiGraph:
     from ..extensions import db
 
     connection = (session or db.session).connection()
-    return graph_from_data(
+    graph = graph_from_data(
         read_actors(connection=connection),
         read_topics(connection),
         read_links(connection=connection),
         read_relations(connection=connection),
         category_labels=read_category_labels(connection),
     )
+    graph.graph["category_labels_en"] = read_category_labels(connection, "en")
+    return graph
 
 
 def _rows(rows: Iterable[Row], names: tuple[str, ...], defaults: Mapping[str, Any]):

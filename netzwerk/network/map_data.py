@@ -19,7 +19,7 @@ from ..actors.services import categories
 from ..actors.vocab import Level, Sector, Status
 from ..extensions import db
 from . import analysis, layout, reports, state
-from .graph import TOPIC_LINK, actor_node, topic_node
+from .graph import TOPIC_LINK, actor_node, category_labels, topic_node
 from .map_filters import MapFilters
 from .map_styles import styles
 from .positions import positions, positions_stamp
@@ -426,6 +426,8 @@ def _visible_workshops(
         return []
     result = []
     for workshop in base["workshops"]:
+        if workshop.get("cancelled") and not f.cancelled:
+            continue
         if f.topic is not None and topic_node(f.topic) not in workshop["topics"]:
             continue
         if f.narrows_actors and not any(m in actors for m in workshop["members"]):
@@ -488,7 +490,7 @@ def _actor_part(
         metrics.get(attrs["id"]),  # the row: degree, betweenness, community
         base["descriptions"].get(attrs["id"], ""),
         pos.get(node),
-        graph.graph.get("category_labels", {}).get(attrs["category"]),
+        category_labels(graph).get(attrs["category"]),
         texts["show"],
     )
     hit = cache.get(node)
@@ -505,7 +507,7 @@ def _actor_json(
     attrs = base["graph"].nodes[node]
     actor_id = attrs["id"]
     metric = metrics.get(actor_id, {})
-    labels = base["graph"].graph.get("category_labels", {})
+    labels = category_labels(base["graph"])
     vocab = texts["labels"]
 
     def label(enum_cls, value: str) -> str:
@@ -634,6 +636,9 @@ def _ghosts(
                     "reason": gap["reason"],
                     "create_url": url_for(
                         "actors.new", category=gap["category"], topic=gap["topic_id"]
+                    ),
+                    "link_url": url_for(
+                        "topics.link_actor", topic_id=gap["topic_id"], category=gap["category"]
                     ),
                     "x": x,
                     "y": y,

@@ -10,6 +10,7 @@ from ..actors.services import categories
 from ..actors.vocab import Level, RelationKind, Sector, Status
 from ..core.errors import Invalid
 from . import reports, state
+from .graph import category_labels
 
 TRUE = ("1", "true", "ja", "yes", "on", "an")
 FALSE = ("0", "false", "nein", "no", "off", "aus")
@@ -33,6 +34,7 @@ class MapFilters:
     ghosts: bool = True
     workshops: bool = True
     projects: bool = False  # the stocktaking's projects: an optional layer
+    cancelled: bool = False  # cancelled workshops are left off unless asked for
     labels: bool = True
     size: str = "degree"
 
@@ -92,13 +94,26 @@ def _flag(args: Mapping, name: str, default: bool) -> bool:
     raise Invalid(f"{name} muss 1 oder 0 sein, nicht {values[-1]}.", field=name)
 
 
+def parse_focus(args: Mapping) -> str | None:
+    """The actor the map opens on (focus=ID from "Auf der Karte zeigen"): its node id, checked
+    like ego=; the map selects it, zooms to it and shows its panel."""
+    values = _values(args, "focus")
+    if not values:
+        return None
+    ref = values[0]
+    node = ref if ref.startswith("a") else f"a{ref}"
+    if state.snapshot().graph.nodes.get(node, {}).get("kind") != "actor":
+        raise Invalid(f"Unbekannter Akteur für die Karte: {ref}", field="focus")
+    return node
+
+
 def parse_filters(args: Mapping) -> MapFilters:
     """Read and check the filters; an unknown value is an error, never silently ignored."""
     snap = state.snapshot()
     graph = snap.graph
     topic_refs = _values(args, "topic")
     topic = reports.resolve_topic(topic_refs[0], snap) if topic_refs else None
-    known = graph.graph.get("category_labels", {})
+    known = category_labels(graph)
     chosen = tuple(dict.fromkeys(_values(args, "category")))
     for key in chosen:
         if key not in known:
@@ -136,6 +151,7 @@ def parse_filters(args: Mapping) -> MapFilters:
         ghosts=_flag(args, "ghosts", True),
         workshops=_flag(args, "workshops", True),
         projects=_flag(args, "projects", False),
+        cancelled=_flag(args, "cancelled", False),
         labels=_flag(args, "labels", True),
         size=size,
     )

@@ -28,7 +28,13 @@ def _filters() -> map_filters.MapFilters:
 @bp.route("/karte")
 def map():  # the endpoint name network.map is what the navigation links to
     filters = _filters()
+    try:
+        focus = map_filters.parse_focus(request.args)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        focus = None
     config = {
+        "focus": focus,
         "api": url_for("api.graph"),
         "positions": url_for("api.save_positions"),
         "layout": url_for("api.relayout"),

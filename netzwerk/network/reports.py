@@ -7,14 +7,14 @@ from collections import defaultdict
 
 import networkx as nx
 from flask import g, has_request_context
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from ..actors.vocab import Sector, Status
 from ..core.errors import Invalid
 from ..topics.models import TopicRole
 from . import analysis, state
-from .graph import actor_node
+from .graph import actor_node, category_labels
 from .state import Result, Snapshot
 
 SEVERITY_LABELS = {"hoch": _l("hoch"), "mittel": _l("mittel"), "niedrig": _l("niedrig")}
@@ -61,7 +61,7 @@ def gap_list(topic_ref: str | int | None = None) -> list[dict]:
     """Gaps with labels and the candidate actors already noted for each, for page and API."""
     snap = state.snapshot()
     topic = resolve_topic(topic_ref, snap)
-    labels = snap.graph.graph.get("category_labels", {})
+    labels = category_labels(snap.graph)
     found = snap.carry(CANDIDATES)
     titles = {t["code"]: t["label"] for t in topics(snap)}
     return [
@@ -133,7 +133,8 @@ def finding_list(topic_ref: str | int | None = None, stale_ok: bool = False) -> 
     result = snap.findings_result(stale_ok)
     _note_pending(snap, result)
     return snap.value(
-        f"findings:{result.key}:{code}", lambda: _findings_for(snap, topic, result.value)
+        f"findings:{result.key}:{code}:{get_locale()}",
+        lambda: _findings_for(snap, topic, result.value),
     )
 
 
@@ -142,6 +143,7 @@ def _findings_for(snap: Snapshot, topic: dict | None, findings: list[dict]) -> l
     if topic is not None:
         nodes = analysis.linked_actors(snap.graph, topic["node"])
         linked = {snap.graph.nodes[n]["id"] for n in nodes}
+    labels = category_labels(snap.graph)
     result = []
     for finding in findings:
         if topic is not None:
@@ -154,7 +156,10 @@ def _findings_for(snap: Snapshot, topic: dict | None, findings: list[dict]) -> l
             for i in finding["actors"]
             if actor_node(i) in snap.graph
         ]
-        result.append({**finding, "actor_refs": refs})
+        shown = {k: v for k, v in finding.items() if k != "parts"}
+        # the text in the reader's language (the findings are computed once, in German)
+        shown["text"] = analysis.render_text(finding["parts"], gettext, labels)
+        result.append({**shown, "actor_refs": refs})
     return result
 
 
@@ -231,7 +236,7 @@ def _metric_rows(
 def _labelled_metrics(snap: Snapshot, result: Result) -> list[dict]:
     """The rows with today's names and categories and their labels."""
     nodes = snap.graph.nodes
-    labels = snap.graph.graph.get("category_labels", {})
+    labels = category_labels(snap.graph)
     sectors = {member.value: member.label for member in Sector}
     rows = []
     for row in result.value:
@@ -259,7 +264,7 @@ def coverage_view(category: str | None = None, all_actors: bool = False) -> dict
     """The actor × topic matrix and the have/need table, ready for the template."""
     snap = state.snapshot()
     data = snap.coverage(all_actors)
-    labels = snap.graph.graph.get("category_labels", {})
+    labels = category_labels(snap.graph)
     codes = [t["code"] for t in data["topics"]]
     needs: dict[str, dict[str, dict]] = {}
     for item in data["categories"]:

@@ -66,7 +66,9 @@ def token(link: ReflectionLink) -> str:
 
 
 def link_url(link: ReflectionLink) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + f"/programm/reflexion/{token(link)}"
+    from ..mail.links import public_url
+
+    return public_url(f"/programm/reflexion/{token(link)}")
 
 
 def link_by_token(value: str) -> ReflectionLink:

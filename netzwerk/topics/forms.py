@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..core.forms import Form
+from .models import TopicRole
 
 # 1 is the most urgent: the dashboard and lists sort by priority ascending
 PRIORITIES = [(1, _l("hoch")), (2, _l("mittel")), (3, _l("niedrig"))]
@@ -27,3 +28,13 @@ class TopicForm(Form):
             "priority": self.priority.data,
             "description": self.description.data or "",
         }
+
+
+class LinkActorForm(Form):
+    """An existing actor joins a topic (from the topic page, a gap row or a ghost node)."""
+
+    actor_id = RadioField(
+        _l("Akteur"), coerce=int, validators=[DataRequired(_l("Bitte einen Akteur wählen."))]
+    )
+    role = SelectField(_l("Rolle im Thema"), choices=TopicRole.choices)
+    note = StringField(_l("Notiz"), validators=[Optional(), Length(max=500)])

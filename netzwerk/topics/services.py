@@ -133,6 +133,26 @@ def get_link(link_id: int) -> ActorTopic:
     return link
 
 
+def link_candidates(
+    topic: Topic, q: str = "", category: str = "", include: int | None = None, limit: int = 50
+) -> tuple[list[Actor], int]:
+    """Actors that could join `topic` (not linked yet), found by the actor search and an
+    optional category (a gap's); `include` (an actor chosen elsewhere) is always among them.
+    Returns (the first `limit`, how many match)."""
+    from ..actors.services import actor_query
+
+    linked = sa.select(ActorTopic.actor_id).where(ActorTopic.topic_id == topic.id)
+    query = actor_query({"q": q, "category": category}).where(Actor.id.not_in(linked))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    actors = list(db.session.scalars(query.limit(limit)).unique())
+    if include and include not in {a.id for a in actors}:
+        chosen = db.session.get(Actor, include)
+        linked_ids = set(db.session.scalars(linked))
+        if chosen is not None and chosen.id not in linked_ids:
+            actors.insert(0, chosen)
+    return actors, total
+
+
 def link_actor(
     actor: Actor | int,
     topic: Topic | int | str,

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
+from ..actors import services as actor_services
 from ..auth.permissions import editor_required
 from ..core import signals
 from ..core.views import confirm_delete, save_form
 from . import services
-from .forms import PRIORITIES, TopicForm
+from .forms import PRIORITIES, LinkActorForm, TopicForm
 from .models import TopicRole
 
 bp = Blueprint("topics", __name__, url_prefix="/themen")
@@ -34,6 +36,45 @@ def show(topic_id: int):
         groups=services.links_by_role(topic),
         priorities=dict(PRIORITIES),
         sections=signals.results(signals.topic_sections, topic),
+    )
+
+
+@bp.route("/<int:topic_id>/zuordnen", methods=["GET", "POST"])
+@editor_required
+def link_actor(topic_id: int):
+    """Find an existing actor (search, a gap's category) and link it with a role; the way
+    out of a gap that does not need a new actor."""
+    topic = services.get_topic(topic_id)
+    q = request.args.get("q", "").strip()
+    category = request.args.get("category", "").strip()
+    chosen = request.args.get("actor", type=int)
+    actors, total = services.link_candidates(topic, q, category, include=chosen)
+    form = LinkActorForm()
+    form.actor_id.choices = [(a.id, a.name) for a in actors]
+    if request.method == "GET":
+        form.role.data = request.args.get("role") or TopicRole.CONTRIBUTING.value
+        form.actor_id.data = chosen
+    return save_form(
+        form,
+        lambda: services.link_actor(
+            form.actor_id.data, topic, form.role.data, form.note.data or ""
+        ),
+        lambda link: _(
+            "%(name)s dem Thema %(code)s zugeordnet (%(role)s).",
+            name=link.actor.name,
+            code=topic.code,
+            role=link.role.label,
+        ),
+        url_for("topics.show", topic_id=topic.id),
+    ) or render_template(
+        "topics/link_actor.html",
+        topic=topic,
+        form=form,
+        actors=actors,
+        total=total,
+        q=q,
+        category=category,
+        categories=actor_services.categories(),
     )
 
 
@@ -72,5 +113,11 @@ def delete(topic_id: int):
         _("Thema %(code)s gelöscht.", code=topic.code),
         url_for("topics.index"),
         url_for("topics.show", topic_id=topic.id),
-        consequences=[_("%(n)s Zuordnungen von Akteuren", n=len(topic.links))],
+        consequences=[
+            ngettext(
+                "%(num)s Zuordnung eines Akteurs",
+                "%(num)s Zuordnungen von Akteuren",
+                len(topic.links),
+            )
+        ],
     )

@@ -136,8 +136,44 @@ def envelope_for(workshop: Workshop) -> dict:
     return result
 
 
+def preview(invitation: Invitation, note: str = "") -> dict:
+    """The invitation mail as `invitation`'s invitee would get it (subject and plain text),
+    without queueing anything; the link shows the placeholder its token replaces."""
+    from email import message_from_string
+    from email.policy import default
+
+    message = compose(invitation, MailKind.REQUEST, invitation.workshop.sequence, note=note)
+    parsed = message_from_string(message.raw, policy=default)
+    body = parsed.get_body(preferencelist=("plain",))
+    return {"subject": message.subject, "text": body.get_content() if body else ""}
+
+
+def _before(workshop: Workshop, previous: dict | None, tz: str, lang: str) -> dict:
+    """What changed for an update mail: the old time (in the reader's words) and place."""
+    if not previous:
+        return {}
+    before = {}
+    moved = (previous["starts_at"], previous["ends_at"], previous["timezone"]) != (
+        workshop.starts_at,
+        workshop.ends_at,
+        workshop.timezone,
+    )
+    if moved and previous["starts_at"]:
+        before["times"] = times_for(
+            previous["starts_at"], previous["ends_at"], previous["timezone"], tz, lang
+        )
+    if (previous["location"] or "") != (workshop.location or ""):
+        before["location"] = previous["location"] or "–"
+    return before
+
+
 def compose(
-    invitation: Invitation, kind: MailKind, sequence: int, update: bool = False
+    invitation: Invitation,
+    kind: MailKind,
+    sequence: int,
+    update: bool = False,
+    note: str = "",
+    previous: dict | None = None,
 ) -> MailMessage:
     """Build the whole message for one invitee: multipart/mixed → multipart/alternative
     (text/plain, text/html, text/calendar; method=...) plus invite.ics. The links carry the
@@ -159,6 +195,8 @@ def compose(
         "ics_url": invitation_ics_url(links.PLACEHOLDER),
         "slots": _slot_lines(workshop, tz, lang) if kind == MailKind.POLL else [],
         "reader_tz": tz,
+        "note": note,  # the coordinator's words to the invitees (a cancellation's reason)
+        "before": _before(workshop, previous, tz, lang) if update else {},
     }
     text = tidy(render_template(f"workshops/mail/{lang}.txt", **context))
     html = render_template(f"workshops/mail/{lang}.html", **context)
@@ -219,7 +257,12 @@ def compose(
 
 
 def wanted(
-    invitation: Invitation, kind: MailKind, sequence: int, update: bool = False
+    invitation: Invitation,
+    kind: MailKind,
+    sequence: int,
+    update: bool = False,
+    note: str = "",
+    previous: dict | None = None,
 ) -> queue.Wanted:
     """The message `kind` of this version for one invitee; an unsent older message of the same
     family (calendar messages, or poll mails) is replaced by it."""
@@ -229,7 +272,9 @@ def wanted(
         invitation.id,
         kind,
         sequence,
-        compose=lambda: compose(invitation, kind, sequence, update=update),
+        compose=lambda: compose(
+            invitation, kind, sequence, update=update, note=note, previous=previous
+        ),
         supersedes=family,
     )
 

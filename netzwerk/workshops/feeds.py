@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..audit.models import AuditEntry
 from ..audit.services import record
@@ -50,7 +51,7 @@ def invitation_ics(invitation: Invitation, token: str) -> bytes:
 def feeds() -> list[dict]:
     """One subscribable feed for all workshops and one per topic (feed empty until created)."""
     existing = {feed.topic_id: feed for feed in db.session.scalars(sa.select(CalendarFeed))}
-    rows = [{"topic": None, "feed": existing.get(None), "label": "Alle Workshops"}]
+    rows = [{"topic": None, "feed": existing.get(None), "label": _("Alle Workshops")}]
     for topic in db.session.scalars(sa.select(Topic).order_by(Topic.priority, Topic.code)):
         rows.append({"topic": topic, "feed": existing.get(topic.id), "label": topic.label})
     return rows

@@ -125,7 +125,11 @@ class ResultsForm(Form):
 
 
 class CancelForm(Form):
-    note = StringField(_l("Grund (nur im Änderungsprotokoll)"), validators=[Optional()])
+    note = TextAreaField(
+        _l("Nachricht an die Eingeladenen (optional)"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l("Steht in der Absage; wird auch im Änderungsprotokoll festgehalten."),
+    )
 
 
 # --- outcomes and follow-ups ----------------------------------------------------------------------

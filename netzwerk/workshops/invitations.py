@@ -145,10 +145,10 @@ def _check_sendable(workshop: Workshop) -> None:
         raise Invalid("Die E-Mail-Adresse der einladenden Person fehlt.", field="organizer_email")
 
 
-def send_invitations(workshop: Workshop) -> tuple[str, dict]:
+def send_invitations(workshop: Workshop, note: str = "") -> tuple[str, dict]:
     """Queue a REQUEST for every invitee who has none for the current version yet, and take
     along whatever is still unsent from earlier. Contacts who may not be invited are skipped
-    and counted with their reason."""
+    and counted with their reason. `note`: a personal text in the new mails."""
     _check_sendable(workshop)
     batch = queue.new_batch()
     counts = Counter()
@@ -166,7 +166,11 @@ def send_invitations(workshop: Workshop) -> tuple[str, dict]:
             )
             continue
         update = compose.has_calendar(state, invitation)
-        wanted.append(compose.wanted(invitation, MailKind.REQUEST, workshop.sequence, update))
+        wanted.append(
+            compose.wanted(
+                invitation, MailKind.REQUEST, workshop.sequence, update, note=note.strip()
+            )
+        )
     counts["queued"] += compose.enqueue(wanted, batch)
     db.session.flush()
     counts["queued"] += queue.take_into(batch, compose.scope(workshop))
@@ -181,8 +185,9 @@ def send_invitations(workshop: Workshop) -> tuple[str, dict]:
     return batch, {"queued": counts["queued"], "blocked": blocked}
 
 
-def queue_updates(workshop: Workshop) -> str | None:
-    """An updated REQUEST (new SEQUENCE) to everyone who was invited and has not declined."""
+def queue_updates(workshop: Workshop, previous: dict | None = None) -> str | None:
+    """An updated REQUEST (new SEQUENCE) to everyone who was invited and has not declined;
+    `previous` (time, zone, place before the change) lets the mail say what changed."""
     batch = queue.new_batch()
     state = compose.calendar_state(workshop)
     wanted = []
@@ -194,7 +199,11 @@ def queue_updates(workshop: Workshop) -> str | None:
         if compose.block_reason(invitation.contact):
             continue
         update = compose.has_calendar(state, invitation)
-        wanted.append(compose.wanted(invitation, MailKind.REQUEST, workshop.sequence, update))
+        wanted.append(
+            compose.wanted(
+                invitation, MailKind.REQUEST, workshop.sequence, update, previous=previous
+            )
+        )
     return batch if compose.enqueue(wanted, batch) else None
 
 
@@ -221,7 +230,9 @@ def cancel_workshop(workshop: Workshop, note: str = "") -> str | None:
         # hold is ignored there
         if compose.block_reason(invitation.contact):
             continue
-        wanted.append(compose.wanted(invitation, MailKind.CANCEL, workshop.sequence))
+        wanted.append(
+            compose.wanted(invitation, MailKind.CANCEL, workshop.sequence, note=note.strip())
+        )
     if unsent:
         queue.supersede(compose.of_invitations(unsent), "Workshop abgesagt")
     queued = compose.enqueue(wanted, batch)
@@ -421,6 +432,17 @@ def record_attendance(workshop: Workshop, attended_ids: set[int]) -> Workshop:
 # --- views of invitations ------------------------------------------------------------------------
 
 
+def _reconfirm(invitation: Invitation, message: MailMessage | None) -> bool:
+    """The answer was given to an older version: the update (a REQUEST with a higher SEQUENCE)
+    came later, and the invitee's calendar asks them to confirm again, as the page does."""
+    if invitation.response not in (Response.ACCEPTED, Response.TENTATIVE):
+        return False
+    if message is None or message.kind != MailKind.REQUEST or not message.sequence:
+        return False
+    answered = invitation.responded_at
+    return answered is None or message.created_at > answered
+
+
 def invitation_rows(workshop: Workshop, viewer_tz: str | None = None) -> list[dict]:
     """Each invitation with its delivery state and, where needed, why it cannot be sent."""
     messages = db.session.scalars(
@@ -446,6 +468,7 @@ def invitation_rows(workshop: Workshop, viewer_tz: str | None = None) -> list[di
                 "blocked": compose.block_reason(contact),
                 "message": message,
                 "waitlist": positions.get(invitation.id),
+                "reconfirm": _reconfirm(invitation, message),
                 "local_time": (
                     times_for(workshop.starts_at, workshop.ends_at, workshop.timezone, tz, "de")[
                         "reader"

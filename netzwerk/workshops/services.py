@@ -22,6 +22,7 @@ from ..auth.models import hash_token
 from ..core.errors import Conflict, Invalid, NotFound
 from ..core.validation import check_email, int_in_range, vocab_value
 from ..extensions import db
+from ..mail import links
 from ..mail.models import MailMessage
 from ..topics.models import Topic
 from ..topics.services import find_topic
@@ -106,7 +107,7 @@ def default_organizer() -> tuple[str, str]:
 
 
 def _uid_domain() -> str:
-    host = urlsplit(current_app.config["BASE_URL"]).hostname or ""
+    host = urlsplit(links.base_url()).hostname or ""
     try:
         ipaddress.ip_address(host)
         host = ""
@@ -254,6 +255,13 @@ def update_workshop(workshop: Workshop, data: dict[str, Any]) -> str | None:
     values["status"] = new_status
     topics = _topics(data, workshop)
     old_capacity = workshop.capacity
+    # what the invitees' calendars hold now: the update mail names the old and the new time
+    previous = {
+        "starts_at": workshop.starts_at,
+        "ends_at": workshop.ends_at,
+        "timezone": workshop.timezone,
+        "location": workshop.location,
+    }
     changes = apply_changes(workshop, values)
     old_codes = [t.code for t in workshop.topics]
     if [t.code for t in topics] != old_codes:
@@ -268,7 +276,7 @@ def update_workshop(workshop: Workshop, data: dict[str, Any]) -> str | None:
     ):
         workshop.sequence += 1
         changes["sequence"] = [workshop.sequence - 1, workshop.sequence]
-        batch = invitations.queue_updates(workshop)
+        batch = invitations.queue_updates(workshop, previous)
     if workshop.capacity != old_capacity:
         batch = invitations.promote(workshop, batch) or batch
     if changes:
@@ -390,6 +398,7 @@ def workshop_graph_data() -> list[dict]:
                 "invited_actor_ids": sorted({i.actor_id for i in active if i.actor_id}),
                 "starts_at": iso(workshop.starts_at, workshop.timezone),
                 "status": workshop.status.value,
+                "cancelled": workshop.status == WorkshopStatus.CANCELLED,
                 "phase": workshop.phase.value,
             }
         )

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections import Counter
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..actors.models import Contact
 from ..actors.vocab import Sector, Status
 from ..extensions import db
+from ..network.graph import category_labels
 from ..topics.models import Topic, TopicRole
 from . import compose
 from .models import (
@@ -19,15 +22,15 @@ from .models import (
 # --- suggestions ---------------------------------------------------------------------------------
 
 ROLE_SCORES = {
-    TopicRole.LEAD.value: (5, "federführend bei {topic}"),
-    TopicRole.CONTRIBUTING.value: (4, "wirkt bei {topic} mit"),
-    TopicRole.INTERESTED.value: (2, "interessiert an {topic}"),
-    TopicRole.AFFECTED.value: (2, "von {topic} betroffen"),
+    TopicRole.LEAD.value: (5, _l("federführend bei %(topic)s")),
+    TopicRole.CONTRIBUTING.value: (4, _l("wirkt bei %(topic)s mit")),
+    TopicRole.INTERESTED.value: (2, _l("interessiert an %(topic)s")),
+    TopicRole.AFFECTED.value: (2, _l("von %(topic)s betroffen")),
 }
 BALANCE_GROUPS = {
-    Sector.ADMINISTRATION.value: ("Verwaltung", "aus der Verwaltung"),
-    Sector.CIVIL_SOCIETY.value: ("Zivilgesellschaft", "aus der Zivilgesellschaft"),
-    Sector.PARTNER_CITY.value: ("Partnerstädte", "aus Partnerstädten"),
+    Sector.ADMINISTRATION.value: (_l("Verwaltung"), _l("aus der Verwaltung")),
+    Sector.CIVIL_SOCIETY.value: (_l("Zivilgesellschaft"), _l("aus der Zivilgesellschaft")),
+    Sector.PARTNER_CITY.value: (_l("Partnerstädte"), _l("aus Partnerstädten")),
 }
 
 
@@ -44,7 +47,7 @@ def suggestions(workshop: Workshop, graph=None, reference: dict | None = None) -
 
     graph = graph if graph is not None else build_graph()
     reference = reference if reference is not None else analysis.load_reference()
-    labels = graph.graph.get("category_labels", {})
+    labels = category_labels(graph)
     guests = [inv for inv in workshop.active_invitations if inv.actor_id is not None]
     guest_actors = {inv.actor_id for inv in guests}
     guest_categories = Counter()
@@ -59,8 +62,8 @@ def suggestions(workshop: Workshop, graph=None, reference: dict | None = None) -
     reasons: dict[int, list[str]] = {}
 
     def add(actor_id: int, points: int, reason: str) -> None:
-        if actor_id in guest_actors:
-            return
+        # an invited actor stays suggested while some of its people are not on the list: one
+        # invitee must not hide a whole department
         attrs = graph.nodes.get(actor_node(actor_id))
         if not attrs or attrs["status"] == Status.INACTIVE:
             return
@@ -82,10 +85,10 @@ def suggestions(workshop: Workshop, graph=None, reference: dict | None = None) -
             continue
         name = f"{topic.code} {topic.title}"
         linked = set()
-        for source, _, attrs in graph.in_edges(node, data=True):
+        for source, _target, attrs in graph.in_edges(node, data=True):
             if attrs.get("kind") == "topic_link":
-                points, text = ROLE_SCORES.get(attrs["role"], (1, "mit {topic} verbunden"))
-                add(graph.nodes[source]["id"], points, text.format(topic=name))
+                points, text = ROLE_SCORES.get(attrs["role"], (1, _l("mit %(topic)s verbunden")))
+                add(graph.nodes[source]["id"], points, str(text) % {"topic": name})
                 linked.add(graph.nodes[source]["id"])
         network_gaps = {g["category"]: g for g in analysis.gaps(graph, reference, topic.code)}
         for item in analysis.expected_for(reference, topic.code):
@@ -93,9 +96,12 @@ def suggestions(workshop: Workshop, graph=None, reference: dict | None = None) -
             if guest_categories[category] >= item["min"]:
                 continue
             label = labels.get(category, category)
-            text = (
-                f"Die Checkliste erwartet bei {topic.code} „{label}“; auf der Gästeliste fehlt "
-                f"diese Gruppe noch. {item['reason']}"
+            text = _(
+                "Die Checkliste erwartet bei %(topic)s „%(label)s“; auf der Gästeliste fehlt "
+                "diese Gruppe noch. %(reason)s",
+                topic=topic.code,
+                label=label,
+                reason=item["reason"],
             )
             candidates = actors_by_category.get(category, [])
             for actor_id in candidates:
@@ -118,32 +124,47 @@ def suggestions(workshop: Workshop, graph=None, reference: dict | None = None) -
                 inv.actor_id for w in earlier for inv in w.invitations if inv.actor_id
             }
             if len(earlier) == 1:
-                text = (
-                    f"Zum früheren Workshop „{earlier[0].title}“ ({topic.code}) nicht eingeladen."
+                text = _(
+                    "Zum früheren Workshop „%(title)s“ (%(topic)s) nicht eingeladen.",
+                    title=earlier[0].title,
+                    topic=topic.code,
                 )
             else:
-                text = (
-                    f"Zu keinem der {len(earlier)} früheren Workshops zu {topic.code} eingeladen."
+                text = _(
+                    "Zu keinem der %(n)s früheren Workshops zu %(topic)s eingeladen.",
+                    n=len(earlier),
+                    topic=topic.code,
                 )
             for actor_id in linked - invited_before:
                 add(actor_id, 1, text)
 
-    balance = {label: guest_sectors[sector] for sector, (label, _) in BALANCE_GROUPS.items()}
+    balance = {str(label): guest_sectors[sector] for sector, (label, _w) in BALANCE_GROUPS.items()}
     if guests:
         top = max(guest_sectors[s] for s in BALANCE_GROUPS)
-        state = ", ".join(f"{guest_sectors[s]} {words}" for s, (_, words) in BALANCE_GROUPS.items())
-        for sector, (label, _) in BALANCE_GROUPS.items():
+        state = ", ".join(
+            f"{guest_sectors[s]} {words}" for s, (_l_, words) in BALANCE_GROUPS.items()
+        )
+        for sector, (label, _w) in BALANCE_GROUPS.items():
             if guest_sectors[sector] * 2 >= top:
                 continue
-            text = f"Ausgewogenheit: eingeladen sind bisher {state} – mehr {label} einbinden."
+            text = _(
+                "Ausgewogenheit: eingeladen sind bisher %(state)s – mehr %(label)s einbinden.",
+                state=state,
+                label=label,
+            )
             for actor_id in list(scores):
                 if graph.nodes[actor_node(actor_id)]["sector"] == sector:
                     add(actor_id, 2, text)
 
     ranked = sorted(scores, key=lambda a: (-scores[a], graph.nodes[actor_node(a)]["label"]))
     contacts = _contacts_of(ranked)
+    invited = {inv.contact_id for inv in guests}
     items = []
     for actor_id in ranked:
+        people = contacts.get(actor_id, [])
+        remaining = [c for c in people if c["id"] not in invited]
+        if actor_id in guest_actors and not any(c["may_invite"] for c in remaining):
+            continue  # everyone who can be invited is on the list
         attrs = graph.nodes[actor_node(actor_id)]
         items.append(
             {
@@ -155,7 +176,8 @@ def suggestions(workshop: Workshop, graph=None, reference: dict | None = None) -
                 "status": attrs["status"],
                 "score": scores[actor_id],
                 "reasons": reasons[actor_id],
-                "contacts": contacts.get(actor_id, []),
+                "contacts": remaining,
+                "invited": [c["name"] for c in people if c["id"] in invited],
             }
         )
     return {"items": items, "missing": missing, "balance": balance}

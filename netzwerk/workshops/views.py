@@ -22,7 +22,7 @@ from flask import (
 from flask import (
     Response as FlaskResponse,
 )
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -33,7 +33,7 @@ from ..core.forms import ConfirmForm
 from ..core.views import confirm_delete, form_error, save_form
 from ..exchange.vcard import export_contacts
 from ..extensions import db, limiter
-from ..mail import queue
+from ..mail import links, queue
 from ..mail.message import undeliverable_reason
 from ..topics import services as topic_services
 from . import compose, ical, polls, services, suggestions
@@ -49,7 +49,7 @@ from .forms import (
     WorkshopForm,
 )
 from .models import Answer, Phase, Response, WorkshopStatus
-from .timefmt import local, mail_language
+from .timefmt import local, mail_language, span
 
 bp = Blueprint("workshops", __name__)
 
@@ -69,8 +69,16 @@ def _deliver(batch: str | None) -> None:
         queue.deliver_in_background(current_app._get_current_object(), batch)
 
 
+def _warn_unreachable(batch: str | None) -> None:
+    """Tell the coordinator when the links in a batch's mails would not open for its
+    recipients (NETZWERK_BASE_URL unset or loopback, mail going elsewhere)."""
+    if batch and (warning := links.unreachable_warning(queue.recipients(batch))):
+        flash(warning, "warning")
+
+
 def _progress(workshop_id: int, batch: str | None, fallback: str):
     if batch:
+        _warn_unreachable(batch)
         _deliver(batch)
         return redirect(url_for("workshops.delivery", workshop_id=workshop_id, batch=batch))
     return redirect(fallback)
@@ -164,17 +172,14 @@ def edit(workshop_id: int):
     def save() -> str | None:
         batch = services.update_workshop(workshop, form.values())
         if batch:
+            _warn_unreachable(batch)
             _deliver(batch)
         return batch
 
     def message(batch: str | None) -> str:
         if not batch:
             return _("Änderungen gespeichert.")
-        return _(
-            "Änderungen gespeichert. Die Eingeladenen bekommen die geänderte "
-            "Einladung (SEQUENCE %(n)s).",
-            n=workshop.sequence,
-        )
+        return _("Änderungen gespeichert. Die Eingeladenen bekommen die geänderte Einladung.")
 
     return save_form(
         form, save, message, lambda batch: _progress_url(workshop.id, batch)
@@ -191,7 +196,9 @@ def delete(workshop_id: int):
         _("Workshop „%(title)s“ gelöscht.", title=workshop.title),
         url_for("workshops.index"),
         url_for("workshops.show", workshop_id=workshop.id),
-        consequences=[_("%(n)s Einladungen", n=len(workshop.invitations))],
+        consequences=[
+            ngettext("%(num)s Einladung", "%(num)s Einladungen", len(workshop.invitations))
+        ],
     )
 
 
@@ -323,7 +330,7 @@ def remove_invitation(workshop_id: int, invitation_id: int):
             title=workshop.title,
         ),
         note=_(
-            "Wer die Einladung schon bekommen hat, erhält eine Absage (METHOD:CANCEL), die den "
+            "Wer die Einladung schon bekommen hat, erhält eine Absage, die den "
             "Termin aus dem Kalender entfernt. Die anderen Eingeladenen erfahren davon nichts."
         ),
         button=_("Einladung zurückziehen"),
@@ -339,8 +346,9 @@ def send(workshop_id: int):
     back = url_for("workshops.invitations", workshop_id=workshop.id)
     if not form.validate_on_submit():
         abort(400)
+    note = (request.form.get("note") or "").strip()[:2000]
     try:
-        batch, counts = invites.send_invitations(workshop)
+        batch, counts = invites.send_invitations(workshop, note)
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -354,6 +362,27 @@ def send(workshop_id: int):
         flash(_("Alle Einladungen sind schon verschickt."), "info")
         return redirect(back)
     return _progress(workshop.id, batch, back)
+
+
+@bp.route("/workshops/<int:workshop_id>/einladungen/vorschau")
+@editor_required
+def send_preview(workshop_id: int):
+    """The invitation mail before sending, with an optional personal text (shown as the first
+    invitee would get it; nothing is queued)."""
+    workshop = services.get_workshop(workshop_id)
+    note = (request.args.get("note") or "").strip()[:2000]
+    sample = next(
+        (i for i in workshop.active_invitations if i.contact is not None and i.contact.email),
+        None,
+    )
+    return render_template(
+        "workshops/send_preview.html",
+        workshop=workshop,
+        confirm=ConfirmForm(),
+        note=note,
+        sample=sample,
+        mail=compose.preview(sample, note) if sample else None,
+    )
 
 
 @bp.route("/workshops/<int:workshop_id>/versand/<batch>")
@@ -408,6 +437,7 @@ def upload_reply(workshop_id: int):
     for line in lines:
         flash(line["message"], "success" if line["ok"] else "error")
     for batch in batches:
+        _warn_unreachable(batch)
         _deliver(batch)
     return redirect(back)
 
@@ -454,17 +484,44 @@ def send_poll(workshop_id: int):
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(back)
-    flash(_("Umfrage an %(n)s Eingeladene verschickt.", n=queued), "success")
+    flash(
+        ngettext(
+            "Umfrage an %(num)s eingeladene Person verschickt.",
+            "Umfrage an %(num)s eingeladene Personen verschickt.",
+            queued,
+        ),
+        "success",
+    )
     return _progress(workshop.id, batch if queued else None, back)
 
 
-@bp.route("/workshops/<int:workshop_id>/umfrage/<int:slot_id>/festlegen", methods=["POST"])
+@bp.route("/workshops/<int:workshop_id>/umfrage/<int:slot_id>/festlegen", methods=["GET", "POST"])
 @editor_required
 def fix_slot(workshop_id: int, slot_id: int):
+    """GET asks first (fixing closes the poll and may send updates); POST fixes the date."""
     workshop = services.get_workshop(workshop_id)
     slot = polls.get_slot(workshop, slot_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        if request.method == "POST":
+            abort(400)
+        return render_template(
+            "workshops/confirm.html",
+            form=form,
+            heading=_("Termin festlegen"),
+            question=_(
+                "Soll „%(title)s“ am %(when)s stattfinden?",
+                title=workshop.title,
+                when=span(slot.starts_at, slot.ends_at, workshop.timezone),
+            ),
+            note=_(
+                "Die Umfrage wird geschlossen. Wer schon eingeladen ist, bekommt die Einladung "
+                "mit dem neuen Termin; danach können Sie von der Gästeliste aus die "
+                "Einladungen an alle verschicken."
+            ),
+            button=_("Termin festlegen"),
+            cancel_url=url_for("workshops.poll", workshop_id=workshop.id),
+        )
     try:
         batch = polls.fix_slot(workshop, slot)
     except DomainError as exc:
@@ -559,7 +616,7 @@ def _feeds_page(new_feed=None):
         "workshops/feeds.html",
         feeds=calendar_feeds.feeds(),
         confirm=ConfirmForm(),
-        base_url=current_app.config["BASE_URL"].rstrip("/"),
+        base_url=links.base_url(),
         new_feed=new_feed,
     )
 

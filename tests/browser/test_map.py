@@ -123,3 +123,22 @@ def test_user_data_is_shown_as_text_and_runs_nothing(app, page, browser_login):
     assert not any(url.rstrip("/").endswith("/x") for url in requested)
     assert dialogs == []
     assert page.foreign_requests == []
+
+
+def test_show_on_map_opens_the_map_on_that_actor(app, page, browser_login):
+    """ "Auf der Karte zeigen" on an actor's page: the map selects the actor and shows its panel."""
+    from netzwerk.actors.models import Actor
+    from netzwerk.demo.services import load_demo
+
+    with app.app_context():
+        load_demo()
+        actor = db.session.scalars(sa.select(Actor).order_by(Actor.name_key)).first()
+        actor_id, name = actor.id, actor.name
+    browser_login("viewer")
+    page.goto(f"/akteure/{actor_id}")
+    page.click("text=Auf der Karte zeigen")
+    wait_ready(page)
+    assert page.evaluate("window.netzwerkMap.selected()") == [f"a{actor_id}"]
+    panel = page.locator("#map-panel")
+    assert panel.is_visible()
+    assert panel.locator("h2").inner_text() == name

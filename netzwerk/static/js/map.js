@@ -6,9 +6,9 @@
 (function () {
   const BIG_GRAPH = 400; // above: straight edges, edges hidden while dragging/zooming
   const FILTER_NAMES = ["topic", "category", "sector", "level", "kind", "status", "ego", "depth",
-    "topics", "ghosts", "workshops", "projects", "labels", "size"];
-  const DEFAULTS = { depth: "1", topics: "1", ghosts: "1", workshops: "1", projects: "0", labels: "1",
-    size: "degree" };
+    "topics", "ghosts", "workshops", "cancelled", "projects", "labels", "size"];
+  const DEFAULTS = { depth: "1", topics: "1", ghosts: "1", workshops: "1", cancelled: "0", projects: "0",
+    labels: "1", size: "degree" };
 
   const configEl = document.getElementById("map-config");
   const container = document.getElementById("map-canvas");
@@ -231,12 +231,22 @@
     state.pendingDraw = state.generation;
     state.network.fit({ animation: false });
     fillSearchList(data.nodes);
+    if (config.focus && !state.focusShown) { // "Auf der Karte zeigen": once, on the first drawing
+      state.focusShown = true;
+      if (state.byId.has(config.focus)) {
+        state.network.selectNodes([config.focus]);
+        state.network.focus(config.focus, { scale: 1.4, animation: false });
+        showPanel(config.focus);
+      }
+    }
     const c = data.counts;
-    const counts = { actors: c.actors, all: c.all_actors, topics: c.topics, gaps: c.gaps,
-      workshops: c.workshops, projects: c.projects };
-    say(c.projects
-      ? t("{actors} von {all} Akteuren, {topics} Themen, {gaps} Lücken, {workshops} Workshops, {projects} Projekte", counts)
-      : t("{actors} von {all} Akteuren, {topics} Themen, {gaps} Lücken, {workshops} Workshops", counts));
+    // singular and plural ("1 Thema", "2 Themen"): German and English both use one form for 1
+    const count = (n, one, many) => t(n === 1 ? one : many, { n });
+    const parts = [t("{actors} von {all} Akteuren", { actors: c.actors, all: c.all_actors }),
+      count(c.topics, "{n} Thema", "{n} Themen"), count(c.gaps, "{n} Lücke", "{n} Lücken"),
+      count(c.workshops, "{n} Workshop", "{n} Workshops")];
+    if (c.projects) parts.push(count(c.projects, "{n} Projekt", "{n} Projekte"));
+    say(parts.join(", "));
   }
 
   function bindNetwork(network) {
@@ -324,7 +334,10 @@
       if (node.candidate_actors && node.candidate_actors.length) {
         parts.push(el("p", { text: t("Vorgemerkt: {actors}", { actors: node.candidate_actors.map((a) => a.label).join(", ") }) }));
       }
-      if (config.can_edit) parts.push(el("p", {}, link(node.create_url, t("Akteur anlegen"), "button primary")));
+      if (config.can_edit) {
+        parts.push(el("p", { class: "actions" }, link(node.link_url, t("Vorhandenen Akteur zuordnen"), "button primary"),
+          link(node.create_url, t("Akteur anlegen"), "button")));
+      }
     } else if (node.kind === "topic") {
       parts.push(facts([[t("Akteure"), node.actors], [t("Priorität"), node.priority]]));
       const only = el("button", { type: "button", class: "button small" }, t("Nur dieses Thema"));
@@ -476,6 +489,7 @@
     positions: () => (state.network ? state.network.getPositions() : {}),
     canvasPosition: (id) => state.network.canvasToDOM(state.network.getPositions([id])[id]),
     drawnAt: () => state.drawnAt,
+    selected: () => (state.network ? state.network.getSelectedNodes() : []),
     search,
   };
 
