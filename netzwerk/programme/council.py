@@ -170,7 +170,7 @@ def document(ref: str | int | None = None, lang: str = "de") -> doc.Document:
             title,
             _("%(place)s – Beschlussvorlage für den Rat", place=municipality),
             [
-                _("Koordination Kommunale Entwicklungspolitik"),
+                _("Koordinierungsstelle Kommunale Entwicklungspolitik"),
                 _("%(version)s, Stand %(day)s", version=version, day=format_date(today, "long")),
             ],
         ),

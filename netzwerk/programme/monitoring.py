@@ -287,7 +287,7 @@ def report(year: int, topic: Topic | None = None, lang: str = "de") -> doc.Docum
             title,
             f"{municipality} – {scope}",
             [
-                _("Koordination Kommunale Entwicklungspolitik"),
+                _("Koordinierungsstelle Kommunale Entwicklungspolitik"),
                 _("Stand %(day)s", day=format_date(utcnow().date(), "long")),
             ],
         ),
