@@ -44,10 +44,22 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # Each domain wires itself (blueprint, API routes, CLI commands, signal receivers) in its
     # init_app; the list is the whole application, in the order the navigation reads.
-    from . import actors, audit, auth, dashboard, demo, exchange, network, topics, workshops
+    from . import (
+        actors,
+        audit,
+        auth,
+        dashboard,
+        demo,
+        exchange,
+        network,
+        surveys,
+        topics,
+        workshops,
+    )
     from .core.api import api_bp
 
-    for domain in (auth, dashboard, actors, topics, audit, network, workshops, exchange, demo):
+    domains = (auth, dashboard, actors, topics, audit, network, workshops, surveys, exchange, demo)
+    for domain in domains:
         domain.init_app(app)
     app.register_blueprint(api_bp)  # after the domains attached their /api routes
 

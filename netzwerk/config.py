@@ -48,6 +48,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "RATELIMIT_ENABLED": env("NETZWERK_RATELIMIT_ENABLED", "1").lower() not in ("0", "false"),
         "RATELIMIT_STORAGE_URI": env("NETZWERK_RATELIMIT_STORAGE_URL", "memory://"),
         "LOGIN_RATE_LIMIT": env("NETZWERK_LOGIN_RATE_LIMIT", "10 per minute"),
+        # requests per client address to the respondents' survey pages and name lookup
+        "SURVEY_RATE_LIMIT": env("NETZWERK_SURVEY_RATE_LIMIT", "60 per minute"),
         "WTF_CSRF_TIME_LIMIT": None,
         "API_MAX_PER_PAGE": 500,
         "PER_PAGE": 25,

@@ -16,7 +16,7 @@ from ..core.timeutil import is_timezone
 from ..core.validation import check_email, int_in_range, parse_bool, parse_date, vocab_value
 from ..extensions import db
 from .models import Actor, Category, Contact, Relation
-from .vocab import LegalBasis, Level, RelationKind, Sector, Status
+from .vocab import LegalBasis, Level, Reciprocity, RelationKind, Sector, Status
 
 ACTOR_FIELDS = [
     "name",
@@ -42,7 +42,7 @@ CONSENT_FIELDS = [
     "consent_invitations",
     "consent_revoked_at",
 ]
-RELATION_FIELDS = ["source_id", "target_id", "kind", "directed", "strength", "note"]
+RELATION_FIELDS = ["source_id", "target_id", "kind", "directed", "strength", "note", "reciprocity"]
 
 
 # --- categories --------------------------------------------------------------------------------
@@ -428,6 +428,9 @@ def clean_relation(
     if isinstance(directed, str):
         directed = directed.strip().lower() in ("1", "true", "ja", "yes", "y", "on")
     note = data.get("note", relation.note if relation else "")
+    reciprocity = relation.reciprocity if relation else None
+    if "reciprocity" in data:  # empty: nobody was asked
+        reciprocity = vocab_value(Reciprocity, data, "reciprocity", None)
     return {
         "source_id": source_id,
         "target_id": target_id,
@@ -435,6 +438,7 @@ def clean_relation(
         "directed": bool(directed),
         "strength": int_in_range(data, "strength", 1, 3, relation.strength if relation else 2),
         "note": "" if note is None else str(note).strip(),
+        "reciprocity": reciprocity,
     }
 
 
@@ -472,7 +476,7 @@ def create_relation(data: dict[str, Any], commit: bool = True) -> Relation:
     return relation
 
 
-def update_relation(relation: Relation, data: dict[str, Any]) -> Relation:
+def update_relation(relation: Relation, data: dict[str, Any], commit: bool = True) -> Relation:
     values = clean_relation(data, relation)
     _check_duplicate_relation(values, relation)
     changes = apply_changes(relation, values)
@@ -480,7 +484,8 @@ def update_relation(relation: Relation, data: dict[str, Any]) -> Relation:
         db.session.flush()
         db.session.refresh(relation)
         record("relation", relation.id, "update", changes, label=_relation_label(relation))
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return relation
 
 
@@ -539,4 +544,7 @@ def relation_query(filters: dict[str, Any]) -> sa.Select:
     if value := filters.get("kind"):
         kind = vocab_value(RelationKind, {"kind": value}, "kind", None)
         query = query.where(Relation.kind == kind)
+    if value := filters.get("reciprocity"):
+        found = vocab_value(Reciprocity, {"reciprocity": value}, "reciprocity", None)
+        query = query.where(Relation.reciprocity == found)
     return query.order_by(Relation.id)

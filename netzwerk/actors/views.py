@@ -86,6 +86,8 @@ def _actor_form(actor=None) -> ActorForm:
             form.topic.data = request.args.get("topic", "")
             if request.args.get("name"):
                 form.name.data = request.args["name"]
+            if request.args.get("status") in {s.value for s in Status}:
+                form.status.data = request.args["status"]
     return form
 
 

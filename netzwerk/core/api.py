@@ -67,6 +67,7 @@ FIELD_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "int": ((int,), "eine ganze Zahl"),
     "bool": ((bool,), "true oder false"),
     "ref": ((int, str), "eine Nummer oder ein Code"),
+    "list": ((list,), "eine Liste"),
 }
 
 

@@ -70,6 +70,7 @@ def map_table():
         topics=[n for n in data["nodes"] if n["kind"] == "topic"],
         workshops=[n for n in data["nodes"] if n["kind"] == "workshop"],
         gaps=[n for n in data["nodes"] if n["kind"] == "gap"],
+        nominations=[n for n in data["nodes"] if n["kind"] == "nomination"],
         edges=data["edges"],
         by_id=by_id,
         counts=data["counts"],

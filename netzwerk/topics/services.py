@@ -164,7 +164,7 @@ def link_actor(
     return link
 
 
-def update_link(link: ActorTopic, data: dict[str, Any]) -> ActorTopic:
+def update_link(link: ActorTopic, data: dict[str, Any], commit: bool = True) -> ActorTopic:
     changes = apply_changes(
         link,
         {
@@ -180,7 +180,8 @@ def update_link(link: ActorTopic, data: dict[str, Any]) -> ActorTopic:
             changes,
             label=f"{link.actor.name} – {link.topic.code}",
         )
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return link
 
 

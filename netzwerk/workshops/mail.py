@@ -23,6 +23,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, getaddresses
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
@@ -39,6 +40,39 @@ from .timefmt import clock_span, mail_language, short_date, times_for
 CALENDAR_KINDS = (MailKind.REQUEST, MailKind.CANCEL, MailKind.PROMOTE)
 PENDING = (MailStatus.QUEUED, MailStatus.FAILED)
 SMTP_TIMEOUT = 30
+
+
+# --- channels: other kinds of mail in the same queue ---------------------------------------------
+
+
+class Channel(Protocol):
+    """What the queue asks a channel about one of its messages (MailMessage.channel)."""
+
+    def blocked(self, message: MailMessage) -> str | None:
+        """Why the message may not go out (any more), in German; None when it may."""
+
+    def token(self, message: MailMessage) -> str | None:
+        """The link token to put in for tokens.PLACEHOLDER, or None for none."""
+
+    def sent(self, message: MailMessage) -> None:
+        """The server accepted the message (inside the transaction that records it)."""
+
+
+CHANNELS: dict[str, Channel] = {}
+
+
+def register_channel(name: str, channel: Channel) -> None:
+    """Let another domain queue its mails here (same transports, same never-twice rules)."""
+    CHANNELS[name] = channel
+
+
+def _channel(message: MailMessage) -> Channel | None:
+    if not message.channel:
+        return None
+    try:
+        return CHANNELS[message.channel]
+    except KeyError as exc:
+        raise MessageRefused(f"Unbekannter Kanal: {message.channel}") from exc
 
 
 # --- addresses and links -----------------------------------------------------------------------
@@ -221,8 +255,15 @@ def compose(
 
 def wire_bytes(message: MailMessage) -> bytes:
     """The message as it goes out: the stored bytes with the invitee's RSVP link token put in.
-    The token is derived, not stored, so every retry sends the same bytes again."""
-    return tokens.fill(message.raw, tokens.rsvp_token(message.invitation)).encode("utf-8")
+    The token is derived, not stored, so every retry sends the same bytes again. A message of
+    another channel gets that channel's token (or none)."""
+    channel = _channel(message)
+    if channel is None:
+        token = tokens.rsvp_token(message.invitation)
+    else:
+        token = channel.token(message)
+    raw = tokens.fill(message.raw, token) if token else message.raw
+    return raw.encode("utf-8")
 
 
 def _tidy(text: str) -> str:
@@ -314,12 +355,15 @@ def enqueue(
     return message
 
 
-def requeue_failed(workshop_id: int | None = None) -> str:
-    """Put the failed messages (of one workshop or all) into a new batch for another attempt."""
+def requeue_failed(workshop_id: int | None = None, ids: list[int] | None = None) -> str:
+    """Put the failed messages (of one workshop, of the given ids, or all) into a new batch
+    for another attempt."""
     batch = new_batch()
     query = sa.update(MailMessage).where(MailMessage.status.in_(PENDING))
     if workshop_id is not None:
         query = query.where(MailMessage.workshop_id == workshop_id)
+    if ids is not None:
+        query = query.where(MailMessage.id.in_(ids))
     db.session.execute(query.values(batch=batch))
     db.session.commit()
     return batch
@@ -489,6 +533,9 @@ class Report:
 
 
 def _blocked(message: MailMessage) -> str | None:
+    channel = _channel(message)
+    if channel is not None:
+        return channel.blocked(message)
     invitation = message.invitation
     if invitation.removed_at is not None and message.kind != MailKind.CANCEL:
         return "Die Einladung wurde zurückgezogen."
@@ -510,6 +557,8 @@ def _finish(message: MailMessage, status: MailStatus, error: str = "") -> None:
     message.last_error = error
     if status == MailStatus.SENT:
         message.sent_at = utcnow()
+        if (channel := CHANNELS.get(message.channel)) is not None:
+            channel.sent(message)
     if status in (MailStatus.SENT, MailStatus.FAILED):
         message.attempts += 1
     db.session.commit()
@@ -542,12 +591,20 @@ def deliver(
             if not _claim(mid):
                 continue  # another worker has it
             message = db.session.get(MailMessage, mid)
-            if reason := _blocked(message):
+            try:
+                reason = _blocked(message)
+                data = None if reason else wire_bytes(message)
+            except MessageRefused as exc:
+                _finish(message, MailStatus.FAILED, str(exc))
+                report.failed += 1
+                report.errors.append(f"{message.recipient}: {exc}")
+                continue
+            if reason:
                 _finish(message, MailStatus.BLOCKED, reason)
                 report.blocked += 1
                 continue
             try:
-                channel.send(message, wire_bytes(message), envelope_from)
+                channel.send(message, data, envelope_from)
             except MessageRefused as exc:
                 _finish(message, MailStatus.FAILED, str(exc))
                 report.failed += 1

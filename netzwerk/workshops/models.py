@@ -72,6 +72,9 @@ class MailKind(Vocabulary):
     CANCEL = "cancel", _l("Absage")
     PROMOTE = "promote", _l("Nachrücker-Bestätigung")
     POLL = "poll", _l("Terminumfrage")
+    # mails of other channels (mail.register_channel): the surveys
+    SURVEY = "survey", _l("Befragung")
+    REMINDER = "reminder", _l("Erinnerung")
 
 
 class MailStatus(Vocabulary):
@@ -241,17 +244,25 @@ class MailMessage(db.Model):
     (invitation, kind, sequence) is unique, and so is the Message-ID derived from it, so a retry
     sends the very same bytes and never a second copy of a message that was accepted. `raw` holds
     a placeholder where the RSVP link token goes; it is put in while sending (tokens.fill).
+
+    Messages of other channels (`channel` non-empty, e.g. "survey") belong to no workshop or
+    invitation: `ref_id` names the row the channel knows (a survey recipient), and the channel
+    registered in mail.py says whether the message may still go out and which link it carries.
+    The unique Message-ID keeps them from being sent twice as well.
     """
 
     __tablename__ = "mail_message"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    workshop_id: Mapped[int] = mapped_column(
+    workshop_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("workshop.id", ondelete="CASCADE"), index=True
     )
-    invitation_id: Mapped[int] = mapped_column(
+    invitation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("invitation.id", ondelete="CASCADE"), index=True
     )
+    # "" for the workshops' invitation mails; else the channel that queued the message
+    channel: Mapped[str] = mapped_column(sa.String(32), default="", server_default="")
+    ref_id: Mapped[int | None]
     kind: Mapped[MailKind] = mapped_column(vocab_column(MailKind))
     sequence: Mapped[int] = mapped_column(default=0)
     message_id: Mapped[str] = mapped_column(sa.String(250), unique=True)
@@ -270,9 +281,10 @@ class MailMessage(db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("invitation_id", "kind", "sequence", name="uq_mail_message_once"),
+        sa.Index("ix_mail_message_channel_ref", "channel", "ref_id"),
     )
 
-    invitation: Mapped[Invitation] = relationship()
+    invitation: Mapped[Invitation | None] = relationship()
 
 
 class CalendarFeed(db.Model):
