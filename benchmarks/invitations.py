@@ -54,8 +54,9 @@ def smtp_server():
 
 def run(n: int) -> dict:
     from netzwerk.actors import services as actors
+    from netzwerk.mail import queue
     from netzwerk.topics import services as topics
-    from netzwerk.workshops import mail, services
+    from netzwerk.workshops import invitations, services
 
     controller, handler, url = smtp_server()
     try:
@@ -110,13 +111,13 @@ def run(n: int) -> dict:
                         "status": "geplant",
                     }
                 )
-                services.add_invitations(workshop, contact_ids)
+                invitations.add_invitations(workshop, contact_ids)
 
                 start = time.perf_counter()
-                batch, counts = services.send_invitations(workshop)
+                batch, counts = invitations.send_invitations(workshop)
                 queued = time.perf_counter() - start
                 start = time.perf_counter()
-                report = mail.deliver(batch=batch)
+                report = queue.deliver(batch=batch)
                 delivered = time.perf_counter() - start
                 db.session.remove()
                 db.engine.dispose()

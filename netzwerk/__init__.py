@@ -51,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         dashboard,
         demo,
         exchange,
+        mail,
         network,
         surveys,
         topics,
@@ -58,7 +59,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     from .core.api import api_bp
 
-    domains = (auth, dashboard, actors, topics, audit, network, workshops, surveys, exchange, demo)
+    domains = (
+        auth,
+        dashboard,
+        actors,
+        topics,
+        audit,
+        network,
+        workshops,
+        surveys,
+        mail,
+        exchange,
+        demo,
+    )
     for domain in domains:
         domain.init_app(app)
     app.register_blueprint(api_bp)  # after the domains attached their /api routes

@@ -14,6 +14,7 @@ from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from netzwerk.workshops import invitations
 from netzwerk.workshops import services as workshops
 from tests import factories
 from tests.conftest import PASSWORD, csrf_token
@@ -70,7 +71,7 @@ def network(app):
     planned = plan(app, title="Fokusgruppe Beschaffung")
     cancelled = plan(app, title="Steuerungsgruppe Mai", phase="steuerungsgruppe")
     with app.app_context():
-        workshops.cancel_workshop(workshops.get_workshop(cancelled["id"]))
+        invitations.cancel_workshop(workshops.get_workshop(cancelled["id"]))
     return {"actor": actor_id, "planned": planned["id"], "cancelled": cancelled["id"]}
 
 

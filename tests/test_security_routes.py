@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from werkzeug.routing import AnyConverter
 
 from netzwerk.extensions import db
+from netzwerk.workshops import feeds, invitations
 from tests import factories
 from tests.conftest import csrf_token
 
@@ -112,7 +113,7 @@ class World:
         from netzwerk.workshops import services as workshops
 
         workshop = workshops.get_workshop(self.workshop)
-        return workshops.add_invitations(workshop, [self.contact])[0].id
+        return invitations.add_invitations(workshop, [self.contact])[0].id
 
     def make_rsvp_token(self) -> str:
         from netzwerk.workshops.models import Invitation
@@ -131,12 +132,11 @@ class World:
         from netzwerk.workshops import services as workshops
 
         self.invitation  # noqa: B018 - someone to send to
-        return workshops.send_invitations(workshops.get_workshop(self.workshop))[0]
+        return invitations.send_invitations(workshops.get_workshop(self.workshop))[0]
 
     def make_feed_token(self) -> str:
-        from netzwerk.workshops import services as workshops
 
-        return workshops.create_feed(None).token
+        return feeds.create_feed(None).token
 
     def make_key(self) -> str:
         return "verwaltung"

@@ -10,6 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from netzwerk.extensions import db
+from netzwerk.mail import queue
+from netzwerk.workshops import feeds, services
+from netzwerk.workshops import invitations as invites
 from tests import factories
 from tests.test_security_routes import (  # noqa: F401 - demo is a fixture
     DemoWorld,
@@ -147,14 +150,7 @@ def test_token_of_a_deactivated_user_stops_working(app, login):
 
 
 @pytest.fixture
-def workshops():
-    from netzwerk.workshops import services
-
-    return services
-
-
-@pytest.fixture
-def invitations(app, workshops):
+def invitations(app):
     """Ten invitations to one planned workshop: the workshop id and {invitation id: token}
     (each token derived as the mail does: the database holds only its hash)."""
     from netzwerk.workshops.models import Invitation
@@ -164,7 +160,7 @@ def invitations(app, workshops):
     with app.app_context():
         actor = factories.actor()
         contact_ids = [factories.contact(actor).id for _ in range(10)]
-        workshops.add_invitations(workshops.get_workshop(workshop_id), contact_ids)
+        invites.add_invitations(services.get_workshop(workshop_id), contact_ids)
         rows = db.session.scalars(sa.select(Invitation)).all()
         return workshop_id, {row.id: rsvp_token(row) for row in rows}
 
@@ -210,10 +206,10 @@ def test_a_guessed_rsvp_token_finds_nothing(app, invitations):
             assert anonymous.get(f"/einladung/{guess}").status_code == 404
 
 
-def test_calendar_feed_link_is_long_random_and_renewable(app, login, workshops):
+def test_calendar_feed_link_is_long_random_and_renewable(app, login):
     editor = login("editor")
     with app.app_context():
-        old = workshops.create_feed(None).token
+        old = feeds.create_feed(None).token
     assert URLSAFE.fullmatch(old) and len(old) >= MIN_RANDOM_CHARS
     anonymous = app.test_client()
     assert anonymous.get(f"/kalender/{old}.ics").status_code == 200
@@ -225,7 +221,7 @@ def test_calendar_feed_link_is_long_random_and_renewable(app, login, workshops):
     assert new not in editor.get("/workshops/kalender").text  # shown once only
 
 
-@pytest.mark.usefixtures("demo", "workshops")
+@pytest.mark.usefixtures("demo")
 def test_no_staff_page_or_api_answer_shows_an_rsvp_link_to_a_viewer(app, login):
     """With an invitee's link anyone can answer in their name; a viewer (read-only) must not
     find it anywhere. (Feed links are meant for every user and are left out.)"""
@@ -263,19 +259,18 @@ def invitation_tokens() -> list[str]:
     return [rsvp_token(inv) for inv in db.session.scalars(sa.select(Invitation))]
 
 
-def _send_and_deliver(app, workshops, workshop_id: int) -> None:
-    from netzwerk.workshops import mail
+def _send_and_deliver(app, workshop_id: int) -> None:
 
     with app.app_context():
-        batch, _ = workshops.send_invitations(workshops.get_workshop(workshop_id))
+        batch, _ = invites.send_invitations(services.get_workshop(workshop_id))
         for token in invitation_tokens():
             assert text_in_database(token) == []  # queued: the mail holds a placeholder
-        assert mail.deliver(batch=batch).sent == 10
+        assert queue.deliver(batch=batch).sent == 10
 
 
-def test_rsvp_links_of_queued_and_sent_mails_are_not_stored(app, invitations, workshops):
+def test_rsvp_links_of_queued_and_sent_mails_are_not_stored(app, invitations):
     workshop_id, tokens = invitations
-    _send_and_deliver(app, workshops, workshop_id)
+    _send_and_deliver(app, workshop_id)
     with app.app_context():
         for token in tokens.values():
             assert text_in_database(token) == []
@@ -285,9 +280,9 @@ def test_rsvp_links_of_queued_and_sent_mails_are_not_stored(app, invitations, wo
 
 
 @pytest.mark.sqlite_only
-def test_rsvp_and_feed_tokens_are_not_in_the_database_file(app, login, invitations, workshops):
+def test_rsvp_and_feed_tokens_are_not_in_the_database_file(app, login, invitations):
     workshop_id, tokens = invitations
-    _send_and_deliver(app, workshops, workshop_id)
+    _send_and_deliver(app, workshop_id)
     feed = new_feed_url(login("editor"))
     with app.app_context():
         db.session.remove()
@@ -298,9 +293,9 @@ def test_rsvp_and_feed_tokens_are_not_in_the_database_file(app, login, invitatio
         assert token[:20].encode() not in raw and token[-20:].encode() not in raw
 
 
-def test_feed_token_is_stored_only_as_a_hash(app, login, workshops):
+def test_feed_token_is_stored_only_as_a_hash(app, login):
     with app.app_context():
-        token = workshops.create_feed(None).token
+        token = feeds.create_feed(None).token
         assert text_in_database(token) == []
     renewed = new_feed_url(login("editor"))
     with app.app_context():

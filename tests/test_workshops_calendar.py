@@ -16,7 +16,7 @@ from datetime import datetime
 import pytest
 from icalendar import Calendar
 
-from netzwerk.workshops import services
+from netzwerk.workshops import feeds, invitations, services
 from tests.workshops_support import plan
 
 
@@ -120,7 +120,7 @@ def test_secret_feeds_for_all_workshops_and_per_topic(app, client, login):
     draft = plan(app, title="Entwurf ohne Veröffentlichung", status="entwurf")
     cancelled = plan(app, title="Abgesagter Workshop")
     with app.app_context():
-        services.cancel_workshop(services.get_workshop(cancelled["id"]))
+        invitations.cancel_workshop(services.get_workshop(cancelled["id"]))
 
     editor = login("editor")
     all_url = _new_feed_url(
@@ -172,7 +172,7 @@ def test_viewers_cannot_create_feed_links(app, login):
 def test_feed_times_are_utc(app, client):
     ws = plan(app, starts_at=datetime(2030, 7, 1, 10), ends_at=datetime(2030, 7, 1, 12))
     with app.app_context():
-        feed = services.create_feed(None)
+        feed = feeds.create_feed(None)
         token = feed.token
     data = client.get(f"/kalender/{token}.ics").data
     assert f"UID:{ws['uid']}".encode() in data

@@ -17,8 +17,10 @@ from aiosmtpd.controller import Controller
 from netzwerk.core.errors import Invalid
 from netzwerk.core.timeutil import utcnow
 from netzwerk.extensions import db
-from netzwerk.workshops import mail, services
-from netzwerk.workshops.models import MailMessage, MailStatus, Workshop
+from netzwerk.mail import queue, transport
+from netzwerk.mail.models import MailMessage, MailStatus
+from netzwerk.workshops import invitations, services
+from netzwerk.workshops.models import Workshop
 from netzwerk.workshops.tokens import rsvp_token
 from tests.workshops_support import (
     body_text,
@@ -204,7 +206,7 @@ def test_moving_the_time_raises_sequence_and_updates_everyone_not_declined(
         declined = next(
             i for i in workshop.invitations if i.contact.email == "f.jansen@example.org"
         )
-        services.respond(declined, "declined", "Leider verhindert")
+        invitations.respond(declined, "declined", "Leider verhindert")
         late = plan_contact(smtp_app, workshop, "Nachzügler", "late@example.org")
     smtp_server.messages.clear()
 
@@ -247,7 +249,7 @@ def plan_contact(app, workshop, name, email) -> str:
 
     actor = factories.actor()
     contact = factories.contact(actor, name=name, email=email)
-    services.add_invitations(workshop, [contact.id])
+    invitations.add_invitations(workshop, [contact.id])
     return email
 
 
@@ -357,7 +359,7 @@ def test_contacts_who_revoked_consent_are_never_mailed_and_the_page_says_why(
         revoked_id = revoked.id
         # and a contact without consent cannot be added at all
         with pytest.raises(Invalid, match="Einwilligung am 01.12.2029 widerrufen"):
-            services.add_invitations(workshop, [revoked_id])
+            invitations.add_invitations(workshop, [revoked_id])
     report = send(smtp_app, ws["id"])
     assert report.sent == 1
     assert [e.rcpt_tos for e in smtp_server.messages] == [["t.mokoena@example.org"]]
@@ -369,12 +371,12 @@ def test_contacts_who_revoked_consent_are_never_mailed_and_the_page_says_why(
 def test_consent_revoked_between_queueing_and_delivery_blocks_the_message(smtp_app, smtp_server):
     ws = plan(smtp_app, [dict(GERMAN)])
     with smtp_app.app_context():
-        batch, counts = services.send_invitations(services.get_workshop(ws["id"]))
+        batch, counts = invitations.send_invitations(services.get_workshop(ws["id"]))
         assert counts["queued"] == 1
         invitation = services.get_workshop(ws["id"]).invitations[0]
         invitation.contact.consent_invitations = False
         db.session.commit()
-        report = mail.deliver(batch=batch)
+        report = queue.deliver(batch=batch)
         assert (report.sent, report.blocked) == (0, 1)
         message = db.session.scalar(sa.select(MailMessage))
         assert message.status == MailStatus.BLOCKED
@@ -490,23 +492,23 @@ def test_past_workshops_are_not_sent(app):
         app, [dict(GERMAN)], starts_at=datetime(2020, 1, 1, 10), ends_at=datetime(2020, 1, 1, 12)
     )
     with app.app_context(), pytest.raises(Invalid, match="Vergangenheit"):
-        services.send_invitations(services.get_workshop(ws["id"]))
+        invitations.send_invitations(services.get_workshop(ws["id"]))
 
 
 def test_smtp_urls_are_understood():
-    plain = mail.parse_smtp_url("smtp://127.0.0.1:2525")
+    plain = transport.parse_smtp_url("smtp://127.0.0.1:2525")
     assert (plain.host, plain.port, plain.starttls, plain.username) == (
         "127.0.0.1",
         2525,
         False,
         "",
     )
-    tls = mail.parse_smtp_url("smtp+starttls://kepol%40aachen.de:p%3Ass@mail.example:587")
+    tls = transport.parse_smtp_url("smtp+starttls://kepol%40aachen.de:p%3Ass@mail.example:587")
     assert (tls.host, tls.port, tls.starttls) == ("mail.example", 587, True)
     assert (tls.username, tls.password) == ("kepol@aachen.de", "p:ss")
-    assert mail.parse_smtp_url("smtps://u:p@mail.example").port == 465
+    assert transport.parse_smtp_url("smtps://u:p@mail.example").port == 465
     with pytest.raises(Invalid, match="NETZWERK_SMTP_URL"):
-        mail.parse_smtp_url("http://mail.example")
+        transport.parse_smtp_url("http://mail.example")
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
@@ -559,7 +561,7 @@ def test_queue_keeps_utc_times(app):
 def test_a_message_left_sending_by_a_crash_is_reported_not_resent(smtp_app, smtp_server, runner):
     ws = plan(smtp_app, [dict(GERMAN)])
     with smtp_app.app_context():
-        services.send_invitations(services.get_workshop(ws["id"]))
+        invitations.send_invitations(services.get_workshop(ws["id"]))
         message = db.session.scalar(sa.select(MailMessage))
         message.status = MailStatus.SENDING  # the worker died between SMTP and commit
         message.attempted_at = utcnow() - timedelta(hours=1)

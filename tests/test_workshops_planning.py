@@ -14,8 +14,9 @@ import sqlalchemy as sa
 from netzwerk.audit.models import AuditEntry
 from netzwerk.auth.models import User
 from netzwerk.extensions import db
-from netzwerk.workshops import services
-from netzwerk.workshops.models import MailMessage, Phase, Response, Workshop
+from netzwerk.mail.models import MailMessage
+from netzwerk.workshops import invitations, services
+from netzwerk.workshops.models import Phase, Response, Workshop
 from tests import factories
 from tests.workshops_support import event_of, plan, send, wait_for_batch
 
@@ -174,8 +175,8 @@ def test_attendance_sign_in_sheet_and_results(app, login):
     with app.app_context():
         workshop = services.get_workshop(ws["id"])
         anna, ben, clara = workshop.invitations
-        services.respond(anna, "accepted")
-        services.respond(ben, "declined")
+        invitations.respond(anna, "accepted")
+        invitations.respond(ben, "declined")
         anna_id, clara_id = anna.id, clara.id
     editor = login("editor")
 

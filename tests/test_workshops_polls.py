@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from netzwerk.extensions import db
+from netzwerk.mail import queue
 from netzwerk.workshops import polls, services
 from netzwerk.workshops.models import Workshop
 from netzwerk.workshops.timefmt import times_for, to_utc
@@ -152,9 +153,8 @@ def test_the_poll_is_mailed_with_each_invitees_link_and_times(app):
     with app.app_context():
         batch, queued = polls.send_poll(services.get_workshop(ws["id"]))
         assert queued == 3
-        from netzwerk.workshops import mail
 
-        assert mail.deliver(batch=batch).sent == 3
+        assert queue.deliver(batch=batch).sent == 3
     messages = [
         message_from_bytes(p.read_bytes(), policy=default)
         for p in Path(app.config["OUTBOX_DIR"]).glob("*.eml")

@@ -6,8 +6,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from netzwerk.extensions import db
-from netzwerk.workshops import mail, polls, services
-from netzwerk.workshops.models import MailMessage, MailStatus, Workshop
+from netzwerk.mail import queue
+from netzwerk.mail.models import MailMessage, MailStatus
+from netzwerk.workshops import invitations, polls, privacy, services
+from netzwerk.workshops.models import Workshop
 from tests.workshops_support import invitation_token, plan, send
 
 ANNA = {"name": "Anna Becker", "email": "anna@example.org"}
@@ -20,11 +22,11 @@ def test_personal_data_lists_invitations_answers_votes_attendance_and_mails(app)
     with app.app_context():
         workshop = db.session.get(Workshop, ws["id"])
         anna = workshop.invitations[0]
-        services.respond(anna, "accepted", "Ich bringe die Beschaffungszahlen mit.")
+        invitations.respond(anna, "accepted", "Ich bringe die Beschaffungszahlen mit.")
         slot = polls.add_slot(workshop, "2030-02-01T10:00", "2030-02-01T12:00")
         polls.vote(anna, {slot.id: "ja"})
-        services.record_attendance(workshop, {anna.id})
-        (item,) = services.personal_data(anna.contact)
+        invitations.record_attendance(workshop, {anna.id})
+        (item,) = privacy.personal_data(anna.contact)
         assert item["workshop"] == "Fokusgruppe SDG 12 – Faire Beschaffung"
         assert item["response"] == "accepted" and item["attended"] is True
         assert item["comment"] == "Ich bringe die Beschaffungszahlen mit."
@@ -37,7 +39,7 @@ def test_personal_data_lists_invitations_answers_votes_attendance_and_mails(app)
             ANNA["email"],
             "sent",
         )
-        assert services.last_activity()[anna.contact_id] is not None
+        assert privacy.last_activity()[anna.contact_id] is not None
 
 
 def test_erasure_blanks_mails_blocks_the_queue_and_kills_the_link(app, client):
@@ -47,20 +49,20 @@ def test_erasure_blanks_mails_blocks_the_queue_and_kills_the_link(app, client):
     with app.app_context():
         workshop = db.session.get(Workshop, ws["id"])
         anna = workshop.invitations[0]
-        services.respond(anna, "accepted", "persönlich")
+        invitations.respond(anna, "accepted", "persönlich")
         batch = services.update_workshop(workshop, {"ends_at": "2030-01-15T13:00"})  # a move
         assert batch
-        counts = services.erase_personal_data(anna.contact)
+        counts = privacy.erase_personal_data(anna.contact)
         db.session.commit()
         assert counts == {"invitations": 1, "mails": 2}
         # ... which is never delivered to the erased person
-        report = mail.deliver(batch=batch)
+        report = queue.deliver(batch=batch)
         assert report.sent == 1  # Ben's update only
         rows = db.session.scalars(
-            sa.select(MailMessage).where(MailMessage.invitation_id == anna.id)
+            sa.select(MailMessage).where(MailMessage.source_id == anna.id)
         ).all()
         assert {(m.recipient, m.raw) for m in rows} == {("", "")}
         assert MailStatus.BLOCKED in {m.status for m in rows}
         assert anna.comment == "" and anna.response.value == "accepted"
-        assert services.summary(workshop)["accepted"] == 1
+        assert invitations.summary(workshop)["accepted"] == 1
     assert client.get(f"/einladung/{token}").status_code == 404

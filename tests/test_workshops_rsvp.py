@@ -11,7 +11,7 @@ from icalendar import Calendar, Event, vCalAddress
 
 from netzwerk.audit.models import AuditEntry
 from netzwerk.extensions import db
-from netzwerk.workshops import services
+from netzwerk.workshops import invitations, services
 from netzwerk.workshops.models import Invitation, Response, Workshop
 from tests.workshops_support import (
     event_of,
@@ -93,7 +93,7 @@ def test_unknown_tokens_and_withdrawn_invitations(app, client):
     ws = plan(app, [dict(ANNA)])
     token = invitation_token(app, ws["id"], ws["contact_ids"][0])
     with app.app_context():
-        services.remove_invitation(invitation(app, ws["id"], ANNA["email"]))
+        invitations.remove_invitation(invitation(app, ws["id"], ANNA["email"]))
     # never sent: the invitation is gone, and so is the link
     assert client.get(f"/einladung/{token}").status_code == 404
 
@@ -121,7 +121,7 @@ def test_a_full_workshop_puts_acceptors_on_the_waitlist_and_a_decline_promotes_t
     clara_page = answer("c", "accepted")
     assert "Warteliste (Platz 2)" in clara_page
     with app.app_context():
-        assert services.summary(services.get_workshop(ws["id"]))["waitlisted"] == 2
+        assert invitations.summary(services.get_workshop(ws["id"]))["waitlisted"] == 2
 
     answer("a", "declined")  # Anna's seat goes to Ben, who is told so
     wait_until(lambda: len(smtp_server.messages) == 1, "the promotion mail")
@@ -135,7 +135,7 @@ def test_a_full_workshop_puts_acceptors_on_the_waitlist_and_a_decline_promotes_t
         ben = invitation(app, ws["id"], BEN["email"])
         clara = invitation(app, ws["id"], CLARA["email"])
         assert ben.holds_seat and not ben.waitlisted
-        assert clara.waitlisted and services.waitlist_position(clara) == 1
+        assert clara.waitlisted and invitations.waitlist_position(clara) == 1
     assert "Warteliste (Platz 1)" in client.get(f"/einladung/{tokens['c']}").get_data(as_text=True)
 
 
@@ -240,7 +240,7 @@ def test_answers_after_the_workshop_or_a_cancellation_are_refused(app, client):
     ws = plan(app, [dict(ANNA)])
     token = invitation_token(app, ws["id"], ws["contact_ids"][0])
     with app.app_context():
-        services.cancel_workshop(services.get_workshop(ws["id"]))
+        invitations.cancel_workshop(services.get_workshop(ws["id"]))
     page = client.get(f"/einladung/{token}").get_data(as_text=True)
     assert "Der Workshop wurde abgesagt." in page
     assert 'name="response"' not in page

@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from netzwerk.extensions import db
-from netzwerk.workshops import services
+from netzwerk.workshops import invitations, services, suggestions
 from netzwerk.workshops.models import Invitation
 from tests import factories
 
@@ -60,7 +60,7 @@ def network(app):
 
 def suggestions_for(app, workshop_id):
     with app.app_context():
-        return services.suggestions(services.get_workshop(workshop_id))
+        return suggestions.suggestions(services.get_workshop(workshop_id))
 
 
 def test_suggestions_are_ranked_with_german_reasons(app, network):
@@ -162,7 +162,7 @@ def test_actors_left_out_of_earlier_workshops_on_the_topic_are_pointed_out(app, 
                 "timezone": "Europe/Berlin",
             }
         )
-        services.add_invitations(earlier, [network["fb60"]])
+        invitations.add_invitations(earlier, [network["fb60"]])
     by_name = {i["actor"]: i for i in suggestions_for(app, network["workshop_id"])["items"]}
     text = "Zum früheren Workshop „Bestandsanalyse Faire Beschaffung“ (SDG12) nicht eingeladen."
     assert text in by_name["Weltladen Aachen"]["reasons"]

@@ -11,8 +11,10 @@ import pytest
 import sqlalchemy as sa
 
 from netzwerk.extensions import db
-from netzwerk.workshops import mail, services, tokens
-from netzwerk.workshops.models import Invitation, MailKind, MailMessage, Workshop
+from netzwerk.mail import links, queue
+from netzwerk.mail.models import MailKind, MailMessage
+from netzwerk.workshops import compose, invitations, services, tokens
+from netzwerk.workshops.models import Invitation, Workshop
 from tests.workshops_support import body_text, invitation_token, plan, received, send
 
 ANNA = {"name": "Änne Kessler", "email": "a.kessler@example.org"}
@@ -28,7 +30,7 @@ def test_a_filled_message_is_exactly_the_message_composed_with_the_link(app, mon
     """Every base URL length from 0 to 79 extra characters puts the token at another place of
     the quoted-printable lines, the iCalendar folding and the base64 attachment."""
     ws = plan(app, [dict(ANNA)], title="Fokusgruppe Ökologische Beschaffung – Aachen")
-    monkeypatch.setattr(mail, "utcnow", lambda: datetime(2029, 12, 1, 9, 30))
+    monkeypatch.setattr(compose, "utcnow", lambda: datetime(2029, 12, 1, 9, 30))
     split = 0
     with app.app_context():
         invitation = db.session.get(Workshop, ws["id"]).invitations[0]
@@ -36,13 +38,13 @@ def test_a_filled_message_is_exactly_the_message_composed_with_the_link(app, mon
         for extra in range(80):
             app.config["BASE_URL"] = "https://netzwerk.aachen.example/" + "k" * extra
             for kind in (MailKind.REQUEST, MailKind.POLL, MailKind.CANCEL):
-                stored = mail.compose(invitation, kind, 0).raw
+                stored = compose.compose(invitation, kind, 0).raw
                 assert token not in stored
-                split += tokens.PLACEHOLDER not in stored
+                split += links.PLACEHOLDER not in stored
                 with monkeypatch.context() as m:
-                    m.setattr(tokens, "PLACEHOLDER", token)
-                    direct = mail.compose(invitation, kind, 0).raw
-                assert same_but_boundaries(tokens.fill(stored, token), direct), (extra, kind)
+                    m.setattr(links, "PLACEHOLDER", token)
+                    direct = compose.compose(invitation, kind, 0).raw
+                assert same_but_boundaries(links.fill(stored, token), direct), (extra, kind)
     assert split, "the placeholder was never broken over two lines: the test proves too little"
 
 
@@ -51,19 +53,19 @@ def test_the_sent_mail_carries_a_working_link_the_queue_does_not(app, smtp_serve
     ws = plan(app, [dict(ANNA)])
     token = invitation_token(app, ws["id"], ws["contact_ids"][0])
     with app.app_context():
-        batch, _ = services.send_invitations(services.get_workshop(ws["id"]))
+        batch, _ = invitations.send_invitations(services.get_workshop(ws["id"]))
         (queued,) = db.session.scalars(sa.select(MailMessage)).all()
-        assert token not in queued.raw and tokens.PLACEHOLDER[:10] in queued.raw
-        first = mail.wire_bytes(queued)
-        assert mail.wire_bytes(queued) == first  # a retry sends the same bytes
-        assert mail.deliver(batch=batch).sent == 1
+        assert token not in queued.raw and links.PLACEHOLDER[:10] in queued.raw
+        first = queue.wire_bytes(queued)
+        assert queue.wire_bytes(queued) == first  # a retry sends the same bytes
+        assert queue.deliver(batch=batch).sent == 1
         assert token not in db.session.scalar(sa.select(MailMessage.raw))
     (message,) = received(smtp_server)
     assert smtp_server.messages[0].content.replace(b"\r\n", b"\n") == first.replace(b"\r\n", b"\n")
     link = re.search(r"http://127\.0\.0\.1/einladung/(\S+)", body_text(message))[1]
     assert link == token
     assert client.get(f"/einladung/{link}").status_code == 200
-    assert client.get(f"/einladung/{tokens.PLACEHOLDER}").status_code == 404
+    assert client.get(f"/einladung/{links.PLACEHOLDER}").status_code == 404
 
 
 def test_inviting_again_after_a_withdrawal_gives_a_new_link(app, client, smtp_server):
@@ -73,10 +75,10 @@ def test_inviting_again_after_a_withdrawal_gives_a_new_link(app, client, smtp_se
     old = invitation_token(app, ws["id"], ws["contact_ids"][0])
     with app.app_context():
         workshop = services.get_workshop(ws["id"])
-        services.remove_invitation(workshop.invitations[0])  # sent: kept as withdrawn
+        invitations.remove_invitation(workshop.invitations[0])  # sent: kept as withdrawn
     assert "zurückgezogen" in client.get(f"/einladung/{old}").get_data(as_text=True)
     with app.app_context():
-        services.add_invitations(services.get_workshop(ws["id"]), ws["contact_ids"])
+        invitations.add_invitations(services.get_workshop(ws["id"]), ws["contact_ids"])
     new = invitation_token(app, ws["id"], ws["contact_ids"][0])
     assert new != old
     assert client.get(f"/einladung/{old}").status_code == 404
@@ -95,7 +97,7 @@ def test_a_changed_secret_key_keeps_mailed_links_until_the_next_mail(app, smtp_s
     with app.app_context():
         workshop = services.get_workshop(ws["id"])
         batch = services.update_workshop(workshop, {"location": "Rathaus, Krönungssaal"})
-        assert mail.deliver(batch=batch).sent == 2
+        assert queue.deliver(batch=batch).sent == 2
     links = {
         m["To"].addresses[0].addr_spec: re.search(r"/einladung/(\S+)", body_text(m))[1]
         for m in received(smtp_server)
@@ -107,7 +109,7 @@ def test_a_changed_secret_key_keeps_mailed_links_until_the_next_mail(app, smtp_s
     assert new == invitation_token(app, ws["id"], ws["contact_ids"][0])
 
 
-@pytest.mark.parametrize("guess", ["x" * 43, tokens.PLACEHOLDER])
+@pytest.mark.parametrize("guess", ["x" * 43, links.PLACEHOLDER])
 def test_odd_tokens_find_nothing(app, client, guess):
     plan(app, [dict(ANNA)])
     with app.app_context():

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from icalendar import Calendar
 
 from netzwerk.extensions import db
-from netzwerk.workshops import mail, services
+from netzwerk.mail import queue
+from netzwerk.workshops import invitations, services
 from tests import factories
 
 FUTURE = datetime(2030, 1, 15, 10, 0)  # a Tuesday in winter, Europe/Berlin = UTC+1
@@ -45,14 +46,14 @@ def plan(app, contacts=(), **kw) -> dict:
             actor = factories.actor(**spec.pop("actor", {}))
             ids.append(factories.contact(actor, **spec).id)
         if ids:
-            services.add_invitations(workshop, ids)
+            invitations.add_invitations(workshop, ids)
         return {"id": workshop.id, "uid": workshop.uid, "topic_id": topic.id, "contact_ids": ids}
 
 
-def send(app, workshop_id: int) -> mail.Report:
+def send(app, workshop_id: int) -> queue.Report:
     with app.app_context():
-        batch, _ = services.send_invitations(services.get_workshop(workshop_id))
-        return mail.deliver(batch=batch)
+        batch, _ = invitations.send_invitations(services.get_workshop(workshop_id))
+        return queue.deliver(batch=batch)
 
 
 def parsed(envelope) -> EmailMessage:

@@ -113,9 +113,10 @@ def fill(user_id: int | None = None) -> Corpus:
     from netzwerk.auth.models import ApiToken, User
     from netzwerk.core.errors import Invalid
     from netzwerk.extensions import db
+    from netzwerk.mail import queue
     from netzwerk.network import reference_store
     from netzwerk.topics import services as topics
-    from netzwerk.workshops import mail, polls
+    from netzwerk.workshops import feeds, invitations, polls
     from netzwerk.workshops import services as workshops
     from netzwerk.workshops.tokens import rsvp_token
 
@@ -256,8 +257,8 @@ def fill(user_id: int | None = None) -> Corpus:
             },
         )
         keep("workshop", workshop)
-        invitation = workshops.add_invitations(workshop, [ids["contact"][i]])[0]
-        batch, _ = workshops.send_invitations(workshop)
+        invitation = invitations.add_invitations(workshop, [ids["contact"][i]])[0]
+        batch, _ = invitations.send_invitations(workshop)
         slot = polls.add_slot(
             workshop,
             (begins + timedelta(days=1)).isoformat(),
@@ -265,13 +266,13 @@ def fill(user_id: int | None = None) -> Corpus:
         )
         poll_batch, _ = polls.send_poll(workshop)
         for b in (batch, poll_batch):
-            mail.deliver(batch=b)  # SMTP_URL "" → .eml files in OUTBOX_DIR
-        workshops.respond(invitation, "accepted", comment=v("invitation", i, "comment"))
+            queue.deliver(batch=b)  # SMTP_URL "" → .eml files in OUTBOX_DIR
+        invitations.respond(invitation, "accepted", comment=v("invitation", i, "comment"))
         keep("invitation", invitation)
         ids["slot"].append(slot.id)
         ids["batch"].append(batch)
         ids["rsvp_token"].append(rsvp_token(invitation))
 
-    corpus.feed_token = workshops.create_feed(None).token
+    corpus.feed_token = feeds.create_feed(None).token
     db.session.remove()
     return corpus

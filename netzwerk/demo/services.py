@@ -80,7 +80,7 @@ def load_demo(path: Path | None = None) -> dict[str, int]:
 
 def _load_extensions(data: dict, by_name: dict, by_code: dict) -> dict[str, int]:
     """The workshops domain loads its part of the demo file."""
-    from ..workshops.services import load_demo_workshops
+    from ..workshops.demo import load_demo_workshops
 
     counts: dict[str, int] = {}
     if data.get("workshops"):

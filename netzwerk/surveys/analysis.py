@@ -26,6 +26,7 @@ from .models import (
     SurveyProposal,
     SurveyRecipient,
 )
+from .services import delivery_times
 
 # an answer share this many points above the share among the asked is a bias worth a finding
 BIAS_POINTS = 15
@@ -46,12 +47,12 @@ def progress(survey: Survey) -> dict[str, Any]:
         sa.select(
             SurveyRecipient.id,
             SurveyRecipient.actor_id,
-            SurveyRecipient.invited_at,
             SurveyRecipient.answered_at,
         ).where(SurveyRecipient.survey_id == survey.id)
     ).all()
     recipients = len(rows)
-    invited = sum(1 for r in rows if r.invited_at is not None)
+    times = delivery_times(survey)
+    invited = sum(1 for r in rows if times.get(r.id, (None, None))[0] is not None)
     answered = sum(1 for r in rows if r.answered_at is not None)
     asked_actors: set[int] = {r.actor_id for r in rows if r.actor_id is not None}
     answered_actors: set[int] = {

@@ -57,7 +57,7 @@ def survey_json(survey: Survey) -> dict[str, Any]:
     }
 
 
-def recipient_json(r: SurveyRecipient) -> dict[str, Any]:
+def recipient_json(r: SurveyRecipient, times: tuple = (None, None)) -> dict[str, Any]:
     return {
         "id": r.id,
         "contact_id": r.contact_id,
@@ -65,8 +65,8 @@ def recipient_json(r: SurveyRecipient) -> dict[str, Any]:
         "actor_id": r.actor_id,
         "actor": r.actor.name if r.actor is not None else None,
         "language": r.language,
-        "invited_at": iso(r.invited_at),
-        "reminded_at": iso(r.reminded_at),
+        "invited_at": iso(times[0]),
+        "reminded_at": iso(times[1]),
         "answered_at": iso(r.answered_at),
         "saved_at": iso(r.saved_at),
         "consent_map": r.consent_map,
@@ -109,8 +109,11 @@ def surveys_delete(survey_id: int):
 @api_bp.get("/surveys/<int:survey_id>/recipients")
 def surveys_recipients(survey_id: int):
     survey = services.get_survey(survey_id)
-    rows = [row["recipient"] for row in services.recipient_rows(survey)]
-    return jsonify(items=[recipient_json(r) for r in rows], total=len(rows))
+    rows = services.recipient_rows(survey)
+    items = [
+        recipient_json(row["recipient"], (row["invited_at"], row["reminded_at"])) for row in rows
+    ]
+    return jsonify(items=items, total=len(items))
 
 
 @api_bp.post("/surveys/<int:survey_id>/recipients")

@@ -52,8 +52,8 @@ def recipient_table(survey: Survey, personal: bool) -> tuple[str, list[str], lis
         if personal:
             line += [contact.name if contact else "", contact.email if contact else "", r.language]
         line += [
-            _local(r.invited_at),
-            _local(r.reminded_at),
+            _local(row["invited_at"]),
+            _local(row["reminded_at"]),
             _local(r.answered_at),
             _local(r.saved_at),
             _yes_no(r.record_confirmed),

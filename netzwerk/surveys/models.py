@@ -136,8 +136,6 @@ class SurveyRecipient(db.Model):
     token_salt: Mapped[str] = mapped_column(sa.String(64))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     language: Mapped[str] = mapped_column(sa.String(8), default="de")
-    invited_at: Mapped[datetime | None]
-    reminded_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]  # first save
     saved_at: Mapped[datetime | None]  # last save
     comment: Mapped[str] = mapped_column(sa.Text, default="")

@@ -17,12 +17,11 @@ import sqlalchemy as sa
 from ..actors.models import Contact
 from ..core.api import iso
 from ..extensions import db
-from ..workshops import mail
-from ..workshops.models import MailMessage, MailStatus
+from ..mail.models import PENDING, MailKind, MailMessage, MailStatus
 from . import tokens
 from .models import STANDING, SurveyProposal, SurveyRecipient
 from .review import proposal_json
-from .sending import CHANNEL
+from .services import SOURCE
 
 
 def _recipients(contact: Contact) -> list[SurveyRecipient]:
@@ -40,11 +39,16 @@ def personal_data(contact: Contact) -> list[dict[str, Any]]:
     result = []
     for recipient in _recipients(contact):
         survey = recipient.survey
-        mails = db.session.scalars(
-            sa.select(MailMessage)
-            .where(MailMessage.channel == CHANNEL, MailMessage.ref_id == recipient.id)
-            .order_by(MailMessage.id)
+        mails = list(
+            db.session.scalars(
+                sa.select(MailMessage)
+                .where(MailMessage.source == SOURCE, MailMessage.source_id == recipient.id)
+                .order_by(MailMessage.id)
+            )
         )
+        sent = [m for m in mails if m.status == MailStatus.SENT and m.sent_at is not None]
+        invited = [m.sent_at for m in sent if m.kind != MailKind.REMINDER]
+        reminded = [m.sent_at for m in sent if m.kind == MailKind.REMINDER]
         proposals = db.session.scalars(
             sa.select(SurveyProposal)
             .where(
@@ -59,8 +63,8 @@ def personal_data(contact: Contact) -> list[dict[str, Any]]:
                 "survey": survey.title,
                 "organisation": recipient.actor.name if recipient.actor is not None else None,
                 "asked_at": iso(recipient.created_at),
-                "invited_at": iso(recipient.invited_at),
-                "reminded_at": iso(recipient.reminded_at),
+                "invited_at": iso(min(invited)) if invited else None,
+                "reminded_at": iso(max(reminded)) if reminded else None,
                 "answered_at": iso(recipient.answered_at),
                 "saved_at": iso(recipient.saved_at),
                 "comment": recipient.comment,
@@ -93,10 +97,10 @@ def erase_personal_data(contact: Contact) -> dict[str, int]:
     if not recipients:
         return {"survey_answers": 0, "survey_mails": 0}
     ids = [r.id for r in recipients]
-    scope = (MailMessage.channel == CHANNEL, MailMessage.ref_id.in_(ids))
+    scope = (MailMessage.source == SOURCE, MailMessage.source_id.in_(ids))
     db.session.execute(
         sa.update(MailMessage)
-        .where(*scope, MailMessage.status.in_(mail.PENDING))
+        .where(*scope, MailMessage.status.in_(PENDING))
         .values(status=MailStatus.BLOCKED)
     )
     mails = db.session.execute(
@@ -117,9 +121,12 @@ def last_activity(_sender: Any = None) -> dict[int, datetime]:
         sa.select(
             SurveyRecipient.contact_id,
             sa.func.max(SurveyRecipient.created_at),
-            sa.func.max(SurveyRecipient.invited_at),
-            sa.func.max(SurveyRecipient.reminded_at),
             sa.func.max(SurveyRecipient.saved_at),
+            sa.func.max(MailMessage.sent_at),
+        )
+        .outerjoin(
+            MailMessage,
+            sa.and_(MailMessage.source == SOURCE, MailMessage.source_id == SurveyRecipient.id),
         )
         .where(SurveyRecipient.contact_id.is_not(None))
         .group_by(SurveyRecipient.contact_id)

@@ -1,41 +1,42 @@
-"""Sending a survey and its reminders through the workshops' mail queue (channel "survey").
+"""Sending a survey and its reminders through the mail queue (netzwerk.mail, source "survey").
 
 Each message is composed once (text and HTML, in the recipient's language), stored whole with
-the link placeholder and delivered by workshops.mail.deliver over one connection; the queue's
-rules apply: a message is sent at most once (its Message-ID is unique and a retry sends the
-very same bytes), a lost connection leaves the rest for `mail retry`. The personal link is put
-in while sending and never stored. A reminder round is a new message (sequence = its number),
-so a reminder is never a second copy of the invitation.
+the link placeholder and delivered by mail.queue.deliver over one connection; the queue's rules
+apply: a message is sent at most once (its Message-ID is unique and a retry sends the very same
+bytes), a lost connection leaves the rest for `mail retry`. The personal link is put in while
+sending and never stored. A reminder round is a new message (sequence = its number), so a
+reminder is never a second copy of the invitation. When a recipient was invited or reminded is
+read from the queue (the sent messages), never stored twice.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app, render_template
+from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
 from ..core.errors import Invalid
 from ..core.timeutil import DEFAULT_TZ, in_zone, utcnow
 from ..extensions import db
-from ..workshops import mail
-from ..workshops import tokens as link_placeholder
-from ..workshops.models import MailKind, MailMessage, MailStatus
+from ..mail import links, queue
+from ..mail.message import address, build_message, header_text, sender, tidy
+from ..mail.models import PENDING, MailKind, MailMessage, MailStatus
+from ..workshops.compose import block_reason
 from . import tokens
 from .models import Survey, SurveyRecipient
-from .services import closes_on, label
-
-CHANNEL = "survey"
+from .services import SOURCE, closes_on, delivery_times, label, scope
 
 
 def survey_url(token: str) -> str:
-    return mail.public_url(f"/befragung/{token}")
+    return links.public_url(f"/befragung/{token}")
 
 
 def _domain() -> str:
-    return mail.sender().domain or "netzwerk.invalid"
+    return sender().domain or "netzwerk.invalid"
 
 
 def message_id(recipient: SurveyRecipient, kind: MailKind, sequence: int) -> str:
@@ -67,16 +68,16 @@ def compose(recipient: SurveyRecipient, kind: MailKind, sequence: int) -> MailMe
         "survey": survey,
         "name": contact.name,
         "organisation": recipient.actor.name if recipient.actor is not None else "",
-        "url": survey_url(link_placeholder.PLACEHOLDER),
+        "url": survey_url(links.PLACEHOLDER),
         "closes_on": _date_text(closes_on(survey), lang),
         "topics": [t.label for t in survey.topics],
     }
-    text = _tidy(render_template(f"surveys/mail/{lang}.txt", **context))
+    text = tidy(render_template(f"surveys/mail/{lang}.txt", **context))
     html = render_template(f"surveys/mail/{lang}.html", **context)
-    subject = mail.header_text(f"{SUBJECTS[lang][kind]}: {survey.title}")
+    subject = header_text(f"{SUBJECTS[lang][kind]}: {survey.title}")
     mid = message_id(recipient, kind, sequence)
-    email = mail.build_message(
-        to=mail.address(contact.name, contact.email),
+    email = build_message(
+        to=address(contact.name, contact.email),
         reply_to=None,
         subject=subject,
         text=text,
@@ -88,8 +89,9 @@ def compose(recipient: SurveyRecipient, kind: MailKind, sequence: int) -> MailMe
         lang=lang,
     )
     return MailMessage(
-        channel=CHANNEL,
-        ref_id=recipient.id,
+        source=SOURCE,
+        source_id=recipient.id,
+        scope=scope(recipient.survey_id),
         kind=kind,
         sequence=sequence,
         message_id=mid,
@@ -101,79 +103,47 @@ def compose(recipient: SurveyRecipient, kind: MailKind, sequence: int) -> MailMe
     )
 
 
-def _tidy(text: str) -> str:
-    """At most one blank line in a row: the templates' conditionals leave more."""
-    return re.sub(r"\n[ \t]*(\n[ \t]*){2,}", "\n\n", text).strip() + "\n"
-
-
-class SurveyChannel:
-    """What the mail queue asks about survey messages (workshops.mail.Channel)."""
-
-    def _recipient(self, message: MailMessage) -> SurveyRecipient | None:
-        return db.session.get(SurveyRecipient, message.ref_id) if message.ref_id else None
-
-    def blocked(self, message: MailMessage) -> str | None:
-        recipient = self._recipient(message)
+def prepare_survey_mail(messages: Sequence[MailMessage]) -> dict[int, queue.Prepared]:
+    """The "survey" source: each recipient's link token and whether they may still get the
+    message, for a whole batch with one query."""
+    ids = {m.source_id for m in messages}
+    recipients = {
+        r.id: r
+        for r in db.session.scalars(
+            sa.select(SurveyRecipient)
+            .where(SurveyRecipient.id.in_(ids))
+            .options(selectinload(SurveyRecipient.contact), selectinload(SurveyRecipient.survey))
+        )
+    }
+    result = {}
+    for message in messages:
+        recipient = recipients.get(message.source_id)
         if recipient is None:
-            return "Die Person wurde von der Befragung genommen."
-        if recipient.survey.is_closed:
-            return "Die Befragung ist beendet."
-        if message.kind == MailKind.REMINDER and recipient.answered:
-            return "Hat inzwischen geantwortet."
-        return mail.block_reason(recipient.contact)
-
-    def token(self, message: MailMessage) -> str | None:
-        recipient = self._recipient(message)
-        return tokens.link_token(recipient) if recipient is not None else None
-
-    def sent(self, message: MailMessage) -> None:
-        recipient = self._recipient(message)
-        if recipient is None:
-            return
-        if message.kind == MailKind.REMINDER:
-            recipient.reminded_at = message.sent_at
-        elif recipient.invited_at is None:
-            recipient.invited_at = message.sent_at
+            reason = "Die Person wurde von der Befragung genommen."
+        elif recipient.survey.is_closed:
+            reason = "Die Befragung ist beendet."
+        elif message.kind == MailKind.REMINDER and recipient.answered:
+            reason = "Hat inzwischen geantwortet."
+        else:
+            reason = block_reason(recipient.contact)
+        if reason:
+            result[message.id] = queue.Prepared(blocked=reason)
+        else:
+            result[message.id] = queue.Prepared(token=tokens.link_token(recipient))
+    return result
 
 
 def init_app() -> None:
-    mail.register_channel(CHANNEL, SurveyChannel())
+    queue.register_source(SOURCE, prepare_survey_mail)
 
 
 # --- queueing ------------------------------------------------------------------------------------
 
 
-def _messages(
-    survey: Survey, kind: MailKind | None = None
-) -> dict[tuple[int, str, int], MailMessage]:
-    query = (
-        sa.select(MailMessage)
-        .join(SurveyRecipient, SurveyRecipient.id == MailMessage.ref_id)
-        .where(MailMessage.channel == CHANNEL, SurveyRecipient.survey_id == survey.id)
+def _wanted(recipient: SurveyRecipient, kind: MailKind, sequence: int) -> queue.Wanted:
+    return queue.Wanted(
+        SOURCE, recipient.id, kind, sequence, compose=lambda: compose(recipient, kind, sequence)
     )
-    if kind is not None:
-        query = query.where(MailMessage.kind == kind)
-    return {(m.ref_id, m.kind.value, m.sequence): m for m in db.session.scalars(query)}
-
-
-def _enqueue(
-    recipient: SurveyRecipient,
-    kind: MailKind,
-    sequence: int,
-    batch: str,
-    existing: dict[tuple[int, str, int], MailMessage],
-) -> bool:
-    """Queue one message unless it exists; a waiting or failed one joins the batch."""
-    found = existing.get((recipient.id, kind.value, sequence))
-    if found is not None:
-        if found.status in mail.PENDING:
-            found.batch = batch
-            return True
-        return False
-    message = compose(recipient, kind, sequence)
-    message.batch = batch
-    db.session.add(message)
-    return True
 
 
 def send_survey(survey: Survey) -> tuple[str, dict]:
@@ -183,17 +153,17 @@ def send_survey(survey: Survey) -> tuple[str, dict]:
         raise Invalid("Die Befragung ist beendet; es wird nichts mehr verschickt.")
     if not survey.recipients:
         raise Invalid("Noch niemand ausgewählt: bitte zuerst Empfänger*innen hinzufügen.")
-    batch = mail.new_batch()
-    existing = _messages(survey, MailKind.SURVEY)
+    batch = queue.new_batch()
     counts: dict = {"queued": 0, "blocked": []}
+    wanted = []
     for recipient in survey.recipients:
         if recipient.contact is None:
             continue
-        if reason := mail.block_reason(recipient.contact):
+        if reason := block_reason(recipient.contact):
             counts["blocked"].append({"name": recipient.name, "reason": reason})
             continue
-        if _enqueue(recipient, MailKind.SURVEY, 0, batch, existing):
-            counts["queued"] += 1
+        wanted.append(_wanted(recipient, MailKind.SURVEY, 0))
+    counts["queued"] = len(queue.enqueue(wanted, batch))
     if counts["queued"]:
         if survey.sent_at is None:
             survey.sent_at = utcnow()
@@ -209,25 +179,22 @@ def remind(survey: Survey) -> tuple[str, dict]:
     never a copy of an earlier mail); (batch, counts)."""
     if survey.is_closed:
         raise Invalid("Die Befragung ist beendet; es gibt nichts mehr zu erinnern.")
-    invited = {
-        ref_id
-        for (ref_id, _kind, _seq), m in _messages(survey, MailKind.SURVEY).items()
-        if m.status == MailStatus.SENT
-    }
+    invited = {rid for rid, (sent, _reminded) in delivery_times(survey).items() if sent}
     waiting = [
         r for r in survey.recipients if r.id in invited and not r.answered and r.contact is not None
     ]
     if not waiting:
         raise Invalid("Niemand zu erinnern: alle haben geantwortet oder noch keine Mail bekommen.")
     sequence = survey.reminders + 1
-    batch = mail.new_batch()
+    batch = queue.new_batch()
     counts: dict = {"queued": 0, "blocked": []}
+    wanted = []
     for recipient in waiting:
-        if reason := mail.block_reason(recipient.contact):
+        if reason := block_reason(recipient.contact):
             counts["blocked"].append({"name": recipient.name, "reason": reason})
             continue
-        if _enqueue(recipient, MailKind.REMINDER, sequence, batch, {}):
-            counts["queued"] += 1
+        wanted.append(_wanted(recipient, MailKind.REMINDER, sequence))
+    counts["queued"] = len(queue.enqueue(wanted, batch))
     survey.reminders = sequence
     survey.reminded_at = utcnow()
     record(
@@ -256,45 +223,40 @@ def due_reminders(today: date | None = None) -> list[Survey]:
     return result
 
 
+def _messages(survey: Survey) -> list[MailMessage]:
+    return list(
+        db.session.scalars(
+            sa.select(MailMessage)
+            .where(MailMessage.source == SOURCE, MailMessage.scope == scope(survey))
+            .order_by(MailMessage.id)
+        )
+    )
+
+
 def failed_ids(survey: Survey) -> list[int]:
-    return [m.id for m in _messages(survey).values() if m.status in mail.PENDING]
+    return [m.id for m in _messages(survey) if m.status in PENDING]
 
 
 def retry(survey: Survey) -> str | None:
     """Put the survey's failed and waiting messages into a new batch; None when there are none."""
-    ids = failed_ids(survey)
-    if not ids:
+    if not failed_ids(survey):
         return None
-    return mail.requeue_failed(ids=ids)
+    return queue.requeue_failed(scope(survey))
 
 
 def delivery_rows(survey: Survey) -> dict[int, MailMessage]:
     """Recipient id → the newest message for them (for the progress page)."""
-    latest: dict[int, MailMessage] = {}
-    for message in sorted(_messages(survey).values(), key=lambda m: m.id):
-        latest[message.ref_id] = message
-    return latest
+    return {message.source_id: message for message in _messages(survey)}
 
 
 def batch_status(survey: Survey, batch: str) -> dict:
     """Progress of one batch, limited to this survey's messages."""
-    status = mail.batch_status(batch)
-    ids = {r.id for r in survey.recipients}
-    belongs = db.session.scalar(
-        sa.select(sa.func.count(MailMessage.id)).where(
-            MailMessage.batch == batch,
-            MailMessage.channel == CHANNEL,
-            MailMessage.ref_id.in_(ids) if ids else sa.false(),
-        )
-    )
-    if not belongs:
-        return {**status, "total": 0}
-    return status
+    return queue.batch_status(batch, scope(survey))
 
 
-def deliver_now(batch: str) -> mail.Report:
-    return mail.deliver(batch=batch)
+def deliver_now(batch: str) -> queue.Report:
+    return queue.deliver(batch=batch)
 
 
 def deliver_in_background(batch: str) -> None:
-    mail.deliver_in_background(current_app._get_current_object(), batch)
+    queue.deliver_in_background(current_app._get_current_object(), batch)

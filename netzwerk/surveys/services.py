@@ -18,15 +18,17 @@ from ..core.errors import Conflict, Invalid, NotFound
 from ..core.timeutil import DEFAULT_TZ, as_utc, in_zone, utcnow
 from ..core.validation import parse_date
 from ..extensions import db
+from ..mail.models import MailKind, MailMessage, MailStatus
 from ..topics.models import ActorTopic, Topic
 from ..topics.services import find_topic
-from ..workshops.mail import block_reason
+from ..workshops.compose import block_reason
 from ..workshops.timefmt import mail_language
 from . import tokens
 from .models import Question, Survey, SurveyProposal, SurveyRecipient
 
 TITLE_LIMIT = 200
 INTRO_LIMIT = 5000
+SOURCE = "survey"  # the mail queue's source of survey mails (sending.py)
 DEFAULT_QUESTIONS = [q.value for q in Question]
 SURVEY_FIELDS = ["title", "intro", "questions", "closes_at", "remind_on", "topic_ids"]
 
@@ -216,6 +218,31 @@ def delete_survey(survey: Survey) -> dict[str, int]:
     return counts
 
 
+def scope(survey: Survey | int) -> str:
+    """The mail queue's group of a survey's messages (progress, retries)."""
+    return f"survey:{survey if isinstance(survey, int) else survey.id}"
+
+
+def delivery_times(survey: Survey) -> dict[int, tuple[datetime | None, datetime | None]]:
+    """recipient id → (first survey mail sent, last reminder sent), from the queue."""
+    rows = db.session.execute(
+        sa.select(MailMessage.source_id, MailMessage.kind, MailMessage.sent_at).where(
+            MailMessage.source == SOURCE,
+            MailMessage.scope == scope(survey),
+            MailMessage.status == MailStatus.SENT,
+        )
+    )
+    result: dict[int, tuple[datetime | None, datetime | None]] = {}
+    for rid, kind, sent_at in rows:
+        invited, reminded = result.get(rid, (None, None))
+        if MailKind(kind) == MailKind.REMINDER:
+            reminded = max(reminded, sent_at) if reminded else sent_at
+        else:
+            invited = min(invited, sent_at) if invited else sent_at
+        result[rid] = (invited, reminded)
+    return result
+
+
 # --- recipients ----------------------------------------------------------------------------------
 
 
@@ -356,12 +383,15 @@ def recipient_rows(survey: Survey) -> list[dict]:
         .where(SurveyRecipient.survey_id == survey.id)
         .order_by(Actor.name_key, Contact.name, SurveyRecipient.id)
     ).all()
+    times = delivery_times(survey)
     return [
         {
             "recipient": recipient,
             "contact": contact,
             "actor": actor,
             "blocked": block_reason(contact) if contact is not None else None,
+            "invited_at": times.get(recipient.id, (None, None))[0],
+            "reminded_at": times.get(recipient.id, (None, None))[1],
         }
         for recipient, contact, actor in rows
     ]

@@ -7,11 +7,13 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from ..core import signals
-    from . import api, cli, services, views  # noqa: F401  (api attaches its /api routes)
+    from ..mail import queue
+    from . import api, cli, compose, privacy, views  # noqa: F401  (api attaches its /api routes)
 
     app.register_blueprint(views.bp)
     for command in cli.COMMANDS:
         app.cli.add_command(command)
-    signals.personal_data.connect(services.personal_data_section)
-    signals.erase_personal_data.connect(services.erase_personal_data)
-    signals.contact_activity.connect(services.last_activity)
+    signals.personal_data.connect(privacy.personal_data_section)
+    signals.erase_personal_data.connect(privacy.erase_personal_data)
+    signals.contact_activity.connect(privacy.last_activity)
+    queue.register_source(compose.SOURCE, compose.prepare_invitation_mail)

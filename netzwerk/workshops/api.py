@@ -9,12 +9,13 @@ from flask import jsonify
 from ..auth.permissions import editor_required
 from ..core.api import api_bp, json_body, paged
 from ..core.errors import Invalid
-from . import mail, services
+from ..mail import queue
+from . import invitations, services, suggestions
 from .models import Workshop
 
 
 def _delivered(batch: str | None) -> dict | None:
-    return mail.deliver(batch=batch).as_dict() if batch else None
+    return queue.deliver(batch=batch).as_dict() if batch else None
 
 
 @api_bp.get("/workshops")
@@ -51,7 +52,7 @@ def workshops_patch(workshop_id: int):
 @api_bp.get("/workshops/<int:workshop_id>/invitations")
 def invitations_list(workshop_id: int):
     workshop = services.get_workshop(workshop_id)
-    rows = services.invitation_rows(workshop)
+    rows = invitations.invitation_rows(workshop)
     return jsonify(items=[services.invitation_json(r) for r in rows], total=len(rows))
 
 
@@ -62,8 +63,8 @@ def invitations_add(workshop_id: int):
     ids = json_body().get("contact_ids")
     if not isinstance(ids, list):
         raise Invalid("contact_ids muss eine Liste von Kontaktnummern sein.", field="contact_ids")
-    added = services.add_invitations(workshop, ids)
-    rows = {r["invitation"].id: r for r in services.invitation_rows(workshop)}
+    added = invitations.add_invitations(workshop, ids)
+    rows = {r["invitation"].id: r for r in invitations.invitation_rows(workshop)}
     return jsonify(items=[services.invitation_json(rows[inv.id]) for inv in added]), 201
 
 
@@ -72,8 +73,8 @@ def invitations_add(workshop_id: int):
 def workshops_send(workshop_id: int):
     """Send what is still unsent: new invitees and earlier failures."""
     workshop = services.get_workshop(workshop_id)
-    batch, counts = services.send_invitations(workshop)
-    report = mail.deliver(batch=batch)
+    batch, counts = invitations.send_invitations(workshop)
+    report = queue.deliver(batch=batch)
     return jsonify(
         batch=batch, queued=counts["queued"], not_sendable=counts["blocked"], **report.as_dict()
     )
@@ -83,7 +84,7 @@ def workshops_send(workshop_id: int):
 @editor_required
 def workshops_cancel(workshop_id: int):
     workshop = services.get_workshop(workshop_id)
-    batch = services.cancel_workshop(workshop)
+    batch = invitations.cancel_workshop(workshop)
     body = services.workshop_json(workshop)
     body["delivery"] = _delivered(batch)
     return jsonify(body)
@@ -92,4 +93,4 @@ def workshops_cancel(workshop_id: int):
 @api_bp.get("/workshops/<int:workshop_id>/suggestions")
 def workshops_suggestions(workshop_id: int):
     workshop = services.get_workshop(workshop_id)
-    return jsonify(services.suggestions(workshop))
+    return jsonify(suggestions.suggestions(workshop))

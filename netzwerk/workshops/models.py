@@ -67,25 +67,6 @@ class Answer(Vocabulary):
     NO = "nein", _l("nein")
 
 
-class MailKind(Vocabulary):
-    REQUEST = "request", _l("Einladung")
-    CANCEL = "cancel", _l("Absage")
-    PROMOTE = "promote", _l("Nachrücker-Bestätigung")
-    POLL = "poll", _l("Terminumfrage")
-    # mails of other channels (mail.register_channel): the surveys
-    SURVEY = "survey", _l("Befragung")
-    REMINDER = "reminder", _l("Erinnerung")
-
-
-class MailStatus(Vocabulary):
-    QUEUED = "queued", _l("wartet")
-    SENDING = "sending", _l("wird gesendet")
-    SENT = "sent", _l("gesendet")
-    FAILED = "failed", _l("fehlgeschlagen")
-    BLOCKED = "blocked", _l("gesperrt")
-    SUPERSEDED = "superseded", _l("überholt")
-
-
 workshop_topic = sa.Table(
     "workshop_topic",
     db.metadata,
@@ -236,55 +217,6 @@ class PollVote(db.Model):
 
     slot: Mapped[PollSlot] = relationship(back_populates="votes")
     invitation: Mapped[Invitation] = relationship(back_populates="votes")
-
-
-class MailMessage(db.Model):
-    """The delivery queue: each message is built once, stored whole and sent at most once.
-
-    (invitation, kind, sequence) is unique, and so is the Message-ID derived from it, so a retry
-    sends the very same bytes and never a second copy of a message that was accepted. `raw` holds
-    a placeholder where the RSVP link token goes; it is put in while sending (tokens.fill).
-
-    Messages of other channels (`channel` non-empty, e.g. "survey") belong to no workshop or
-    invitation: `ref_id` names the row the channel knows (a survey recipient), and the channel
-    registered in mail.py says whether the message may still go out and which link it carries.
-    The unique Message-ID keeps them from being sent twice as well.
-    """
-
-    __tablename__ = "mail_message"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    workshop_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("workshop.id", ondelete="CASCADE"), index=True
-    )
-    invitation_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("invitation.id", ondelete="CASCADE"), index=True
-    )
-    # "" for the workshops' invitation mails; else the channel that queued the message
-    channel: Mapped[str] = mapped_column(sa.String(32), default="", server_default="")
-    ref_id: Mapped[int | None]
-    kind: Mapped[MailKind] = mapped_column(vocab_column(MailKind))
-    sequence: Mapped[int] = mapped_column(default=0)
-    message_id: Mapped[str] = mapped_column(sa.String(250), unique=True)
-    recipient: Mapped[str] = mapped_column(sa.String(254))
-    subject: Mapped[str] = mapped_column(sa.String(400), default="")
-    raw: Mapped[str] = mapped_column(sa.Text)
-    status: Mapped[MailStatus] = mapped_column(
-        vocab_column(MailStatus), default=MailStatus.QUEUED, index=True
-    )
-    batch: Mapped[str] = mapped_column(sa.String(32), index=True, default="")
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str] = mapped_column(sa.Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    attempted_at: Mapped[datetime | None]
-    sent_at: Mapped[datetime | None]
-
-    __table_args__ = (
-        sa.UniqueConstraint("invitation_id", "kind", "sequence", name="uq_mail_message_once"),
-        sa.Index("ix_mail_message_channel_ref", "channel", "ref_id"),
-    )
-
-    invitation: Mapped[Invitation | None] = relationship()
 
 
 class CalendarFeed(db.Model):

@@ -11,11 +11,12 @@ from ..audit.services import record
 from ..core.errors import Invalid, NotFound
 from ..core.timeutil import aware
 from ..extensions import db
-from . import mail
+from ..mail import queue
+from ..mail.models import MailKind
+from . import compose
 from .models import (
     Answer,
     Invitation,
-    MailKind,
     PollSlot,
     PollVote,
     Response,
@@ -95,13 +96,14 @@ def send_poll(workshop: Workshop) -> tuple[str, int]:
         raise Invalid("Es ist noch niemand eingeladen.")
     workshop.poll_open = True
     workshop.poll_round += 1
-    batch = mail.new_batch()
-    queued = 0
-    for invitation in workshop.active_invitations:
-        if invitation.response == Response.DECLINED or mail.block_reason(invitation.contact):
-            continue
-        if mail.enqueue(invitation, MailKind.POLL, workshop.poll_round, batch):
-            queued += 1
+    batch = queue.new_batch()
+    wanted = [
+        compose.wanted(invitation, MailKind.POLL, workshop.poll_round)
+        for invitation in workshop.active_invitations
+        if invitation.response != Response.DECLINED
+        and compose.block_reason(invitation.contact) is None
+    ]
+    queued = compose.enqueue(wanted, batch)
     record(
         "workshop",
         workshop.id,

@@ -27,8 +27,11 @@ from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
 from ..core.views import confirm_delete, form_error, save_form
 from ..extensions import db
+from ..mail import queue
 from ..topics import services as topic_services
-from . import mail, polls, services
+from . import compose, polls, services, suggestions
+from . import feeds as calendar_feeds
+from . import invitations as invites
 from .forms import (
     CancelForm,
     InviteForm,
@@ -50,7 +53,7 @@ def _viewer_tz() -> str:
 
 def _deliver(batch: str | None) -> None:
     if batch:
-        mail.deliver_in_background(current_app._get_current_object(), batch)
+        queue.deliver_in_background(current_app._get_current_object(), batch)
 
 
 def _progress(workshop_id: int, batch: str | None, fallback: str):
@@ -92,9 +95,9 @@ def show(workshop_id: int):
     return render_template(
         "workshops/show.html",
         workshop=workshop,
-        summary=services.summary(workshop),
+        summary=invites.summary(workshop),
         viewer_tz=_viewer_tz(),
-        rows=services.invitation_rows(workshop),
+        rows=invites.invitation_rows(workshop),
     )
 
 
@@ -182,18 +185,18 @@ def cancel(workshop_id: int):
     workshop = services.get_workshop(workshop_id)
     form = CancelForm()
     if form.validate_on_submit():
-        batch = services.cancel_workshop(workshop, form.note.data or "")
+        batch = invites.cancel_workshop(workshop, form.note.data or "")
         flash(_("Workshop abgesagt."), "success")
         return _progress(workshop.id, batch, url_for("workshops.show", workshop_id=workshop.id))
     return render_template(
-        "workshops/cancel.html", form=form, workshop=workshop, summary=services.summary(workshop)
+        "workshops/cancel.html", form=form, workshop=workshop, summary=invites.summary(workshop)
     )
 
 
 @bp.route("/workshops/<int:workshop_id>.ics")
 def download(workshop_id: int):
     workshop = services.get_workshop(workshop_id)
-    return _ics(services.workshop_ics(workshop), f"workshop-{workshop.id}.ics")
+    return _ics(calendar_feeds.workshop_ics(workshop), f"workshop-{workshop.id}.ics")
 
 
 def _ics(data: bytes, filename: str, attachment: bool = True) -> FlaskResponse:
@@ -211,7 +214,7 @@ def _ics(data: bytes, filename: str, attachment: bool = True) -> FlaskResponse:
 def invitations(workshop_id: int):
     workshop = services.get_workshop(workshop_id)
     picker = InviteForm()
-    candidates = services.invitable_contacts(workshop)
+    candidates = invites.invitable_contacts(workshop)
     picker.contact_ids.choices = [
         (row["contact"].id, f"{row['contact'].name} ({row['actor'].name})")
         for row in candidates
@@ -220,10 +223,10 @@ def invitations(workshop_id: int):
     return render_template(
         "workshops/invitations.html",
         workshop=workshop,
-        rows=services.invitation_rows(workshop),
-        summary=services.summary(workshop),
-        failed=services.failed_messages(workshop),
-        suggestions=services.suggestions(workshop) if workshop.topics else None,
+        rows=invites.invitation_rows(workshop),
+        summary=invites.summary(workshop),
+        failed=invites.failed_messages(workshop),
+        suggestions=suggestions.suggestions(workshop) if workshop.topics else None,
         blocked_contacts=[row for row in candidates if row["reason"]],
         picker=picker,
         upload=ReplyUploadForm(),
@@ -244,7 +247,7 @@ def invite(workshop_id: int):
         flash(_("Bitte mindestens einen Kontakt auswählen."), "error")
         return redirect(back)
     try:
-        added = services.add_invitations(workshop, ids)
+        added = invites.add_invitations(workshop, ids)
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -269,7 +272,7 @@ def remove_invitation(workshop_id: int, invitation_id: int):
     back = url_for("workshops.invitations", workshop_id=workshop.id)
     if form.validate_on_submit():
         name = invitation.name
-        batch = services.remove_invitation(invitation)
+        batch = invites.remove_invitation(invitation)
         flash(_("Einladung für %(name)s zurückgezogen.", name=name), "success")
         return _progress(workshop.id, batch, back)
     return render_template(
@@ -299,7 +302,7 @@ def send(workshop_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        batch, counts = services.send_invitations(workshop)
+        batch, counts = invites.send_invitations(workshop)
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -329,7 +332,7 @@ def delivery_status(workshop_id: int, batch: str):
 
 
 def _batch_status(workshop, batch: str) -> dict:
-    status = mail.batch_status(batch, workshop.id)
+    status = queue.batch_status(batch, compose.scope(workshop))
     if not status["total"]:
         abort(404)
     return status
@@ -341,8 +344,8 @@ def retry(workshop_id: int):
     workshop = services.get_workshop(workshop_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    batch = mail.requeue_failed(workshop.id)
-    if not mail.batch_status(batch, workshop.id)["total"]:
+    batch = queue.requeue_failed(compose.scope(workshop))
+    if not queue.batch_status(batch, compose.scope(workshop))["total"]:
         flash(_("Es gibt keine fehlgeschlagenen Nachrichten."), "info")
         return redirect(url_for("workshops.invitations", workshop_id=workshop.id))
     return _progress(workshop.id, batch, url_for("workshops.show", workshop_id=workshop.id))
@@ -359,7 +362,7 @@ def upload_reply(workshop_id: int):
             flash(error, "error")
         return redirect(back)
     try:
-        lines, batches = services.import_replies(form.file.data.read())
+        lines, batches = invites.import_replies(form.file.data.read())
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -458,9 +461,7 @@ def attendance(workshop_id: int):
             abort(403)
         if form.validate_on_submit():
             try:
-                services.record_attendance(
-                    workshop, set(request.form.getlist("attended", type=int))
-                )
+                invites.record_attendance(workshop, set(request.form.getlist("attended", type=int)))
             except DomainError as exc:
                 db.session.rollback()
                 flash(exc.message, "error")
@@ -471,8 +472,8 @@ def attendance(workshop_id: int):
         "workshops/attendance.html",
         workshop=workshop,
         form=form,
-        rows=[r for r in services.invitation_rows(workshop) if r["invitation"].removed_at is None],
-        summary=services.summary(workshop),
+        rows=[r for r in invites.invitation_rows(workshop) if r["invitation"].removed_at is None],
+        summary=invites.summary(workshop),
     )
 
 
@@ -482,7 +483,7 @@ def sign_in_sheet(workshop_id: int):
     return render_template(
         "workshops/signin.html",
         workshop=workshop,
-        rows=services.sign_in_rows(workshop),
+        rows=invites.sign_in_rows(workshop),
         blank_rows=range(8),
     )
 
@@ -518,7 +519,7 @@ def results(workshop_id: int):
 def _feeds_page(new_feed=None):
     return render_template(
         "workshops/feeds.html",
-        feeds=services.feeds(),
+        feeds=calendar_feeds.feeds(),
         confirm=ConfirmForm(),
         base_url=current_app.config["BASE_URL"].rstrip("/"),
         new_feed=new_feed,
@@ -537,13 +538,15 @@ def create_feed():
     if not ConfirmForm().validate_on_submit():
         abort(400)
     topic_id = request.form.get("topic_id", type=int)
-    return _feeds_page(new_feed=services.create_feed(topic_id or None))
+    return _feeds_page(new_feed=calendar_feeds.create_feed(topic_id or None))
 
 
 @bp.route("/kalender/<token>.ics")
 @public
 def feed(token: str):
-    return _ics(services.feed_ics(services.feed_by_token(token)), "kepol.ics", attachment=False)
+    return _ics(
+        calendar_feeds.feed_ics(calendar_feeds.feed_by_token(token)), "kepol.ics", attachment=False
+    )
 
 
 # --- public pages for invitees -------------------------------------------------------------------
@@ -572,7 +575,7 @@ def rsvp(token: str):
         form.comment.data = invitation.comment
     elif form.validate_on_submit():
         try:
-            batch = services.respond(invitation, form.response.data, form.comment.data or "")
+            batch = invites.respond(invitation, form.response.data, form.comment.data or "")
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -592,8 +595,8 @@ def rsvp(token: str):
             form=form,
             times=services.when(workshop, tz, lang),
             reader_tz=tz,
-            position=services.waitlist_position(invitation),
-            closed=services.closed_reason(invitation),
+            position=invites.waitlist_position(invitation),
+            closed=invites.closed_reason(invitation),
         )
 
 
@@ -601,7 +604,7 @@ def rsvp(token: str):
 @public
 def rsvp_ics(token: str):
     invitation = services.invitation_by_token(token)
-    return _ics(services.invitation_ics(invitation, token), "termin.ics")
+    return _ics(calendar_feeds.invitation_ics(invitation, token), "termin.ics")
 
 
 @bp.route("/einladung/<token>/umfrage", methods=["GET", "POST"])

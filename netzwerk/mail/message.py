@@ -1,0 +1,85 @@
+"""The MIME structure of outgoing mail and its addresses (policy SMTP refuses CR/LF in any
+header value; names and titles are made one line of text first)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, getaddresses
+
+from flask import current_app
+
+from ..core.errors import Invalid
+
+
+def header_text(value: str) -> str:
+    """One line of header text: CR, LF and other control characters become spaces, so a name
+    or title can never start a header of its own."""
+    return re.sub(r"[\x00-\x1f\x7f]+", " ", value or "").strip()
+
+
+def sender() -> Address:
+    """The configured sender (NETZWERK_MAIL_FROM), e.g. 'KEpol Aachen <kepol@aachen.de>'."""
+    configured = current_app.config["MAIL_FROM"]
+    pairs = getaddresses([configured])
+    name, addr = pairs[0] if pairs else ("", "")
+    if "@" not in addr:
+        raise Invalid(f"NETZWERK_MAIL_FROM ist keine E-Mail-Adresse: {configured}")
+    return address(name, addr)
+
+
+def address(name: str, email: str) -> Address:
+    local, _, domain = email.strip().rpartition("@")
+    return Address(display_name=header_text(name), username=local, domain=domain)
+
+
+def tidy(text: str) -> str:
+    """At most one blank line in a row: the templates' conditionals leave more."""
+    return re.sub(r"\n[ \t]*(\n[ \t]*){2,}", "\n\n", text).strip() + "\n"
+
+
+def build_message(
+    *,
+    to: Address,
+    reply_to: Address | None,
+    subject: str,
+    text: str,
+    html: str,
+    calendar: bytes | None,
+    method: str | None,
+    message_id: str,
+    date: datetime,
+    lang: str = "de",
+) -> EmailMessage:
+    """The MIME structure of RFC 6047 as the common clients expect it. Headers are set through
+    email.headerregistry with policy SMTP, which refuses CR/LF in any header value."""
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = sender()
+    msg["To"] = to
+    if reply_to is not None:
+        msg["Reply-To"] = reply_to
+    msg["Subject"] = header_text(subject)
+    msg["Date"] = format_datetime(date.replace(tzinfo=UTC))
+    msg["Message-ID"] = message_id
+    msg["Content-Language"] = lang
+    msg.set_content(text, cte="quoted-printable")
+    msg.add_alternative(html, subtype="html", cte="quoted-printable")
+    if calendar is not None:
+        msg.add_alternative(
+            calendar.decode("utf-8"),
+            subtype="calendar",
+            cte="quoted-printable",
+            params={"method": method},
+        )
+        msg.make_mixed()
+        msg.add_attachment(
+            calendar,
+            maintype="application",
+            subtype="ics",
+            filename="invite.ics",
+            params={"method": method, "name": "invite.ics"},
+        )
+    return msg
