@@ -27,7 +27,11 @@ def sample_url(rule) -> str:
     check comes first)."""
     values = {}
     for name, converter in rule._converters.items():
-        values[name] = 1 if type(converter).__name__ in ("IntegerConverter",) else "x"
+        kind = type(converter).__name__
+        if kind == "AnyConverter":  # one of the listed values, or the route does not match
+            values[name] = sorted(converter.items)[0]
+        else:
+            values[name] = 1 if kind == "IntegerConverter" else "x"
     url = rule.rule
     for name, value in values.items():
         url = re.sub(rf"<(?:[^:<>]+:)?{name}>", str(value), url)
