@@ -459,11 +459,29 @@ def _relation_label(relation: Relation) -> str:
 
 
 def create_relation(data: dict[str, Any], commit: bool = True) -> Relation:
+    relation = add_relation(data)
+    db.session.flush()
+    record_new_relation(relation)
+    if commit:
+        db.session.commit()
+    return relation
+
+
+def add_relation(data: dict[str, Any], check_duplicate: bool = True) -> Relation:
+    """The first half of create_relation for bulk work (many relations, one flush): a checked
+    new relation in the session, not flushed and not yet in the audit trail; after the flush
+    the caller passes it to record_new_relation. `check_duplicate=False` when the caller has
+    checked against the relations it loaded itself."""
     values = clean_relation(data, None)
-    _check_duplicate_relation(values, None)
+    if check_duplicate:
+        _check_duplicate_relation(values, None)
     relation = Relation(**values)
     db.session.add(relation)
-    db.session.flush()
+    return relation
+
+
+def record_new_relation(relation: Relation) -> None:
+    """The audit entry of a relation made by add_relation (flushed, so it has its id)."""
     record(
         "relation",
         relation.id,
@@ -471,9 +489,6 @@ def create_relation(data: dict[str, Any], commit: bool = True) -> Relation:
         snapshot(relation, RELATION_FIELDS),
         label=_relation_label(relation),
     )
-    if commit:
-        db.session.commit()
-    return relation
 
 
 def update_relation(relation: Relation, data: dict[str, Any], commit: bool = True) -> Relation:

@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import has_request_context
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from ..actors import services as actors
 from ..actors.models import Actor, Relation
@@ -147,6 +148,10 @@ class _Batch:
         self.relations: dict[tuple[int, int], list[Relation]] = {}
         self.named: set[tuple[int, int]] = set()
         self.groups: dict[int, dict[str, str]] = {}
+        # relations made in this decision: (relation, proposal, audit source or None when
+        # the relation was made for an earlier proposal); written by finish() with one flush
+        self.created: list[tuple[Relation, SurveyProposal, str | None]] = []
+        self.new_relations: set[Relation] = set()
         if preload:
             for relation in db.session.scalars(sa.select(Relation)):
                 pair = self.key(relation.source_id, relation.target_id)
@@ -203,6 +208,20 @@ class _Batch:
             return Reciprocity.CONFIRMED
         return Reciprocity.ONE_SIDED if sides == 1 else None
 
+    def finish(self) -> None:
+        """One flush for every relation made, then their audit entries, each with the source
+        of the answer it came from, and the proposals point at their relations."""
+        if not self.created:
+            return
+        db.session.flush()
+        for relation, proposal, origin in self.created:
+            proposal.result_relation_id = relation.id
+            if origin is not None:
+                with source(origin):
+                    actors.record_new_relation(relation)
+        self.created.clear()
+        self.new_relations.clear()
+
     def survey_groups(self, survey_id: int) -> dict[str, str]:
         if survey_id not in self.groups:
             self.groups[survey_id] = nomination_groups_of(survey_id)
@@ -221,7 +240,9 @@ def _record_decision(survey: Survey, action: str, outcome: Outcome) -> None:
 def accept(proposal: SurveyProposal, options: dict[str, Any] | None = None) -> Outcome:
     """Accept one proposal (a nomination: its whole group); one transaction."""
     outcome = Outcome()
-    _accept(proposal, options or {}, outcome, _Batch())
+    batch = _Batch()
+    _accept(proposal, options or {}, outcome, batch)
+    batch.finish()
     _record_decision(proposal.survey, "accept", outcome)
     db.session.commit()
     return outcome
@@ -349,22 +370,28 @@ def _accept_relation(
     existing = batch.pair_relations(source_actor.id, target.id)
     same_kind = next((r for r in existing if r.kind == proposal.relation_kind), None)
     if same_kind is None:
-        relation = actors.create_relation(
+        relation = actors.add_relation(
             {
                 "source_id": source_actor.id,
                 "target_id": target.id,
-                "kind": proposal.relation_kind.value,
+                "kind": proposal.relation_kind,  # members, not keys: nothing to look up
                 "strength": proposal.strength or 2,
-                "reciprocity": value.value if value else "",
+                "reciprocity": value or "",
             },
-            commit=False,
+            check_duplicate=False,  # the pair's relations are in `existing`
         )
         existing.append(relation)
+        batch.new_relations.add(relation)
+        batch.created.append((relation, proposal, answer_source(proposal)))
     else:
         relation = same_kind
-    proposal.result_relation_id = relation.id
+        batch.created.append((relation, proposal, None))
     for other in existing:
-        if other.reciprocity != value:
+        if other.reciprocity == value:
+            continue
+        if other in batch.new_relations:  # its audit entry is written with its final value
+            other.reciprocity = value
+        else:
             actors.update_relation(
                 other, {"reciprocity": value.value if value else ""}, commit=False
             )
@@ -435,7 +462,9 @@ def merge(proposal: SurveyProposal, actor_id: Any) -> Outcome:
         if proposal.kind == ProposalKind.RELATION:
             if proposal.target_actor_id is not None:
                 raise Invalid("Der Partner ist schon ein Akteur; bitte annehmen.")
-            _accept_relation(proposal, {"merge": True}, outcome, _Batch(), target=target)
+            batch = _Batch()
+            _accept_relation(proposal, {"merge": True}, outcome, batch, target=target)
+            batch.finish()
         elif proposal.kind == ProposalKind.NOMINATION:
             members = group_members(proposal)
             if proposal.topic is not None:
@@ -514,7 +543,9 @@ def decide_many(
     db.session.scalars(sa.select(Actor)).all()
     db.session.scalars(sa.select(Topic)).all()
     db.session.scalars(
-        sa.select(SurveyRecipient).where(SurveyRecipient.survey_id == survey.id)
+        sa.select(SurveyRecipient)
+        .where(SurveyRecipient.survey_id == survey.id)
+        .options(selectinload(SurveyRecipient.contact))
     ).all()
     outcome = Outcome()
     batch = _Batch(preload=action == "accept")
@@ -530,6 +561,7 @@ def decide_many(
                     _reject(proposal, options.get("note", ""), outcome, batch)
             except DomainError as exc:
                 outcome.skipped.append({"id": proposal.id, "error": exc.message})
+        batch.finish()
     _record_decision(survey, action, outcome)
     db.session.commit()
     return outcome
@@ -630,7 +662,15 @@ def queue_page(survey: Survey, f: QueueFilters, page: int = 1) -> dict[str, Any]
     page = min(max(page, 1), pages)
     proposals = list(
         db.session.scalars(
-            query.order_by(SurveyProposal.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+            query.order_by(SurveyProposal.id)
+            .limit(PER_PAGE)
+            .offset((page - 1) * PER_PAGE)
+            .options(
+                selectinload(SurveyProposal.actor),
+                selectinload(SurveyProposal.target),
+                selectinload(SurveyProposal.topic),
+                selectinload(SurveyProposal.recipient),
+            )
         )
     )
     if f.kind == ProposalKind.RECORD:
@@ -732,29 +772,39 @@ def _role_rows(proposals: list[SurveyProposal]) -> list[dict]:
 
 def nomination_groups(survey: Survey, f: QueueFilters) -> list[dict]:
     """The named organisations as groups: one entry per organisation and topic, "genannt von
-    N Akteuren", most often named first."""
-    proposals = list(db.session.scalars(_base_query(survey, f).order_by(SurveyProposal.id)))
-    leaders = group_keys(p.name_key for p in proposals)
-    grouped: dict[tuple, list[SurveyProposal]] = {}
-    for p in proposals:
-        grouped.setdefault((p.topic_id, leaders.get(p.name_key, p.name_key)), []).append(p)
+    N Akteuren", most often named first. Read as plain rows (thousands of nominations); the
+    objects a page shows are loaded for its groups only (_nomination_page)."""
+    query = _base_query(survey, f).with_only_columns(
+        SurveyProposal.id,
+        SurveyProposal.name,
+        SurveyProposal.name_key,
+        SurveyProposal.topic_id,
+        SurveyProposal.actor_id,
+        SurveyProposal.category_key,
+        SurveyProposal.reason,
+        SurveyProposal.status,
+    )
+    rows = db.session.execute(query.order_by(SurveyProposal.id)).all()
+    leaders = group_keys(r.name_key for r in rows)
+    grouped: dict[tuple, list] = {}
+    for r in rows:
+        grouped.setdefault((r.topic_id, leaders.get(r.name_key, r.name_key)), []).append(r)
     groups = []
     for (topic_id, key), members in grouped.items():
-        named_by = {m.actor_id: m.actor for m in members if m.actor_id is not None}
+        named_by = {m.actor_id for m in members if m.actor_id is not None}
         groups.append(
             {
                 "key": key,
                 "topic_id": topic_id,
-                "topic": members[0].topic,
                 "name": _display_name(members),
                 "spellings": sorted({m.name for m in members}),
-                "named_by": sorted(named_by.values(), key=lambda a: a.name_key),
+                "named_by_ids": named_by,
                 "count": len(named_by) or len(members),
                 "category": _nominated_category(members),
                 "reasons": [m.reason for m in members if m.reason],
-                "proposals": members,
-                "first": members[0],
-                "status": members[0].status,
+                "proposal_ids": [m.id for m in members],
+                "first_id": members[0].id,
+                "status": ProposalStatus(members[0].status),
             }
         )
     groups.sort(key=lambda g: (-g["count"], g["name"].casefold()))
@@ -768,15 +818,35 @@ def _nomination_page(survey: Survey, f: QueueFilters, page: int) -> dict[str, An
     page = min(max(page, 1), pages)
     shown = groups[(page - 1) * PER_PAGE : page * PER_PAGE]
     if shown:
+        firsts = {
+            p.id: p
+            for p in db.session.scalars(
+                sa.select(SurveyProposal).where(
+                    SurveyProposal.id.in_([g["first_id"] for g in shown])
+                )
+            )
+        }
+        topic_ids = {g["topic_id"] for g in shown if g["topic_id"] is not None}
+        topics_by_id = (
+            {t.id: t for t in db.session.scalars(sa.select(Topic).where(Topic.id.in_(topic_ids)))}
+            if topic_ids
+            else {}
+        )
         matcher = _matcher()
         found = {g["key"]: matcher.matches(g["key"]) for g in shown}
         ids = {i for hits in found.values() for i, _ in hits}
+        ids |= {i for g in shown for i in g["named_by_ids"]}
         by_id = (
             {a.id: a for a in db.session.scalars(sa.select(Actor).where(Actor.id.in_(ids)))}
             if ids
             else {}
         )
         for g in shown:
+            g["first"] = firsts[g["first_id"]]
+            g["topic"] = topics_by_id.get(g["topic_id"])
+            g["named_by"] = sorted(
+                (by_id[i] for i in g["named_by_ids"] if i in by_id), key=lambda a: a.name_key
+            )
             g["matches"] = [(by_id[i], score) for i, score in found[g["key"]] if i in by_id]
     return {"rows": shown, "total": total, "page": page, "pages": pages}
 
