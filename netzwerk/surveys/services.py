@@ -119,7 +119,8 @@ def _topics(value: Any, current: list[Topic]) -> list[Topic]:
 
 def clean_survey(data: dict[str, Any], survey: Survey | None) -> dict[str, Any]:
     """Form, API and CLI input as model values; `closes_on` is a day (Europe/Berlin)."""
-    title = str(data.get("title", survey.title if survey else "") or "").strip()
+    # one line: it is a mail subject and a heading (any line break becomes a space)
+    title = " ".join(str(data.get("title", survey.title if survey else "") or "").split())
     if not title:
         raise Invalid("Der Titel fehlt.", field="title")
     if len(title) > TITLE_LIMIT:
