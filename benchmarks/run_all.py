@@ -2,7 +2,8 @@
 
 Runs benchmarks/map.py (the map in Chromium against pyvis, /api/graph and /api/gaps at 500 to
 8,000 actors), import.py (10,000 actors and 30,000 relations from CSV and XLSX), invitations.py
-(500 invitations over SMTP on loopback) and load.py (gunicorn, 4 workers, 2,000 actors, 50
+(500 invitations over SMTP on loopback), survey.py (500 survey recipients: sending, the review
+queue, accepting everything) and load.py (gunicorn, 4 workers, 2,000 actors, 50
 clients), each in its own process (no caches or background threads carried from one to the
 next), through their functions rather than their printed tables. Prints the table with the date
 and the machine and writes it to benchmarks/out/latest.md (git-ignored).
@@ -27,7 +28,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out" / "latest.md"
-PARTS = ("map", "import", "invitations", "load")
+PARTS = ("map", "import", "invitations", "survey", "load")
 MARK = "RESULT "  # the line a part's process answers with
 
 
@@ -175,6 +176,41 @@ def part_invitations(quick: bool) -> list[dict]:
             r["connections"] == bench.GOAL_CONNECTIONS,
         ),
     ]
+
+
+def part_survey(quick: bool) -> list[dict]:
+    bench = load_module("survey")
+    r = bench.run(500)
+    name = f"Survey ({r['recipients']} recipients, {r['proposals']} proposals)"
+    rows = [
+        row(
+            name,
+            "send: compose, queue, deliver over SMTP",
+            f"{r['send_seconds']:.1f} s ({r['received']}/{r['recipients']} delivered)",
+            f"< {bench.GOAL_SEND:.0f} s",
+            r["send_seconds"] < bench.GOAL_SEND and r["received"] == r["recipients"],
+        )
+    ]
+    for kind, (p50, p95) in r["pages"].items():
+        rows.append(
+            row(
+                name,
+                f"review queue page ?kind={kind} p95 (p50)",
+                f"{p95:.0f} ms ({p50:.0f} ms)",
+                f"< {bench.GOAL_PAGE_MS:.0f} ms",
+                p95 < bench.GOAL_PAGE_MS,
+            )
+        )
+    rows.append(
+        row(
+            name,
+            f"accept all ({r['relations']} relations, {r['nominations']} nominations)",
+            f"{r['accept_seconds']:.1f} s",
+            f"< {bench.GOAL_ACCEPT:.0f} s",
+            r["accept_seconds"] < bench.GOAL_ACCEPT and r["skipped"] == 0,
+        )
+    )
+    return rows
 
 
 def part_load(quick: bool) -> list[dict]:

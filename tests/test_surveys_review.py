@@ -381,3 +381,35 @@ def test_named_organisations_are_candidate_ghost_nodes_on_the_map(app, client, a
     assert graph["counts"]["nominations"] == 1
     hidden = viewer.get("/api/graph?topics=1&nominations=0").get_json()
     assert not [n for n in hidden["nodes"] if n.get("kind") == "nomination"]
+
+
+def test_responses_export_as_xlsx_with_contacts_only_when_asked(app, client, login):
+    import io
+
+    import openpyxl
+
+    data = network(app)
+    survey_id = make_survey(app, data)
+    answer(
+        client,
+        links(app, survey_id)["RWTH Aachen"],
+        data["topic"],
+        partners=[("Stadtverwaltung Aachen", "kooperation", "3")],
+        comment="Nur mit Kontaktdaten",
+    )
+    editor = login("editor")
+
+    def sheets(url):
+        response = editor.get(url)
+        assert response.status_code == 200
+        book = openpyxl.load_workbook(io.BytesIO(response.data))
+        return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in book}
+
+    plain = sheets(f"/befragungen/{survey_id}/antworten.xlsx")
+    text = repr(plain)
+    assert "uni@example.org" not in text and "Nur mit Kontaktdaten" not in text
+    proposals_sheet = plain["Vorschläge"]
+    assert any("Stadtverwaltung Aachen" in row for row in proposals_sheet[1:])
+    personal = repr(sheets(f"/befragungen/{survey_id}/antworten.xlsx?personal=1"))
+    assert "uni@example.org" in personal and "Nur mit Kontaktdaten" in personal
+    assert login("viewer").get(f"/befragungen/{survey_id}/antworten.xlsx").status_code == 403

@@ -303,3 +303,37 @@ def test_viewers_cannot_send_or_create(app, login):
     )
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(MailMessage.id))) == 0
+
+
+def test_a_title_with_line_breaks_is_one_line_in_the_subject(smtp_app, smtp_server):
+    data = network(smtp_app)
+    survey_id = make_survey(
+        smtp_app, data, keys=("city",), title="Netzwerk\u2028befragung\r\nBcc: x"
+    )
+    send(smtp_app, survey_id)
+    (mail,) = received(smtp_server)
+    assert mail["Subject"] == "Befragung: Netzwerk befragung Bcc: x"
+    assert mail["Bcc"] is None
+
+
+def test_reminders_go_out_on_the_chosen_day_from_the_command_line(smtp_app, smtp_server, runner):
+    from datetime import date
+
+    data = network(smtp_app)
+    survey_id = make_survey(smtp_app, data, keys=("city", "ngo"))
+    send(smtp_app, survey_id)
+    smtp_server.messages.clear()
+    result = runner.invoke(args=["survey", "remind", "--due"])
+    assert "Heute ist keine Erinnerung fällig." in result.output
+    with smtp_app.app_context():
+        services.update_survey(
+            services.get_survey(survey_id), {"remind_on": date.today().isoformat()}
+        )
+    result = runner.invoke(args=["survey", "remind", "--due"])
+    assert result.exit_code == 0, result.output
+    assert "2 gesendet" in result.output
+    assert len(received(smtp_server)) == 2
+    # the same day again: nothing twice
+    result = runner.invoke(args=["survey", "remind", "--due"])
+    assert "Heute ist keine Erinnerung fällig." in result.output
+    assert len(smtp_server.messages) == 2

@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import has_request_context
+from flask import current_app, has_request_context
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from ..actors import services as actors
 from ..actors.models import Actor, Relation
 from ..actors.vocab import Reciprocity, Status
-from ..audit.services import record, source
+from ..audit.services import data_version, record, source
 from ..core.errors import DomainError, Invalid
 from ..core.timeutil import utcnow
 from ..extensions import db
@@ -643,12 +643,20 @@ def proposal_query(survey: Survey, f: QueueFilters) -> sa.Select:
 
 
 def _matcher() -> Matcher:
-    return Matcher(
-        {
-            ident: normalise(name)
-            for ident, name in db.session.execute(sa.select(Actor.id, Actor.name))
-        }
-    )
+    """The likely-duplicate finder over every actor's name, kept on the app until the data
+    changes (every change of an actor raises the data version), so a page of the review
+    queue does not normalise all names again."""
+    version = data_version()
+    cache = current_app.extensions.setdefault("netzwerk.surveys.matcher", {})
+    if cache.get("version") != version:
+        cache["matcher"] = Matcher(
+            {
+                ident: normalise(name)
+                for ident, name in db.session.execute(sa.select(Actor.id, Actor.name))
+            }
+        )
+        cache["version"] = version
+    return cache["matcher"]
 
 
 def queue_page(survey: Survey, f: QueueFilters, page: int = 1) -> dict[str, Any]:
