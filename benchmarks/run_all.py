@@ -3,8 +3,9 @@
 Runs benchmarks/map.py (the map in Chromium against pyvis, /api/graph and /api/gaps at 500 to
 8,000 actors), import.py (10,000 actors and 30,000 relations from CSV and XLSX), invitations.py
 (500 invitations over SMTP on loopback), survey.py (500 survey recipients: sending, the review
-queue, accepting everything) and load.py (gunicorn, 4 workers, 2,000 actors, 50
-clients), each in its own process (no caches or background threads carried from one to the
+queue, accepting everything), load.py (gunicorn, 4 workers, 2,000 actors, 50 clients) and
+import_load.py (20 clients reading and writing during 10,000-row import previews), each in its
+own process (no caches or background threads carried from one to the
 next), through their functions rather than their printed tables. Prints the table with the date
 and the machine and writes it to benchmarks/out/latest.md (git-ignored).
 
@@ -28,7 +29,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out" / "latest.md"
-PARTS = ("map", "import", "invitations", "survey", "load")
+PARTS = ("map", "import", "invitations", "survey", "load", "import_load")
 MARK = "RESULT "  # the line a part's process answers with
 
 
@@ -253,6 +254,38 @@ def part_load(quick: bool) -> list[dict]:
         )
     )
     return rows
+
+
+def part_import_load(quick: bool) -> list[dict]:
+    bench = load_module("import_load")
+    r = bench.run(rounds=1 if quick else 2, log=lambda text: print(text, file=sys.stderr))
+    title = (
+        f"Load during a {r['rows']:,}-row import preview ({r['workers']} gunicorn workers, "
+        f"{r['actors']:,} actors, {r['clients']} clients reading and writing)"
+    )
+    return [
+        row(
+            title,
+            f"errors of {r['requests']:,} client requests ({r['writes']} saves)",
+            f"{r['errors']} (server tracebacks: {r['server_tracebacks']})",
+            "0",
+            r["errors"] == 0 and r["server_tracebacks"] == 0,
+        ),
+        row(
+            title,
+            "p95 of all client requests (p50, max)",
+            f"{r['p95']:.0f} ms ({r['p50']:.0f}, {r['max']:.0f} ms)",
+            f"< {bench.GOAL_P95_MS} ms",
+            r["p95"] < bench.GOAL_P95_MS,
+        ),
+        row(
+            title,
+            f"preview of {r['rows']:,} topics (of {r['rows']:,} actors)",
+            f"{seconds(r['preview_topics_s'])} ({seconds(r['preview_actors_s'])})",
+            f"< {bench.GOAL_TOPICS_S:.0f} s",
+            r["preview_topics_s"] < bench.GOAL_TOPICS_S and r["previews_ok"],
+        ),
+    ]
 
 
 # --- the table -----------------------------------------------------------------------------------

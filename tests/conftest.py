@@ -3,11 +3,17 @@ server, a live server and a Chromium page. No test reaches a host outside this m
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import shutil
 import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -354,3 +360,58 @@ def browser_login(page, make_user):
         return page
 
     return do
+
+
+# --- Radicale (CalDAV, CardDAV) ---------------------------------------------------------------
+
+
+def _free_dav_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def radicale(tmp_path):
+    """A real Radicale CalDAV/CardDAV server on a free loopback port with a temporary folder."""
+    port = _free_dav_port()
+    config = tmp_path / "radicale.conf"
+    config.write_text(
+        "[server]\n"
+        f"hosts = 127.0.0.1:{port}\n"
+        "[auth]\ntype = none\n"
+        f"[storage]\nfilesystem_folder = {tmp_path / 'collections'}\n"
+        "[rights]\ntype = owner_only\n"
+        "[web]\ntype = none\n"
+        "[logging]\nlevel = error\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "radicale", "--config", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"Radicale did not start: {process.stderr.read()!r}") from None
+            time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def dav(method: str, url: str, data: bytes | None = None, content_type: str | None = None):
+    headers = {"Authorization": "Basic " + base64.b64encode(b"kepol:egal").decode()}
+    if content_type:
+        headers["Content-Type"] = content_type
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()

@@ -14,13 +14,23 @@ pytestmark = pytest.mark.usefixtures("fast_passwords")
 TABLES = ("actor", "contact", "relation", "topic", "actor_topic", "audit_entry")
 
 
-def state(app) -> dict[str, list]:
-    """Every row of the data tables and the audit log: equal before and after = nothing changed."""
+def state(app, reads_logged: bool = False) -> dict[str, list]:
+    """Every row of the data tables and the audit log: equal before and after = nothing changed.
+    reads_logged leaves out the audit entries that log reads of personal data (GET
+    /api/contacts is logged like an export, issue 14)."""
     with app.app_context():
-        return {
+        result = {
             t: [tuple(r) for r in db.session.execute(sa.text(f"SELECT * FROM {t} ORDER BY id"))]
             for t in TABLES
         }
+        if reads_logged:
+            result["audit_entry"] = [
+                tuple(r)
+                for r in db.session.execute(
+                    sa.text("SELECT * FROM audit_entry WHERE action != 'export' ORDER BY id")
+                )
+            ]
+        return result
 
 
 @pytest.fixture
@@ -114,7 +124,7 @@ def test_viewer_reads_everything_but_changes_nothing(app, api, world, subtests, 
             else:
                 assert response.status_code == 403
                 assert response.json == {"error": "Dafür fehlt Ihnen die Berechtigung."}
-    assert state(app) == before
+    assert state(app, reads_logged=True) == before
 
 
 @pytest.mark.parametrize("bearer", [False, True], ids=["session", "bearer"])
@@ -125,7 +135,7 @@ def test_editor_reads_everything(app, api, world, subtests, bearer):
         with subtests.test(f"{method} {path}"):
             response = client.open(method, *fill(path, body, world))
             assert response.status_code == status
-    assert state(app) == before
+    assert state(app, reads_logged=True) == before
 
 
 @pytest.mark.parametrize("bearer", [False, True], ids=["session", "bearer"])

@@ -8,6 +8,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.routing import IntegerConverter
 
 from netzwerk.audit.models import AuditEntry
 from netzwerk.audit.services import record
@@ -27,11 +28,10 @@ def sample_url(rule) -> str:
     check comes first)."""
     values = {}
     for name, converter in rule._converters.items():
-        kind = type(converter).__name__
-        if kind == "AnyConverter":  # one of the listed values, or the route does not match
+        if type(converter).__name__ == "AnyConverter":  # a listed value, or the route won't match
             values[name] = sorted(converter.items)[0]
         else:
-            values[name] = 1 if kind == "IntegerConverter" else "x"
+            values[name] = 1 if isinstance(converter, IntegerConverter) else "x"
     url = rule.rule
     for name, value in values.items():
         url = re.sub(rf"<(?:[^:<>]+:)?{name}>", str(value), url)

@@ -1,11 +1,13 @@
-"""Exports: formula neutralisation, personal data only on request, audit entries, the filtered
-actor list, coverage and gaps reports, and `flask --app netzwerk export DIR`."""
+"""Exports: formula-like text (typed XLSX cells, apostrophes in CSV), personal data only on
+request, audit entries, the filtered actor list, coverage and gaps reports, and
+`flask --app netzwerk export DIR`."""
 
 from __future__ import annotations
 
 import io
 import zipfile
 
+import pandas
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
@@ -30,56 +32,103 @@ def exports(fmt: str, client, name="alle", **params):
     return response
 
 
-def test_formula_cells_are_neutralised_in_xlsx_and_csv(app, login):
+def test_formula_like_text_is_a_plain_text_cell_in_xlsx_and_apostrophed_in_csv(app, login):
+    """XLSX: the value itself in a string cell with Excel's quote prefix (no apostrophe in the
+    data, for Excel, pandas and openpyxl alike); CSV: the leading apostrophe against injection."""
     with app.app_context():
         actor = factories.actor(category="schule", **NASTY)
-        factories.contact(actor, name="Anna", notes="=1+1", phone="+49 241 1")
+        factories.contact(actor, name="@Mallory", notes="=1+1", phone="+49 241 5572-10")
         factories.actor(name="Harmlos", category="schule", description="Text mit = in der Mitte")
     editor = login("editor")
+    data = exports("xlsx", editor, kontakte="1").data
+    workbook = load_workbook(io.BytesIO(data))
 
-    workbook = load_workbook(io.BytesIO(exports("xlsx", editor, kontakte="1").data))
-
-    texts = []
+    texts, prefixed = [], []
     for ws in workbook.worksheets:
         for row in ws.iter_rows(min_row=2):
             for cell in row:
                 assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
                 if isinstance(cell.value, str):
                     texts.append(cell.value)
-    for value in texts:
-        assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
-    for original in (*[v for v in NASTY.values() if v], "=1+1", "+49 241 1"):
-        assert "'" + original in texts
-    assert "Text mit = in der Mitte" in texts  # only the start of a cell counts
+                    assert cell.data_type == "s"
+                    if cell.quotePrefix:
+                        prefixed.append(cell.value)
+    originals = (*[v for v in NASTY.values() if v], "=1+1", "+49 241 5572-10", "@Mallory")
+    for original in originals:
+        assert original in texts and original in prefixed
+    assert not any(value.startswith("'") for value in texts)
+    assert "Text mit = in der Mitte" in texts and "Text mit = in der Mitte" not in prefixed
+
+    contacts = pandas.read_excel(io.BytesIO(data), sheet_name="Kontakte", dtype=str)
+    mallory = contacts[contacts["Name"] == "@Mallory"].iloc[0]
+    assert mallory["Telefon"] == "+49 241 5572-10" and mallory["Notizen"] == "=1+1"
+    actors = pandas.read_excel(io.BytesIO(data), sheet_name="Akteure", dtype=str)
+    assert NASTY["short_name"] in set(actors["Kurzname"].dropna())
+    assert NASTY["name"] in set(actors["Name"])
 
     archive = zipfile.ZipFile(io.BytesIO(exports("csv", editor, kontakte="1").data))
     actors_csv = archive.read("akteure.csv").decode("utf-8-sig")
     assert ";'+SUM(A1:A9);" in actors_csv and ";'@cmd;" in actors_csv
     assert ";'-2+3;" in actors_csv
-    assert "'+49 241 1" in archive.read("kontakte.csv").decode("utf-8-sig")
+    contacts_csv = archive.read("kontakte.csv").decode("utf-8-sig")
+    assert "'+49 241 5572-10" in contacts_csv and "'@Mallory" in contacts_csv
 
 
-def test_tab_and_carriage_return_at_the_start_are_neutralised_too():
+def test_tab_and_carriage_return_at_the_start_are_protected_too():
     values = ["\tTab", "\rCR", "'=schon mit Apostroph", "Normal", 42]
     workbook = load_workbook(io.BytesIO(tables.write_xlsx([("Test", ["A"] * 5, [values])])))
     cells = list(next(workbook.active.iter_rows(min_row=2)))
-    # (XML stores a carriage return as a line feed; what counts is the apostrophe before it)
-    assert [c.value for c in cells] == ["'\tTab", "'\nCR", "''=schon mit Apostroph", "Normal", 42]
+    assert [c.value for c in cells] == values
     assert [c.data_type for c in cells] == ["s", "s", "s", "s", "n"]
+    assert [c.quotePrefix for c in cells] == [True, True, True, False, False]
     csv_line = tables.write_csv(["A"] * 5, [values]).decode("utf-8-sig").split("\r\n")[1]
-    assert csv_line.startswith("'\tTab;")
-    # reading gives back exactly what was written
+    assert csv_line.startswith("'\tTab;") and ";''=schon mit Apostroph;" in csv_line
+    # reading a CSV gives back exactly what was written
     assert [tables.restore(tables.neutralise(v)) for v in values] == values
 
 
 def test_neutralised_cells_import_back_unchanged(app):
     with app.app_context():
         factories.actor(category="schule", **NASTY)
+        factories.actor(category="schule", name="'=mit Apostroph", city="'+49")
         before = factories.dump()["actor"]
+        for fmt in ("xlsx", "csv"):
+            export = services.export_entities("actors", fmt)
+            report = services.import_files([(f"akteure.{fmt}", export.data)])
+            assert report.counts()["actors"]["unchanged"] == 2, fmt
+            assert factories.dump()["actor"] == before, fmt
+
+
+def test_both_xlsx_readers_keep_quote_prefixed_text(app):
+    """The fast reader and openpyxl (used for workbooks the fast reader refuses) agree."""
+    with app.app_context():
+        factories.actor(category="schule", name="'=mit Apostroph", **{"short_name": "+SUM(A1)"})
         data = services.export_entities("actors", "xlsx").data
-        report = services.import_files([("akteure.xlsx", data)])
+    fast = tables.read_xlsx("a.xlsx", data)[0].rows
+    slow = tables._read_xlsx_openpyxl("a.xlsx", data)[0].rows
+    assert fast == slow
+    assert [(r["name"], r["short_name"]) for _, r in fast] == [("'=mit Apostroph", "+SUM(A1)")]
+
+
+def test_xlsx_from_an_older_export_with_apostrophes_imports_without_them(app):
+    """Older netzwerk versions wrote the CSV form ('+49 …) into XLSX too: such a cell without
+    the quote-prefix style loses its protective apostrophe on import."""
+    with app.app_context():
+        actor = factories.actor(category="schule", **NASTY)
+        before = factories.dump()["actor"]
+        workbook = load_workbook(io.BytesIO(services.export_entities("actors", "xlsx").data))
+        for row in workbook["Akteure"].iter_rows(min_row=2):
+            for cell in row:
+                if tables.looks_like_formula(cell.value):
+                    cell.value = "'" + cell.value
+                    cell.quotePrefix = False
+        old = io.BytesIO()
+        workbook.save(old)
+        report = services.import_files([("akteure.xlsx", old.getvalue())])
         assert report.counts()["actors"]["unchanged"] == 1
         assert factories.dump()["actor"] == before
+        db.session.refresh(actor)
+        assert actor.short_name == "+SUM(A1:A9)" and actor.city == "@cmd"
 
 
 def test_contacts_only_on_request_and_every_export_audited(app, login):

@@ -3,13 +3,17 @@ standalone HTML map (offline, escaped), the download links and the CLI command."
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import networkx as nx
 import pytest
 import sqlalchemy as sa
+from networkx.readwrite.gexf import GEXFReader
+from networkx.readwrite.graphml import GraphMLReader
 
 from netzwerk.actors.models import Actor
 from netzwerk.extensions import db
@@ -17,6 +21,7 @@ from netzwerk.network import exports
 from netzwerk.network.graph import build_graph
 from tests import factories
 
+DATA = Path(__file__).parent / "data"
 EVIL_NAME = "<img src=x onerror=alert(1)>"
 EVIL_DESCRIPTION = 'Siehe <a href="javascript:alert(2)">hier</a> </script><script>alert(3)</script>'
 
@@ -54,8 +59,113 @@ def test_export_all_writes_the_four_files(exported):
     assert all(path.stat().st_size > 1000 for path in exported.values())
 
 
-def test_graphml_reads_back_with_typed_attributes(exported, demo):
-    graph = nx.read_graphml(exported["graph.graphml"], force_multigraph=True)
+# --- the database as the exports must show it -------------------------------------------------
+
+
+def _database() -> dict:
+    """Actors, topics, relations and topic links straight from the tables."""
+    from netzwerk.actors.models import Relation
+    from netzwerk.topics.models import ActorTopic, Topic
+
+    return {
+        "actors": {f"a{a.id}": a for a in db.session.scalars(sa.select(Actor))},
+        "topics": {f"t{t.id}": t for t in db.session.scalars(sa.select(Topic))},
+        "relations": {f"r{r.id}": r for r in db.session.scalars(sa.select(Relation))},
+        "links": {f"l{link.id}": link for link in db.session.scalars(sa.select(ActorTopic))},
+    }
+
+
+def _assert_matches_database(app, nodes: dict, edges: dict, direction: dict) -> None:
+    """nodes: id → attributes, edges: key → (source, target, attributes), direction: key → bool."""
+    with app.app_context():
+        data = _database()
+        assert len(nodes) == len(data["actors"]) + len(data["topics"])
+        assert len(edges) == len(data["relations"]) + len(data["links"])
+        for node, actor in data["actors"].items():
+            attrs = nodes[node]
+            assert attrs["label"] == actor.name and attrs["db_id"] == actor.id
+            assert attrs["power"] == actor.power and attrs["interest"] == actor.interest
+            assert attrs["category"] == actor.category_key
+            assert attrs["kind"] == "actor"
+        for node, topic in data["topics"].items():
+            assert nodes[node]["code"] == topic.code and nodes[node]["kind"] == "topic"
+        undirected = 0
+        for key, relation in data["relations"].items():
+            source, target, attrs = edges[key]
+            assert (source, target) == (f"a{relation.source_id}", f"a{relation.target_id}")
+            assert direction[key] is relation.directed
+            assert attrs["directed"] is relation.directed
+            assert attrs["kind"] == relation.kind.value
+            assert attrs["strength"] == relation.strength
+            undirected += not relation.directed
+        assert 0 < undirected < len(data["relations"]), "the demo has both kinds"
+        for key, link in data["links"].items():
+            source, target, attrs = edges[key]
+            assert (source, target) == (f"a{link.actor_id}", f"t{link.topic_id}")
+            assert direction[key] is False and attrs["kind"] == "topic_link"
+
+
+# --- official schemas ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def schemas():
+    from lxml import etree
+
+    return {
+        "graphml": etree.XMLSchema(etree.parse(str(DATA / "graphml-1.0" / "graphml.xsd"))),
+        "gexf": etree.XMLSchema(etree.parse(str(DATA / "gexf-1.2draft" / "gexf.xsd"))),
+    }
+
+
+def _assert_valid(schema, path) -> None:
+    from lxml import etree
+
+    document = etree.parse(str(path))
+    valid = schema.validate(document)
+    assert valid, "\n".join(f"line {e.line}: {e.message}" for e in schema.error_log)
+
+
+def test_graphml_and_gexf_are_valid_against_the_official_schemas(exported, schemas):
+    _assert_valid(schemas["graphml"], exported["graph.graphml"])
+    _assert_valid(schemas["gexf"], exported["graph.gexf"])
+
+
+def test_schema_check_catches_what_was_wrong_before(schemas, tmp_path):
+    """The check itself bites: a key id used for a node and an edge attribute, and a name on
+    GEXF's <graph>, are refused."""
+    from lxml import etree
+
+    graph = nx.MultiDiGraph(name="x")
+    graph.add_edge("a", "b", kind="k")
+    graph.nodes["a"]["kind"] = "actor"
+    graph.nodes["b"]["kind"] = "actor"
+    nx.write_graphml(graph, tmp_path / "nx.graphml", named_key_ids=True)
+    nx.write_gexf(graph, tmp_path / "nx.gexf")
+    assert not schemas["graphml"].validate(etree.parse(str(tmp_path / "nx.graphml")))
+    assert not schemas["gexf"].validate(etree.parse(str(tmp_path / "nx.gexf")))
+
+
+# --- GraphML --------------------------------------------------------------------------------------
+
+
+class MixedGraphMLReader(GraphMLReader):
+    """networkx's own GraphML reader, which by design refuses a graph holding directed and
+    undirected edges ("does not support mixed graphs"): here each edge's `directed` is kept
+    aside instead, everything else (keys, types, values) is networkx's reading."""
+
+    def __init__(self):
+        super().__init__(node_type=str, edge_key_type=str, force_multigraph=True)
+        self.direction: dict[str, bool] = {}
+
+    def add_edge(self, G, edge_element, graphml_keys):
+        self.direction[edge_element.get("id")] = edge_element.attrib.pop("directed") == "true"
+        super().add_edge(G, edge_element, graphml_keys)
+
+
+def test_graphml_reads_back_with_networkx_typed_and_directed_per_edge(app, exported, demo):
+    reader = MixedGraphMLReader()
+    (graph,) = list(reader(path=str(exported["graph.graphml"])))
     assert graph.number_of_nodes() == demo["nodes"]
     assert graph.number_of_edges() == demo["edges"]
     kepol = graph.nodes[f"a{demo['kepol']}"]
@@ -66,41 +176,114 @@ def test_graphml_reads_back_with_typed_attributes(exported, demo):
     assert kepol["degree"] >= 30 and kepol["db_id"] == demo["kepol"]
     assert graph.nodes[f"a{demo['evil']}"]["label"] == EVIL_NAME
     assert graph.nodes[f"a{demo['evil']}"]["description"] == EVIL_DESCRIPTION
-    topics = [data for _, data in graph.nodes(data=True) if data["kind"] == "topic"]
-    assert {t["code"] for t in topics} >= {"SDG12", "SDG17"}
-    kinds = {data["kind"] for *_, data in graph.edges(data=True)}
-    assert "topic_link" in kinds and "kooperation" in kinds
+    edges = {key: (u, v, data) for u, v, key, data in graph.edges(keys=True, data=True)}
+    _assert_matches_database(app, dict(graph.nodes(data=True)), edges, reader.direction)
 
-    # one declared type per attribute, as Gephi and yEd expect
+    # one key per scope and attribute, each id once, one declared type per attribute
     root = ET.parse(exported["graph.graphml"]).getroot()
     ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
-    declared = {}
+    declared, ids = {}, set()
     for key in root.findall("g:key", ns):
         pair = (key.get("for"), key.get("attr.name"))
         assert pair not in declared, f"{pair} declared twice"
+        assert key.get("id") not in ids, f"key id {key.get('id')} used twice"
         declared[pair] = key.get("attr.type")
+        ids.add(key.get("id"))
+    assert {"n_kind", "e_kind"} <= ids
     assert declared[("node", "power")] in ("int", "long")
     assert declared[("node", "betweenness")] in ("double", "float")
     assert declared[("node", "has_email")] == "boolean"
+    assert root.find("g:graph", ns).get("edgedefault") == "directed"
+    assert all(e.get("directed") in ("true", "false") for e in root.iter(f"{{{ns['g']}}}edge"))
 
 
-def test_gexf_reads_back_with_labels_and_positions(exported, demo):
-    graph = nx.read_gexf(exported["graph.gexf"])
+def test_graphml_reads_back_with_igraph(app, exported, demo):
+    import igraph
+
+    graph = igraph.Graph.Read_GraphML(str(exported["graph.graphml"]))
+    assert graph.vcount() == demo["nodes"] and graph.ecount() == demo["edges"]
+    nodes = {v["id"]: v.attributes() for v in graph.vs}
+    edges, direction = {}, {}
+    root = ET.parse(exported["graph.graphml"]).getroot()
+    ids = [e.get("id") for e in root.iter("{http://graphml.graphdrawing.org/xmlns}edge")]
+    for edge, key in zip(graph.es, ids, strict=True):
+        attrs = edge.attributes()
+        # igraph keeps numbers as floats and the GraphML booleans as booleans
+        if attrs["strength"] == attrs["strength"]:  # not NaN (topic links have none)
+            attrs["strength"] = int(attrs["strength"])
+        attrs["directed"] = bool(attrs["directed"])
+        edges[key] = (graph.vs[edge.source]["id"], graph.vs[edge.target]["id"], attrs)
+        direction[key] = attrs["directed"]
+    for attrs in nodes.values():
+        for name in ("db_id", "power", "interest"):
+            if attrs.get(name) == attrs.get(name):  # not NaN (topics have no power)
+                attrs[name] = int(attrs[name])
+    _assert_matches_database(app, nodes, edges, direction)
+    kepol = nodes[f"a{demo['kepol']}"]
+    assert kepol["betweenness"] > 0.5 and kepol["has_email"] is True
+
+
+# --- GEXF -----------------------------------------------------------------------------------------
+
+
+class MixedGEXFReader(GEXFReader):
+    """networkx's GEXF reader, which refuses mixed graphs like its GraphML reader: each edge's
+    `type` is kept aside, the rest is networkx's reading."""
+
+    def __init__(self):
+        super().__init__(version="1.2draft")
+        self.direction: dict[str, bool] = {}
+
+    def add_edge(self, G, edge_element, edge_attr):
+        self.direction[edge_element.get("id")] = edge_element.attrib.pop("type") == "directed"
+        super().add_edge(G, edge_element, edge_attr)
+
+
+def test_gexf_reads_back_with_labels_positions_and_direction(app, exported, demo):
+    reader = MixedGEXFReader()
+    graph = reader(str(exported["graph.gexf"]))
     assert graph.number_of_nodes() == demo["nodes"]
     assert graph.number_of_edges() == demo["edges"]
     kepol = graph.nodes[f"a{demo['kepol']}"]
     assert kepol["label"] == "Koordination Kommunale Entwicklungspolitik (KEpol)"
     assert kepol["category"] == "verwaltung" and kepol["power"] == demo["kepol_power"]
-    assert set(kepol["viz"]) >= {"color", "position", "size"}
     assert graph.nodes[f"a{demo['evil']}"]["label"] == EVIL_NAME
+    edges = {key: (u, v, data) for u, v, key, data in graph.edges(keys=True, data=True)}
+    _assert_matches_database(app, dict(graph.nodes(data=True)), edges, reader.direction)
+
+    # Gephi's colour, position and size, as the 1.2draft schema declares them
+    root = ET.parse(exported["graph.gexf"]).getroot()
+    ns = {"x": "http://www.gexf.net/1.2draft"}
+    graph_element = root.find("x:graph", ns)
+    assert graph_element.get("defaultedgetype") == "directed" and "name" not in graph_element.attrib
+    assert root.find("x:meta/x:description", ns).text == exports.HEADING
+    node = root.find(f"x:graph/x:nodes/x:node[@id='a{demo['kepol']}']", ns)
+    color = node.find("x:color", ns)
+    assert (color.get("r"), color.get("g"), color.get("b")) == ("31", "119", "180")
+    position = node.find("x:position", ns)
+    assert float(position.get("x")) == kepol["x"] and float(position.get("y")) == -kepol["y"]
+    assert float(node.find("x:size", ns).get("value")) > 10
+    relation = root.find("x:graph/x:edges/x:edge[@type='undirected']", ns)
+    assert relation.get("label") and float(relation.get("weight")) >= 1
 
 
-def test_node_link_json_round_trips(exported, demo):
+# --- node-link JSON -------------------------------------------------------------------------------
+
+
+def test_node_link_json_reads_with_plain_node_link_graph(app, exported, demo):
     data = json.loads(exported["graph.json"].read_text("utf-8"))
-    assert len(data["nodes"]) == demo["nodes"] and len(data["edges"]) == demo["edges"]
-    graph = nx.node_link_graph(data, edges="edges")
+    # "links" for networkx before 3.6 and d3, "edges" for networkx 3.6 on: the same list
+    assert data["links"] == data["edges"] and len(data["links"]) == demo["edges"]
+    assert len(data["nodes"]) == demo["nodes"]
+    graph = nx.node_link_graph(data)
     assert graph.is_multigraph() and graph.is_directed()
     assert graph.nodes[f"a{demo['kepol']}"]["short_name"] == "KEpol-Koordination"
+    edges = {key: (u, v, attrs) for u, v, key, attrs in graph.edges(keys=True, data=True)}
+    direction = {key: attrs["directed"] for key, (_, _, attrs) in edges.items()}
+    _assert_matches_database(app, dict(graph.nodes(data=True)), edges, direction)
+    if "edges" in inspect.signature(nx.node_link_graph).parameters:
+        links = nx.node_link_graph(data, edges="links")
+        assert links.number_of_edges() == demo["edges"]
 
 
 def test_export_graph_holds_no_none_and_no_lists(app, demo):
@@ -149,7 +332,9 @@ def test_download_links_for_viewers(app, demo, login):
     response = viewer.get("/export/netzwerk.graphml")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment;")
-    assert nx.parse_graphml(response.get_data(as_text=True)).number_of_nodes() == demo["nodes"]
+    root = ET.fromstring(response.get_data())
+    nodes = root.findall(".//{http://graphml.graphdrawing.org/xmlns}node")
+    assert len(nodes) == demo["nodes"]
     page = viewer.get("/export/netzwerk.html")
     assert page.mimetype == "text/html" and "attachment" in page.headers["Content-Disposition"]
     assert viewer.get("/export/netzwerk.exe").status_code == 404

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -39,6 +40,7 @@ PUBLIC = "public"
 SELF_SERVICE = {
     "auth.logout": "ends one's own session",
     "auth.profile": "one's own name, e-mail, language, time zone, password",
+    "auth.end_other_sessions": "ends one's own other sessions",
     "auth.create_token": "one's own API tokens",
     "auth.revoke_token": "one's own tokens; others' only as admin (checked in the view)",
 }
@@ -299,7 +301,7 @@ SAMPLES = {
     ("exchange.template", "fmt"): lambda w: "xlsx",
     ("exchange.export", "name"): lambda w: "alle",
     ("exchange.export", "fmt"): lambda w: "xlsx",
-    ("exchange.export_actor_list", "fmt"): lambda w: "csv",
+    ("exchange.export_actor_list", "fmt"): lambda w: ["csv", "vcf"],
     ("exchange.report", "which"): lambda w: "luecken",
     ("exchange.report", "fmt"): lambda w: "csv",
 }
@@ -458,6 +460,26 @@ def send(app, cookie: str, token: str, method: str, url: str, is_api: bool):
     return c.open(url, method=method, data={"csrf_token": token})
 
 
+@contextmanager
+def same_session_generation(app, user_id: int | None):
+    """Logout, a new password and "Überall sonst abmelden" end every copy of the session on the
+    server (issue 14); the walk puts the user's session generation back after each request, so
+    that the next request with the copied cookie is judged on its own."""
+    from netzwerk.auth.models import User
+
+    if user_id is None:
+        yield
+        return
+    with app.app_context():
+        generation = db.session.get(User, user_id).session_generation
+    try:
+        yield
+    finally:
+        with app.app_context():
+            db.session.get(User, user_id).session_generation = generation
+            db.session.commit()
+
+
 def test_every_route_answers_each_role_as_its_view_declares(demo, login):
     app = demo
     sessions = {role: session_of(app, login, role) for role in ROLES}
@@ -484,7 +506,8 @@ def test_every_route_answers_each_role_as_its_view_declares(demo, login):
                     before = row_counts() if method not in WRITES else None
                 checks += 1
                 try:
-                    response = send(app, cookie, token, method, url, is_api)
+                    with same_session_generation(app, user_id):
+                        response = send(app, cookie, token, method, url, is_api)
                 except Exception as exc:  # noqa: BLE001 - reported with all the others
                     failures.append(f"{who:9} {method:6} {url}: raised {exc!r}")
                     continue

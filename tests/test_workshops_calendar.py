@@ -3,73 +3,14 @@ the secret subscribable feeds."""
 
 from __future__ import annotations
 
-import base64
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from datetime import datetime
 
-import pytest
 from icalendar import Calendar
 
 from netzwerk.workshops import feeds, invitations, services
+from tests.conftest import dav
 from tests.workshops_support import plan
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def radicale(tmp_path):
-    """A real Radicale CalDAV server on a free loopback port with a temporary folder."""
-    port = _free_port()
-    config = tmp_path / "radicale.conf"
-    config.write_text(
-        "[server]\n"
-        f"hosts = 127.0.0.1:{port}\n"
-        "[auth]\ntype = none\n"
-        f"[storage]\nfilesystem_folder = {tmp_path / 'collections'}\n"
-        "[rights]\ntype = owner_only\n"
-        "[web]\ntype = none\n"
-        "[logging]\nlevel = error\n"
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "radicale", "--config", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"Radicale did not start: {process.stderr.read()!r}") from None
-            time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=10)
-
-
-def dav(method: str, url: str, data: bytes | None = None, content_type: str | None = None):
-    headers = {"Authorization": "Basic " + base64.b64encode(b"kepol:egal").decode()}
-    if content_type:
-        headers["Content-Type"] = content_type
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
 
 
 def test_the_download_is_stored_by_a_caldav_server_with_the_same_uid(app, login, radicale):

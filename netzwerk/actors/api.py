@@ -7,6 +7,7 @@ from typing import Any
 from flask import jsonify, url_for
 from sqlalchemy.orm import selectinload
 
+from ..audit.services import record
 from ..auth.permissions import editor_required
 from ..core.api import api_bp, checked, created, filter_args, iso, json_body, no_content, paged
 from ..core.errors import Invalid
@@ -201,7 +202,26 @@ def _contact_actor(data: dict[str, Any]) -> Actor:
 
 @api_bp.get("/contacts")
 def contacts_index():
-    return paged(services.contact_query(filter_args(CONTACT_FILTERS)), contact_json)
+    """Reading contact lists is logged like an export (personal data leaving the app)."""
+    filters = filter_args(CONTACT_FILTERS)
+    response = paged(services.contact_query(filters), contact_json)
+    body = response.get_json()
+    described = ", ".join(f"{k}={v}" for k, v in sorted(filters.items())) or "ohne Filter"
+    record(
+        "contact",
+        None,
+        "export",
+        {
+            "content": [None, f"Kontaktliste über die API ({described})"],
+            "format": [None, "api"],
+            "personal_data": [None, True],
+            "rows": [None, len(body["items"])],
+            "page": [None, body["page"]],
+        },
+        label=f"API: Kontaktliste gelesen ({len(body['items'])} Einträge, {described})"[:300],
+    )
+    db.session.commit()
+    return response
 
 
 @api_bp.post("/contacts")

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -13,12 +12,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
-from ..core.forms import TimezoneField
+from ..core.forms import Form, TimezoneField
 from ..topics.models import TopicRole
 from .vocab import LANGUAGES, LegalBasis, Level, RelationKind, Sector, Status
 
 
-class ActorForm(FlaskForm):
+class ActorForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     short_name = StringField(_l("Kurzname"), validators=[Optional(), Length(max=60)])
     category = SelectField(_l("Kategorie"), validators=[DataRequired()])
@@ -66,7 +65,7 @@ class ActorForm(FlaskForm):
         return data
 
 
-class ContactForm(FlaskForm):
+class ContactForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     function = StringField(_l("Funktion"), validators=[Optional(), Length(max=200)])
     email = StringField(_l("E-Mail"), validators=[Optional(), Email(), Length(max=254)])
@@ -104,7 +103,7 @@ class ContactForm(FlaskForm):
         return data
 
 
-class RelationForm(FlaskForm):
+class RelationForm(Form):
     target_id = SelectField(_l("Mit Akteur"), coerce=int, validators=[DataRequired()])
     kind = SelectField(_l("Art"), choices=RelationKind.choices)
     outgoing = SelectField(
@@ -121,13 +120,13 @@ class RelationForm(FlaskForm):
     note = TextAreaField(_l("Notiz"), validators=[Optional()])
 
 
-class TopicLinkForm(FlaskForm):
+class TopicLinkForm(Form):
     topic_id = SelectField(_l("Thema"), coerce=int, validators=[DataRequired()])
     role = SelectField(_l("Rolle"), choices=TopicRole.choices)
     note = StringField(_l("Notiz"), validators=[Optional(), Length(max=500)])
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(Form):
     key = StringField(
         _l("Schlüssel"),
         validators=[

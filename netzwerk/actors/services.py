@@ -13,7 +13,14 @@ import sqlalchemy as sa
 from ..audit.services import apply_changes, record, reverse, snapshot
 from ..core.errors import Conflict, Invalid, NotFound
 from ..core.timeutil import is_timezone
-from ..core.validation import check_email, int_in_range, parse_bool, parse_date, vocab_value
+from ..core.validation import (
+    check_email,
+    int_in_range,
+    int_value,
+    parse_bool,
+    parse_date,
+    vocab_value,
+)
 from ..extensions import db
 from .models import Actor, Category, Contact, Relation
 from .vocab import LegalBasis, Level, Reciprocity, RelationKind, Sector, Status
@@ -261,7 +268,7 @@ def actor_query(filters: dict[str, Any]) -> sa.Select:
     if value := filters.get("topic"):
         sub = sa.select(ActorTopic.actor_id).join(Topic)
         sub = (
-            sub.where(Topic.id == int(value))
+            sub.where(Topic.id == int_value(value, "topic"))
             if str(value).isdigit()
             else sub.where(Topic.code == value)
         )
@@ -370,8 +377,8 @@ def create_contact(actor: Actor, data: dict[str, Any], commit: bool = True) -> C
 
 def update_contact(contact: Contact, data: dict[str, Any]) -> Contact:
     changes = apply_changes(contact, clean_contact(data, contact))
-    if "actor_id" in data and int(data["actor_id"]) != contact.actor_id:
-        new_actor = get_actor(int(data["actor_id"]))
+    if "actor_id" in data and int_value(data["actor_id"], "actor_id") != contact.actor_id:
+        new_actor = get_actor(int_value(data["actor_id"], "actor_id"))
         changes["actor_id"] = [contact.actor_id, new_actor.id]
         contact.actor = new_actor
     if changes:
@@ -410,8 +417,8 @@ def clean_relation(
     def actor_id(field: str) -> int:
         value = data.get(field, getattr(relation, field) if relation else None)
         try:
-            ident = int(value)
-        except (TypeError, ValueError) as exc:
+            ident = int_value(value, field)
+        except Invalid as exc:
             raise Invalid(f"{field} muss die Nummer eines Akteurs sein.", field=field) from exc
         exists = actor_exists(ident) if actor_exists else db.session.get(Actor, ident)
         if not exists:
@@ -524,9 +531,10 @@ def _id_filter(filters: dict[str, Any], field: str) -> int | None:
     if value in (None, ""):
         return None
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError) as exc:
         raise Invalid(f"{field} muss eine Nummer sein: {value}", field=field) from exc
+    return int_value(number, field)
 
 
 def contact_query(filters: dict[str, Any]) -> sa.Select:

@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from ..core.forms import TimezoneField
+from ..core.forms import Form, TimezoneField
 from .models import Role
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(
         _l("Benutzername"), validators=[DataRequired()], render_kw={"autocomplete": "username"}
     )
@@ -20,7 +19,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     username = StringField(_l("Benutzername"), validators=[DataRequired(), Length(max=80)])
     display_name = StringField(_l("Anzeigename"), validators=[Optional(), Length(max=200)])
     email = StringField(_l("E-Mail"), validators=[Optional(), Email()])
@@ -33,7 +32,7 @@ class UserForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     display_name = StringField(_l("Anzeigename"), validators=[Optional(), Length(max=200)])
     email = StringField(_l("E-Mail"), validators=[Optional(), Email()])
     locale = SelectField(_l("Sprache"), choices=[("de", "Deutsch"), ("en", "English")])
@@ -45,5 +44,5 @@ class ProfileForm(FlaskForm):
     )
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(_l("Name des Tokens"), validators=[DataRequired(), Length(max=100)])

@@ -3,13 +3,13 @@ for every view not marked @public, and the answer to an anonymous request."""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, redirect, request, url_for
+from flask import Flask, jsonify, redirect, request, session, url_for
 from flask_login import current_user
 
 from ..core.web import wants_json
 from ..extensions import db, login_manager
 from .models import User
-from .services import user_for_token
+from .services import SESSION_GENERATION, user_for_token
 
 
 def init_app(app: Flask) -> None:
@@ -21,7 +21,10 @@ def init_app(app: Flask) -> None:
     def load_user(user_id: str):
         if request.headers.get("Authorization", "").startswith("Bearer "):
             return None  # a token request is the token's user, whatever session cookie rides along
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
+        if user is None or session.get(SESSION_GENERATION) != user.session_generation:
+            return None  # logged out, password changed or ended elsewhere: a copied cookie too
+        return user
 
     @login_manager.request_loader
     def load_user_from_request(req):

@@ -24,6 +24,10 @@ class Role(Vocabulary):
         return [Role.VIEWER, Role.EDITOR, Role.ADMIN].index(self)
 
 
+SOURCE_LOCAL = "local"
+SOURCE_LDAP = "ldap"
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user"
 
@@ -37,6 +41,13 @@ class User(UserMixin, db.Model):
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Berlin")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # raised by logout, a password change and "log out everywhere else": a session cookie
+    # remembers the number it was made with and is worth nothing once it differs
+    session_generation: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
+    # "local": password stored here; "ldap": the directory checks the password and gives name,
+    # e-mail and role at each login (auth/ldap.py), the stored hash is unusable
+    source: Mapped[str] = mapped_column(sa.String(16), default="local", server_default="local")
+    directory_dn: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
 
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -58,6 +69,10 @@ class User(UserMixin, db.Model):
     @property
     def name(self) -> str:
         return self.display_name or self.username
+
+    @property
+    def from_directory(self) -> bool:
+        return self.source == SOURCE_LDAP
 
 
 def hash_token(token: str) -> str:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
 from ..extensions import db
-from . import services
+from . import ratelimit, services
 from .forms import LoginForm, ProfileForm, TokenForm, UserForm
 from .models import ApiToken, User
 from .permissions import admin_required, public
@@ -36,16 +36,27 @@ def _safe_next(target: str | None) -> str:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.username.data, form.password.data)
-        if user is not None:
+        attempt = ratelimit.Attempt(form.username.data)  # counted before the password check
+        if attempt.exceeded is not None:
+            return ratelimit.refused(attempt.exceeded)
+        try:
+            user = services.login(form.username.data, form.password.data)
+        except services.LoginFailed as exc:
+            form.password.errors.append(exc.message)
+        else:
+            attempt.succeeded()
             login_user(user)
+            session[services.SESSION_GENERATION] = user.session_generation
             return redirect(_safe_next(request.args.get("next")))
-        form.password.errors.append(_("Benutzername oder Passwort ist falsch."))
     return render_template("auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """Ends this session and every copy of its cookie (the user's generation goes up, which
+    also ends their sessions on other devices)."""
+    if current_user.is_authenticated:
+        services.end_sessions(current_user, "logout")
     logout_user()
     flash(_("Sie sind abgemeldet."), "info")
     return redirect(url_for("auth.login"))
@@ -56,22 +67,36 @@ def profile():
     form = ProfileForm(obj=current_user)
     token_form = TokenForm()
     if form.validate_on_submit():
-        services.update_user(
-            current_user,
-            display_name=form.display_name.data,
-            email=form.email.data,
-            locale=form.locale.data,
-            timezone=form.timezone.data.strip(),
-            password=form.password.data or None,
-        )
-        from flask import session
-
-        session.pop("lang", None)
-        flash(_("Profil gespeichert."), "success")
-        return redirect(url_for("auth.profile"))
+        try:
+            services.update_user(
+                current_user,
+                display_name=form.display_name.data,
+                email=form.email.data,
+                locale=form.locale.data,
+                timezone=form.timezone.data.strip(),
+                password=form.password.data or None,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "password").errors.append(exc.message)
+        else:
+            session[services.SESSION_GENERATION] = current_user.session_generation  # stays
+            session.pop("lang", None)
+            flash(_("Profil gespeichert."), "success")
+            return redirect(url_for("auth.profile"))
     return render_template(
         "auth/profile.html", form=form, token_form=token_form, confirm=ConfirmForm(), new_token=None
     )
+
+
+@bp.route("/profil/sitzungen-beenden", methods=["POST"])
+def end_other_sessions():
+    """Log out everywhere else: every other browser (or copied cookie) of this user."""
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("auth.profile"))
+    session[services.SESSION_GENERATION] = services.end_sessions(current_user, "elsewhere")
+    flash(_("Alle anderen Sitzungen sind abgemeldet; diese bleibt angemeldet."), "success")
+    return redirect(url_for("auth.profile"))
 
 
 @bp.route("/profil/tokens", methods=["POST"])
@@ -154,6 +179,8 @@ def edit_user(user_id: int):
             except DomainError as exc:
                 getattr(form, exc.field or "username").errors.append(exc.message)
             else:
+                if user.id == current_user.id:
+                    session[services.SESSION_GENERATION] = user.session_generation
                 flash(_("Benutzer %(name)s gespeichert.", name=user.username), "success")
                 return redirect(url_for("auth.users"))
     return render_template("auth/user_form.html", form=form, user=user)

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from ..extensions import csrf, db
 from .errors import DomainError, Invalid
 from .timeutil import aware
+from .validation import int_value
 
 api_bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(api_bp)
@@ -55,6 +56,8 @@ def json_body() -> dict[str, Any]:
     try:
         data = request.get_json()
     except HTTPException as exc:
+        if exc.code == 413:  # larger than MAX_CONTENT_LENGTH: answered as such
+            raise
         raise BadRequest("Der Request-Körper ist kein gültiges JSON.") from exc
     if not isinstance(data, dict):
         raise BadRequest('Der JSON-Körper muss ein Objekt sein, z. B. {"name": "…"}.')
@@ -65,16 +68,22 @@ FIELD_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "text": ((str,), "ein Text"),
     "text?": ((str, type(None)), "ein Text oder null"),
     "int": ((int,), "eine ganze Zahl"),
+    "int?": ((int, type(None)), "eine ganze Zahl oder null"),
     "bool": ((bool,), "true oder false"),
     "ref": ((int, str), "eine Nummer oder ein Code"),
     "list": ((list,), "eine Liste"),
+    "refs": ((list,), "eine Liste von Nummern oder Codes"),
+    "ids": ((list,), "eine Liste von Nummern"),
 }
+ITEM_TYPES = {"refs": "ref", "ids": "int"}  # the type of each element of a list field
 
 
 def _has_type(value: Any, kind: str) -> bool:
     types, _ = FIELD_TYPES[kind]
     if isinstance(value, bool) and bool not in types:
         return False  # true is an int in Python, not in JSON
+    if kind in ITEM_TYPES:
+        return isinstance(value, list) and all(_has_type(v, ITEM_TYPES[kind]) for v in value)
     return isinstance(value, types)
 
 
@@ -137,10 +146,7 @@ def page_args() -> tuple[int, int]:
     """?page= (from 1) and ?per_page= (default 50, larger than API_MAX_PER_PAGE is clamped)."""
     values = {}
     for field, default in (("page", 1), ("per_page", 50)):
-        try:
-            values[field] = int(request.args.get(field, default))
-        except ValueError as exc:
-            raise Invalid(f"{field} muss eine ganze Zahl sein.", field=field) from exc
+        values[field] = int_value(request.args.get(field, default), field)
         if values[field] < 1:
             raise Invalid(f"{field} muss mindestens 1 sein.", field=field)
     return values["page"], min(values["per_page"], current_app.config["API_MAX_PER_PAGE"])

@@ -8,6 +8,25 @@ from wtforms import StringField
 from wtforms.validators import ValidationError
 
 from .timeutil import DEFAULT_TZ, is_timezone
+from .validation import has_illegal_characters
+
+
+class Form(FlaskForm):
+    """The base of every form in netzwerk: besides a form's own validators, no field may hold
+    NUL or another control character that XML cannot carry (they broke the XLSX, GraphML and
+    GEXF exports and `export DIR`)."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            values = field.data if isinstance(field.data, list | tuple) else [field.data]
+            if any(isinstance(v, str) and has_illegal_characters(v) for v in values):
+                field.errors = [
+                    *field.errors,
+                    _l("Enthält unzulässige Steuerzeichen (z. B. NUL); bitte entfernen."),
+                ]
+                valid = False
+        return valid
 
 
 class TimezoneField(StringField):
@@ -23,5 +42,5 @@ class TimezoneField(StringField):
             raise ValidationError(_l("Unbekannte Zeitzone: %(zone)s", zone=self.data))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """An empty form: its CSRF token is the confirmation of a delete."""

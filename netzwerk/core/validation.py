@@ -3,6 +3,7 @@ a message naming the field when it cannot be read. Every domain's clean_* functi
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -10,16 +11,53 @@ from email_validator import EmailNotValidError, validate_email
 
 from .errors import Invalid
 
+INT64 = (-(2**63), 2**63 - 1)  # what SQLite and PostgreSQL (bigint) can store
+# characters XML 1.0 cannot hold (XLSX, GraphML, GEXF, iCalendar in XML clients): NUL and the
+# other C0 controls except tab, line feed and carriage return, lone surrogates, U+FFFE/U+FFFF
+ILLEGAL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+ILLEGAL_MESSAGE = "enthält unzulässige Steuerzeichen (z. B. NUL)"
+
+
+def int_value(value: Any, field: str) -> int:
+    """An integer as a query parameter, a JSON id or a form field gives it: a 422 naming the
+    field if it is no integer or beyond 64 bits (which the database would refuse with a 500)."""
+    if isinstance(value, bool):
+        raise Invalid(f"{field} muss eine ganze Zahl sein.", field=field)
+    try:
+        if isinstance(value, int):
+            number = value
+        elif isinstance(value, float):
+            number = int(value)  # a spreadsheet's 3.0 (as before: 4.5 is cut to 4)
+        else:
+            number = int(str(value).strip())
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise Invalid(f"{field} muss eine ganze Zahl sein.", field=field) from exc
+    if not INT64[0] <= number <= INT64[1]:
+        raise Invalid(f"{field}: die Zahl ist zu groß.", field=field)
+    return number
+
+
+def has_illegal_characters(text: str) -> bool:
+    return bool(ILLEGAL_CHARACTERS.search(text))
+
+
+def xml_safe(text: str) -> str:
+    """Text without the characters XML cannot hold (for data stored before they were refused)."""
+    return ILLEGAL_CHARACTERS.sub("", text)
+
+
+def check_text(value: str, field: str) -> str:
+    if has_illegal_characters(value):
+        raise Invalid(f"{field} {ILLEGAL_MESSAGE}.", field=field)
+    return value
+
 
 def int_in_range(data: dict, field: str, low: int, high: int, default: int) -> int:
     """data[field] as an integer between low and high; empty → default."""
     value = data.get(field, default)
     if value in (None, ""):
         return default
-    try:
-        number = int(value)
-    except (TypeError, ValueError) as exc:
-        raise Invalid(f"{field} muss eine ganze Zahl sein.", field=field) from exc
+    number = int_value(value, field)
     if not low <= number <= high:
         raise Invalid(f"{field} muss zwischen {low} und {high} liegen.", field=field)
     return number

@@ -6,6 +6,8 @@ import sqlite3
 
 from flask import (
     Flask,
+    Request,
+    current_app,
     flash,
     has_request_context,
     jsonify,
@@ -19,21 +21,107 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from ..extensions import db
-from .errors import DomainError
+from .errors import DomainError, Invalid
+from .files import make_private
 from .timeutil import aware
+from .validation import ILLEGAL_MESSAGE, INT64, has_illegal_characters, int_value
+
+JSON_MAX_DEPTH = 32  # nesting of a JSON body; ours needs 3
+
+
+class TooDeep(DomainError):
+    status = 400
+
+
+class CheckedArgs(ImmutableMultiDict):
+    """Query and form parameters whose `get(..., type=int)` refuses a number beyond 64 bits
+    with a 422 naming the parameter, instead of handing it to the database (a 500)."""
+
+    def get(self, key, default=None, type=None):  # noqa: A002 - werkzeug's signature
+        if type is int and key in self:
+            return int_value(self[key], key) if str(self[key]).strip() else default
+        return super().get(key, default, type)
+
+    def getlist(self, key, type=None):  # noqa: A002
+        if type is int:
+            return [int_value(v, key) for v in super().getlist(key) if str(v).strip()]
+        return super().getlist(key, type)
+
+
+class CheckedRequest(Request):
+    """The request of every view: parameters as CheckedArgs, and a JSON body checked once for
+    what would break later (too deep, a number beyond 64 bits, NUL or other characters that
+    XML cannot hold) wherever it is read (core.api.json_body or get_json)."""
+
+    parameter_storage_class = CheckedArgs
+
+    def get_json(self, force=False, silent=False, cache=True):
+        try:
+            data = super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError as exc:
+            raise TooDeep(
+                f"Der JSON-Körper ist zu tief verschachtelt (höchstens {JSON_MAX_DEPTH} Ebenen)."
+            ) from exc
+        if data is not None:
+            check_json(data)
+        return data
+
+
+def check_json(data) -> None:
+    """Walk a JSON document without recursion and refuse what no field of netzwerk accepts."""
+    stack = [(data, "", 1)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > JSON_MAX_DEPTH:
+            raise TooDeep(
+                f"Der JSON-Körper ist zu tief verschachtelt (höchstens {JSON_MAX_DEPTH} Ebenen)."
+            )
+        field = path.split(".", 1)[0].split("[", 1)[0] or None
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if has_illegal_characters(key):
+                    raise Invalid(f"Ein Feldname {ILLEGAL_MESSAGE}.")
+                stack.append((item, f"{path}.{key}" if path else key, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value))
+        elif isinstance(value, str) and has_illegal_characters(value):
+            raise Invalid(f"{path or 'Der Wert'} {ILLEGAL_MESSAGE}.", field=field)
+        elif (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and not INT64[0] <= value <= INT64[1]
+        ):
+            raise Invalid(f"{path or 'Die Zahl'}: die Zahl ist zu groß.", field=field)
+
+
+class BoundedIntConverter(IntegerConverter):
+    """<int:…> in a URL: an id beyond 64 bits matches no route (404) instead of reaching the
+    database."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
+        kwargs.setdefault("max", INT64[1])
+        super().__init__(map, *args, **kwargs)
 
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """Foreign keys are off by default in SQLite; WAL lets readers and a writer work together."""
+    """Foreign keys are off by default in SQLite; WAL lets readers and a writer work together.
+    A writer waits for another one as long as the driver's `timeout` (5 s by default; set with
+    SQLALCHEMY_ENGINE_OPTIONS connect_args), then the request answers 503."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=5000")
         cur.execute("PRAGMA journal_mode=WAL")
+        # the database holds personal data: 0600, and SQLite gives -wal and -shm the same mode
+        for _seq, name, path in cur.execute("PRAGMA database_list").fetchall():
+            if name == "main" and path:
+                make_private(path, f"{path}-wal", f"{path}-shm")
         cur.close()
 
 
@@ -69,6 +157,10 @@ def http_error_response(exc: HTTPException):
         403: _("Dafür fehlt Ihnen die Berechtigung."),
         404: _("Nicht gefunden."),
         405: _("Diese Methode ist hier nicht erlaubt."),
+        413: _(
+            "Die Anfrage ist zu groß (höchstens %(mb)s MB). Bitte teilen Sie die Datei auf.",
+            mb=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024),
+        ),
         429: _("Zu viele Anfragen. Bitte warten Sie kurz und versuchen Sie es erneut."),
     }
     message = messages.get(exc.code, exc.description)
@@ -84,8 +176,48 @@ def http_error_response(exc: HTTPException):
     return render_template("error.html", code=exc.code, message=message), exc.code, headers
 
 
+BUSY_RETRY_AFTER = 5  # seconds a client should wait after a 503 "database busy"
+# PostgreSQL: lock_timeout, deadlock, serialization failure; SQLite: the busy timeout ran out
+BUSY_SQLSTATES = {"55P03", "40P01", "40001"}
+
+
+def database_busy(exc: OperationalError) -> bool:
+    """The database was locked by another writer for longer than we wait: try again later."""
+    if getattr(exc.orig, "sqlstate", None) in BUSY_SQLSTATES:
+        return True
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "database table is locked" in text or "busy" in text
+
+
+def busy_response():
+    message = _(
+        "Die Datenbank ist gerade ausgelastet (eine andere Änderung läuft noch). Bitte "
+        "versuchen Sie es in ein paar Sekunden erneut; es wurde nichts gespeichert."
+    )
+    headers = {"Retry-After": str(BUSY_RETRY_AFTER)}
+    if wants_json():
+        return jsonify(error=message), 503, headers
+    return render_template("error.html", code=503, message=message), 503, headers
+
+
 def init_app(app: Flask) -> None:
     """Error handlers for every surface (HTML and JSON), security headers, template filters."""
+    app.request_class = CheckedRequest
+    app.url_map.converters["int"] = BoundedIntConverter
+
+    @app.errorhandler(OverflowError)
+    def overflow(exc: OverflowError):
+        """A number no check caught that the database cannot store: the caller's input."""
+        return domain_error(Invalid("Eine Zahl in der Anfrage ist zu groß."))
+
+    @app.errorhandler(OperationalError)
+    def operational_error(exc: OperationalError):
+        """A lock timeout is a 503 with Retry-After (JSON under /api/), not a 500."""
+        db.session.rollback()
+        if not database_busy(exc):
+            raise exc
+        app.logger.warning("database busy: %s %s: %s", request.method, request.path, exc.orig)
+        return busy_response()
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):

@@ -14,6 +14,7 @@ from ..auth.permissions import admin_required
 from ..core.api import api_bp, paged
 from ..core.errors import Invalid
 from ..core.timeutil import aware
+from ..core.validation import int_value
 from . import privacy
 
 AUDIT_FILTERS = ("user", "entity", "entity_id", "action", "from", "to")
@@ -77,15 +78,15 @@ def audit_list():
             field=unknown[0],
         )
     entity_id = request.args.get("entity_id", "").strip()
-    if entity_id and not entity_id.isdigit():
-        raise Invalid(f"entity_id muss eine Nummer sein: {entity_id}", field="entity_id")
+    if entity_id:
+        int_value(entity_id, "entity_id")
     until = _day("to")
     if until is not None and len(request.args.get("to", "").strip()) == 10:
         until += timedelta(days=1)
     query = entry_query(
         username=request.args.get("user", "").strip(),
         entity=request.args.get("entity", "").strip(),
-        entity_id=int(entity_id) if entity_id else None,
+        entity_id=int_value(entity_id, "entity_id") if entity_id else None,
         since=_day("from"),
         until=until,
     )

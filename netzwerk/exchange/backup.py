@@ -13,6 +13,8 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import tempfile
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,7 +23,9 @@ from sqlalchemy.engine import make_url
 
 from ..audit.services import data_version, raise_data_version_above, record
 from ..core.errors import Invalid
+from ..core.files import write_private
 from ..extensions import db
+from . import privacy
 
 # a file without these is not a netzwerk database
 REQUIRED_TABLES = frozenset(
@@ -66,6 +70,8 @@ def backup(directory: str | Path, keep: int | None = None, check: bool = True) -
     else:
         path = _target(directory, "sqlite")
         partial = path.with_name(path.name + ".part")
+        # 0600 from the start; SQLite takes an empty file as a new database
+        write_private(partial, b"")
         src = sqlite3.connect(source, timeout=30)
         try:
             dst = sqlite3.connect(partial)
@@ -105,14 +111,34 @@ def _prune(directory: Path, keep: int) -> list[Path]:
     return old
 
 
-def check_backup(path: str | Path) -> list[str]:
-    """Open the file read-only and check it: a SQLite database that passes integrity_check and
-    has netzwerk's tables. Returns its tables; raises Invalid with the reason otherwise."""
+@dataclass
+class Checked:
+    """What check_backup found: the file's tables and its migration state."""
+
+    tables: list[str]
+    version: str | None  # alembic_version of the file; None: made without Alembic (create_all)
+    migrate: bool = False  # an older revision: migrated on a copy before it is swapped in
+
+
+@dataclass
+class Restored:
+    safety: Path | None
+    migrated_from: str | None = None
+    erasures: dict = field(default_factory=dict)
+
+
+def check_backup(path: str | Path) -> Checked:
+    """Open the file read-only and check it: a SQLite database that passes integrity_check, has
+    netzwerk's tables and exactly the schema the migrations build for its Alembic revision:
+    nothing missing, nothing extra (a trigger or view hidden in a backup would run in the live
+    database). An older revision is accepted (and migrated on restore), an unknown one is not.
+    Raises Invalid with the reason otherwise."""
     path = Path(path)
     if not path.is_file():
         raise Invalid(f"Datei nicht gefunden: {path}")
-    if path.read_bytes()[:16] != b"SQLite format 3\x00":
-        raise Invalid(f"{path.name} ist keine SQLite-Datenbank.")
+    with open(path, "rb") as head:
+        if head.read(16) != b"SQLite format 3\x00":
+            raise Invalid(f"{path.name} ist keine SQLite-Datenbank.")
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
@@ -120,6 +146,8 @@ def check_backup(path: str | Path) -> list[str]:
             tables = [
                 r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
             ]
+            version = _version(conn, tables)
+            found = schema(conn) if not problems else {}
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
@@ -132,47 +160,222 @@ def check_backup(path: str | Path) -> list[str]:
             f"{path.name} ist keine netzwerk-Datenbank: "
             f"es fehlen die Tabellen {', '.join(missing)}."
         )
-    return tables
+    history = revisions()
+    head = history[-1]
+    if version is not None and version not in history:
+        raise Invalid(
+            f"{path.name} hat den unbekannten Datenbankstand (Alembic-Revision) „{version[:40]}“; "
+            f"bekannt sind {', '.join(history)}. Die Sicherung stammt nicht aus dieser Version "
+            "von netzwerk oder wurde verändert."
+        )
+    expected = reference_schema(version or head)
+    if version is None:
+        expected = {k: v for k, v in expected.items() if "alembic_version" not in k}
+    differences = compare_schemas(expected, found)
+    if differences:
+        raise Invalid(
+            f"{path.name} weicht vom Schema von netzwerk ab ({version or 'ohne Revision'}): "
+            + "; ".join(differences[:12])
+            + (f" und {len(differences) - 12} weitere" if len(differences) > 12 else "")
+            + ". Nichts wurde geändert."
+        )
+    return Checked(tables, version, migrate=version is not None and version != head)
 
 
-def restore(path: str | Path, safety_dir: str | Path | None = None) -> Path | None:
+def _version(conn: sqlite3.Connection, tables: list[str]) -> str | None:
+    if "alembic_version" not in tables:
+        return None
+    rows = [r[0] for r in conn.execute("SELECT version_num FROM alembic_version")]
+    if len(rows) != 1:
+        return f"{len(rows)} Einträge in alembic_version"
+    return str(rows[0])
+
+
+# --- the schema the migrations build ----------------------------------------------------------
+
+
+def revisions() -> list[str]:
+    """The Alembic revisions of this version of netzwerk, oldest first."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from .. import MIGRATIONS
+
+    config = Config(str(MIGRATIONS / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS))
+    script = ScriptDirectory.from_config(config)
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
+_REFERENCE: dict[str, dict[str, str]] = {}
+
+
+def reference_schema(revision: str) -> dict[str, str]:
+    """The schema the migrations build up to `revision`, in a temporary SQLite file."""
+    if revision not in _REFERENCE:
+        with tempfile.TemporaryDirectory(prefix="netzwerk-schema-") as tmp:
+            path = Path(tmp) / "reference.sqlite"
+            migrate_file(path, revision)
+            conn = sqlite3.connect(path)
+            try:
+                _REFERENCE[revision] = schema(conn)
+            finally:
+                conn.close()
+    return _REFERENCE[revision]
+
+
+def migrate_file(path: Path, revision: str = "head") -> None:
+    """Run the migrations on the SQLite file at `path` (a copy, never the live database), in an
+    app of its own so that the running app's engine is not touched."""
+    import flask_migrate
+
+    from .. import MIGRATIONS, create_app
+
+    app = create_app(
+        {
+            "SECRET_KEY": "schema-reference",  # nothing is signed with it
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "INSTANCE_PATH": str(path.parent / "instance"),
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        try:
+            flask_migrate.upgrade(directory=str(MIGRATIONS), revision=revision)
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        conn.close()
+
+
+def schema(conn: sqlite3.Connection) -> dict[str, str]:
+    """Every object of a SQLite schema as {"what name": description}: tables with their columns,
+    indexes with their columns, foreign keys, triggers and views (with their SQL)."""
+    result: dict[str, str] = {}
+    objects = conn.execute(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+    ).fetchall()
+    for kind, name, _table, sql in objects:
+        if kind == "table":
+            result[f"Tabelle {name}"] = "table"
+            for _cid, col, ctype, notnull, default, pk, hidden in conn.execute(
+                f'PRAGMA table_xinfo("{name}")'
+            ):
+                result[f"Spalte {name}.{col}"] = (
+                    f"{ctype.upper()} {notnull} {default} {pk} {hidden}"
+                )
+            for row in conn.execute(f'PRAGMA foreign_key_list("{name}")'):
+                _id, _seq, target, source, to, _upd, delete, _match = row
+                result[f"Fremdschlüssel {name}.{source}"] = f"{target}.{to} {delete}"
+            for _seq, index, unique, origin, _partial in conn.execute(
+                f'PRAGMA index_list("{name}")'
+            ):
+                columns = ",".join(str(r[2]) for r in conn.execute(f'PRAGMA index_info("{index}")'))
+                key = index if origin == "c" else f"{origin}:{name}({columns})"
+                result[f"Index {key}"] = f"{name}({columns}) {unique}"
+        elif kind in ("trigger", "view"):
+            label = "Trigger" if kind == "trigger" else "View"
+            result[f"{label} {name}"] = " ".join((sql or "").split())
+    return result
+
+
+ORDER = ("Tabelle", "Trigger", "View", "Spalte", "Fremdschlüssel", "Index")
+
+
+def compare_schemas(expected: dict[str, str], found: dict[str, str]) -> list[str]:
+    """What differs, in words: missing, extra or changed objects; tables, triggers and views
+    first, and the columns of a table that is missing or extra as a whole not one by one."""
+    missing = expected.keys() - found.keys()
+    extra = found.keys() - expected.keys()
+    whole = {k.split(" ", 1)[1] for k in missing | extra if k.startswith("Tabelle ")}
+
+    def part_of_whole(key: str) -> bool:
+        kind, _, name = key.partition(" ")
+        table = name.split(".", 1)[0] if kind in ("Spalte", "Fremdschlüssel") else None
+        if kind == "Index":
+            table = (expected.get(key) or found.get(key) or "").split("(", 1)[0]
+        return table in whole
+
+    def order(key: str) -> tuple:
+        kind = key.split(" ", 1)[0]
+        return (ORDER.index(kind) if kind in ORDER else len(ORDER), key)
+
+    differences = [f"es fehlt {k}" for k in sorted(missing, key=order) if not part_of_whole(k)]
+    differences += [f"zusätzlich {k}" for k in sorted(extra, key=order) if not part_of_whole(k)]
+    differences += [
+        f"anders: {k}"
+        for k in sorted(expected.keys() & found.keys(), key=order)
+        if expected[k] != found[k]
+    ]
+    return differences
+
+
+def restore(path: str | Path, safety_dir: str | Path | None = None) -> Restored:
     """Replace the database with the backup at `path`, after checking it.
 
     The current state is first saved as a backup in `safety_dir` (next to the database by
-    default), so a mistaken restore can be undone. Returns that safety copy."""
+    default), so a mistaken restore can be undone. A backup of an older revision is migrated on
+    a temporary copy first. Erasures (Art. 17) recorded in the current database are carried
+    over and applied again to the restored data."""
     path = Path(path).resolve()
     version_before = data_version()
     target = _sqlite_path()
     if target is None:
-        _pg_check(path)
-        safety = backup(
-            Path(safety_dir) if safety_dir else Path(current_app.instance_path) / "backups"
-        )
-        _pg_restore(path)
-        _record_restore(path, safety, version_before)
-        return safety
-    check_backup(path)
+        return _restore_postgres(path, safety_dir, version_before)
+    checked = check_backup(path)
     if path == target:
         raise Invalid("Die Sicherung ist die laufende Datenbank selbst.")
-    safety = backup(Path(safety_dir) if safety_dir else target.parent / "backups", check=False)
-    db.session.remove()
-    src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        dst = sqlite3.connect(target, timeout=30)
+    carried = privacy.erased_identities()
+    with tempfile.TemporaryDirectory(prefix="netzwerk-restore-", dir=target.parent) as tmp:
+        source = path
+        if checked.migrate:
+            source = Path(tmp) / "migrated.sqlite"
+            _copy(path, source)
+            try:
+                migrate_file(source)
+            except Exception as exc:  # noqa: BLE001 - any failure means: do not restore
+                raise Invalid(
+                    f"{path.name} (Stand {checked.version}) ließ sich nicht auf den aktuellen "
+                    f"Stand bringen: {exc}. Nichts wurde geändert."
+                ) from exc
+            check_backup(source)
+        safety = backup(Path(safety_dir) if safety_dir else target.parent / "backups", check=False)
+        db.session.remove()
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
         try:
-            src.backup(dst, pages=-1)
-            problems = _integrity(dst)
+            dst = sqlite3.connect(target, timeout=30)
+            try:
+                src.backup(dst, pages=-1)
+                problems = _integrity(dst)
+            finally:
+                dst.close()
+        except sqlite3.Error as exc:
+            raise Invalid(f"Wiederherstellen fehlgeschlagen: {exc}") from exc
         finally:
-            dst.close()
-    except sqlite3.Error as exc:
-        raise Invalid(f"Wiederherstellen fehlgeschlagen: {exc}") from exc
-    finally:
-        src.close()
+            src.close()
     db.engine.dispose()
     if problems:
         raise Invalid(f"Nach dem Wiederherstellen meldet integrity_check: {problems}")
     _record_restore(path, safety, version_before)
-    return safety
+    erasures = privacy.reapply_erasures(carried)
+    return Restored(safety, checked.version if checked.migrate else None, erasures)
+
+
+def _copy(source: Path, target: Path) -> None:
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst, pages=-1)
+        finally:
+            dst.close()
+    finally:
+        src.close()
 
 
 def _record_restore(path: Path, safety: Path, version_before: int) -> None:
@@ -227,17 +430,91 @@ def _pg_dump(directory: Path) -> Path:
     return path
 
 
-def _pg_check(path: Path) -> None:
-    """A pg_dump archive (custom format) that holds netzwerk's tables."""
+# what a pg_dump of netzwerk holds; anything else (a trigger, a function, a view, a rule …)
+# would run in the live database after the restore
+PG_ALLOWED = (
+    "TABLE DATA",
+    "TABLE",
+    "SEQUENCE OWNED BY",
+    "SEQUENCE SET",
+    "SEQUENCE",
+    "DEFAULT",
+    "FK CONSTRAINT",
+    "CONSTRAINT",
+    "INDEX",
+    "ENCODING",
+    "STDSTRINGS",
+    "SEARCHPATH",
+    "DATABASE",
+)
+# pg_dump lists the public schema itself when it was made anew (DROP/CREATE SCHEMA)
+_PG_PUBLIC = re.compile(r"^(SCHEMA - public|COMMENT - SCHEMA public|ACL - SCHEMA public)\b")
+_PG_ENTRY = re.compile(r"^\d+;\s+\d+\s+\d+\s+(.*)$")
+
+
+def _pg_check(path: Path) -> Checked:
+    """A pg_dump archive (custom format) that holds netzwerk's tables, nothing but tables,
+    sequences, constraints and indexes, and a known Alembic revision."""
     if not path.is_file():
         raise Invalid(f"Datei nicht gefunden: {path}")
     listing = _run([_tool("pg_restore"), "--list", str(path)])
     if listing.returncode != 0:
         raise Invalid(f"{path.name} ist keine pg_dump-Sicherung: {listing.stderr.strip()}")
-    found = set(re.findall(r"TABLE \S+ (\w+) ", listing.stdout))
+    entries = [m.group(1) for line in listing.stdout.splitlines() if (m := _PG_ENTRY.match(line))]
+    found = {
+        e.split()[2]
+        for e in entries
+        if e.startswith("TABLE ") and not e.startswith("TABLE DATA") and len(e.split()) > 2
+    }
     missing = sorted(REQUIRED_TABLES - found)
     if missing:
         raise Invalid(f"{path.name} ist keine netzwerk-Sicherung: es fehlen {', '.join(missing)}.")
+    expected = set(db.metadata.tables) | {"alembic_version"}
+    if "alembic_version" not in found:  # made without Alembic (create_all): must be the newest
+        expected.discard("alembic_version")
+    problems = [f"es fehlt Tabelle {t}" for t in sorted(expected - found)]
+    problems += [f"zusätzlich Tabelle {t}" for t in sorted(found - expected)]
+    for entry in entries:
+        if not entry.startswith(PG_ALLOWED) and not _PG_PUBLIC.match(entry):
+            problems.append(f"zusätzlich {' '.join(entry.split()[:4])}")
+    if problems:
+        raise Invalid(
+            f"{path.name} weicht vom Schema von netzwerk ab: {'; '.join(problems[:12])}. "
+            "Nichts wurde geändert."
+        )
+    data = _run(
+        [_tool("pg_restore"), "--data-only", "--table=alembic_version", "--file=-", str(path)]
+    )
+    rows = re.search(
+        r"COPY \S*alembic_version \(version_num\) FROM stdin;\n(.*?)\\\.", data.stdout, re.S
+    )
+    versions = rows.group(1).split() if rows else []
+    history = revisions()
+    if "alembic_version" not in found:
+        return Checked(sorted(found), None)
+    if len(versions) != 1 or versions[0] not in history:
+        shown = ", ".join(versions) or "keine"
+        raise Invalid(
+            f"{path.name} hat einen unbekannten Datenbankstand (Alembic-Revision: {shown[:60]}); "
+            f"bekannt sind {', '.join(history)}. Nichts wurde geändert."
+        )
+    return Checked(sorted(found), versions[0], migrate=versions[0] != history[-1])
+
+
+def _restore_postgres(path: Path, safety_dir: str | Path | None, version_before: int) -> Restored:
+    checked = _pg_check(path)
+    carried = privacy.erased_identities()
+    safety = backup(Path(safety_dir) if safety_dir else Path(current_app.instance_path) / "backups")
+    _pg_restore(path)
+    if checked.migrate:
+        import flask_migrate
+
+        from .. import MIGRATIONS
+
+        flask_migrate.upgrade(directory=str(MIGRATIONS))
+    _record_restore(path, safety, version_before)
+    erasures = privacy.reapply_erasures(carried)
+    return Restored(safety, checked.version if checked.migrate else None, erasures)
 
 
 def _pg_restore(path: Path) -> None:

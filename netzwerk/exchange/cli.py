@@ -61,16 +61,14 @@ def import_command(files: tuple[Path, ...], dry_run: bool) -> None:
 def export_command(directory: Path, personal: bool) -> None:
     """Write every table as CSV and XLSX (same headers as the import) into DIRECTORY, plus the
     coverage matrix, the gaps report and, where the map offers them, the network files."""
-    from ..network.exports import export_all
-    from .services import export_directory
+    from .services import export_everything
 
     try:
-        written = export_directory(directory, personal=personal)
+        written = export_everything(directory, personal=personal)
     except DomainError as exc:
         _fail(exc)
-    written += [Path(p).name for p in export_all(directory)]
-    for filename in written:
-        click.echo(str(Path(directory) / filename))
+    for path in written:
+        click.echo(str(path))
     if not personal:
         click.echo("Kontakte nicht exportiert (personenbezogen); mit --personal einschließen.")
 
@@ -105,12 +103,48 @@ def restore_command(file: Path, yes: bool) -> None:
             check_backup(file)
         if not yes:
             click.confirm(f"Die Datenbank wird durch {file.name} ersetzt. Fortfahren?", abort=True)
-        safety = restore(file)
+        done = restore(file)
     except DomainError as exc:
         _fail(exc)
-    if safety is not None:
-        click.echo(f"Vorheriger Stand gesichert: {safety}")
+    if done.safety is not None:
+        click.echo(f"Vorheriger Stand gesichert: {done.safety}")
+    if done.migrated_from:
+        click.echo(
+            f"Die Sicherung (Stand {done.migrated_from}) wurde auf den neuen Stand gebracht."
+        )
     click.echo(f"Datenbank aus {file.name} wiederhergestellt.")
+    erasures = done.erasures
+    if erasures.get("erased"):
+        ids = ", ".join(f"#{i}" for i in erasures["erased"])
+        click.echo(
+            f"Erneut gelöscht (Art. 17, nach der Sicherung gelöscht): {len(erasures['erased'])} "
+            f"Kontakt(e): {ids}."
+        )
+    if erasures.get("namesakes"):
+        ids = ", ".join(f"#{i}" for i in erasures["namesakes"])
+        click.echo(
+            f"Bitte prüfen: Kontakt(e) {ids} tragen den Namen einer gelöschten Person "
+            "(andere Nummer, andere oder keine E-Mail) und wurden nicht gelöscht.",
+            err=True,
+        )
+    if erasures.get("other_key"):
+        click.echo(
+            f"Warnung: {erasures['other_key']} Löschvermerk(e) stammen von einem anderen "
+            "geheimen Schlüssel (NETZWERK_SECRET_KEY) und konnten nicht geprüft werden.",
+            err=True,
+        )
+    if erasures.get("recorded") and not erasures.get("erased"):
+        click.echo(f"Löschvermerke geprüft ({erasures['recorded']}): niemand war wieder da.")
 
 
-COMMANDS = [import_command, export_command, backup_command, restore_command]
+@click.command("import-cleanup")
+@with_appcontext
+def import_cleanup_command() -> None:
+    """Remove checked uploads older than 24 hours (NETZWERK_IMPORT_PREVIEW_HOURS) that were
+    never applied; they hold names and e-mail addresses. For a daily cron job."""
+    from .services import expire_uploads
+
+    click.echo(f"Abgelaufene Importvorschauen entfernt: {expire_uploads()}")
+
+
+COMMANDS = [import_command, export_command, backup_command, restore_command, import_cleanup_command]

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileRequired, MultipleFileField
 from wtforms import HiddenField
 from wtforms.validators import DataRequired, Regexp
 
+from ..core.forms import Form
+
 UPLOAD_TOKEN = r"^[A-Za-z0-9_-]{20,64}$"  # noqa: S105 (a pattern, not a secret)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     files = MultipleFileField(
         _l("Dateien (CSV oder Excel)"),
         validators=[FileRequired(_l("Bitte wählen Sie mindestens eine Datei."))],
@@ -20,7 +21,7 @@ class ImportForm(FlaskForm):
     )
 
 
-class ApplyImportForm(FlaskForm):
+class ApplyImportForm(Form):
     """The second step: the token names the files checked in the preview."""
 
     token = HiddenField(validators=[DataRequired(), Regexp(UPLOAD_TOKEN)])

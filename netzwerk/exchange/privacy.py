@@ -7,6 +7,8 @@ knows none of them.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 import time
@@ -26,6 +28,7 @@ from ..audit.services import plain, record
 from ..core import signals
 from ..core.timeutil import aware, utcnow
 from ..extensions import db
+from .models import ErasedIdentity
 
 ERASED = "[gelöscht]"
 CONTACT_DATA = (
@@ -215,15 +218,18 @@ def _remove_outbox_files(patterns: list[re.Pattern]) -> int:
     return removed
 
 
-def erase_contact(contact: Contact) -> dict[str, Any]:
+def erase_contact(contact: Contact, purge: bool = True) -> dict[str, Any]:
     """Erase a person (Art. 17 DSGVO): the contact row, their name and e-mail wherever the audit
-    trail mentions them, the personal parts of invitations and mails. The organisation, the
-    invitations and their answers (anonymous) stay, so counts remain right. The erasure itself
-    is logged without the erased data, and the freed bytes are overwritten in the file."""
+    trail mentions them, the personal parts of invitations and mails, pending import previews
+    naming them. The organisation, the invitations and their answers (anonymous) stay, so
+    counts remain right. The erasure itself is logged without the erased data, the person is
+    remembered only as keyed hashes (to erase them again after restoring an older backup), and
+    the freed bytes are overwritten in the file (purge=False leaves that to the caller)."""
     contact_id, actor = contact.id, contact.actor
     _secure_delete_on()
     own, mentions, identities = _audit_about(contact)
     patterns = _patterns(identities)
+    remember_erased(contact_id, [contact.name, contact.email, *identities])
     for entry in own:
         entry.changes = {field: [None, None] for field in entry.changes}
         entry.label = f"Kontakt #{contact_id} ({ERASED})"
@@ -248,8 +254,107 @@ def erase_contact(contact: Contact) -> dict[str, Any]:
     )
     db.session.commit()
     summary["outbox_files_removed"] = _remove_outbox_files(patterns)
-    summary["file_purged"] = purge_free_space()
+    from .services import remove_uploads_mentioning
+
+    summary["import_previews_removed"] = remove_uploads_mentioning(patterns)
+    summary["file_purged"] = purge_free_space() if purge else False
     return summary
+
+
+# --- erased identities: erasing again after a restore -----------------------------------------
+
+
+def _erasure_key() -> bytes:
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hashlib.sha256(b"netzwerk erased identity\x00" + secret).digest()
+
+
+def erasure_key_id() -> str:
+    """Names the key the digests were made with, without revealing it."""
+    return hashlib.sha256(_erasure_key()).hexdigest()[:16]
+
+
+def normalise_identity(kind: str, value: str) -> str:
+    if kind == "email":
+        return value.strip().casefold()
+    return " ".join(value.split()).casefold()
+
+
+def identity_digest(kind: str, value: str) -> str:
+    text = normalise_identity(kind, value).encode()
+    return hmac.new(_erasure_key(), text, hashlib.sha256).hexdigest()
+
+
+def remember_erased(contact_id: int, values: list[str]) -> None:
+    """Keep the erased person's names and addresses as keyed hashes (in the caller's
+    transaction)."""
+    key_id = erasure_key_id()
+    seen = set()
+    for value in values:
+        if not value or not value.strip():
+            continue
+        kind = "email" if "@" in value else "name"
+        digest = identity_digest(kind, value)
+        if (kind, digest) in seen:
+            continue
+        seen.add((kind, digest))
+        db.session.add(
+            ErasedIdentity(kind=kind, digest=digest, key_id=key_id, contact_id=contact_id)
+        )
+
+
+def erased_identities() -> list[dict[str, Any]]:
+    """Every recorded erasure as plain rows (read before a restore replaces the database)."""
+    try:
+        rows = db.session.scalars(sa.select(ErasedIdentity)).all()
+    except sa.exc.DatabaseError:  # a database from before the table existed
+        db.session.rollback()
+        return []
+    return [
+        {
+            "kind": r.kind,
+            "digest": r.digest,
+            "key_id": r.key_id,
+            "contact_id": r.contact_id,
+            "erased_at": r.erased_at,
+        }
+        for r in rows
+    ]
+
+
+def reapply_erasures(carried: list[dict[str, Any]]) -> dict[str, Any]:
+    """After a restore: add the erasures recorded before it and erase again every contact of
+    the restored data they name: the same e-mail address, or the same contact number with the
+    same name. A contact who only shares an erased name is listed, not erased (namesakes)."""
+    have = {(r.kind, r.digest, r.contact_id) for r in db.session.scalars(sa.select(ErasedIdentity))}
+    for row in carried:
+        if (row["kind"], row["digest"], row["contact_id"]) not in have:
+            db.session.add(ErasedIdentity(**row))
+            have.add((row["kind"], row["digest"], row["contact_id"]))
+    db.session.commit()
+    key_id = erasure_key_id()
+    rows = db.session.scalars(sa.select(ErasedIdentity)).all()
+    usable = [r for r in rows if r.key_id == key_id]
+    emails = {r.digest for r in usable if r.kind == "email"}
+    names = {r.digest for r in usable if r.kind == "name"}
+    named_ids = {(r.contact_id, r.digest) for r in usable if r.kind == "name"}
+    erased, namesakes = [], []
+    for contact in db.session.scalars(sa.select(Contact).order_by(Contact.id)).all():
+        email = identity_digest("email", contact.email) if contact.email else None
+        name = identity_digest("name", contact.name)
+        if (email and email in emails) or (contact.id, name) in named_ids:
+            erased.append(contact.id)
+            erase_contact(contact, purge=False)
+        elif name in names:
+            namesakes.append(contact.id)
+    if erased:
+        purge_free_space()
+    return {
+        "erased": erased,
+        "namesakes": namesakes,
+        "recorded": len({(r.kind, r.digest) for r in rows}),
+        "other_key": len(rows) - len(usable),
+    }
 
 
 def _secure_delete_on() -> None:

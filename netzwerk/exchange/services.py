@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import secrets
 import shutil
+import sqlite3
+import tempfile
 import time
 import zipfile
 from collections import Counter
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +29,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, has_request_context
 from flask_login import current_user
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.pool import StaticPool
 
 from ..actors import services as actor_services
 from ..actors.models import Actor, Category, Contact, Relation
@@ -33,8 +38,9 @@ from ..actors.vocab import LegalBasis, Level, RelationKind, Sector, Status
 from ..audit.models import AuditEntry
 from ..audit.services import apply_changes, plain, record, transaction_data_version
 from ..core.errors import DomainError, Invalid, NotFound
+from ..core.files import write_private
 from ..core.timeutil import utcnow
-from ..core.validation import vocab_value
+from ..core.validation import ILLEGAL_MESSAGE, has_illegal_characters, vocab_value
 from ..extensions import db
 from ..topics import services as topic_services
 from ..topics.models import ActorTopic, Topic, TopicRole
@@ -42,7 +48,6 @@ from . import tables
 from .tables import ACTORS, BY_KIND, SHEETS, Sheet, Table
 
 KIND_LABELS = {s.kind: s.de for s in SHEETS}
-UPLOAD_LIFETIME = 24 * 3600  # seconds a checked upload waits for "Übernehmen"
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -105,17 +110,31 @@ class ImportReport:
 
 def import_files(files: Iterable[tuple[str, bytes]], commit: bool = True) -> ImportReport:
     """Read the files and import every row; write nothing unless all rows are valid and
-    `commit` is set (commit=False is the preview)."""
+    `commit` is set (commit=False is the preview).
+
+    The files are read before any transaction begins. On SQLite a preview runs on a private
+    in-memory copy of the database, so that it holds no lock on the real file while it works
+    (other users keep saving); on PostgreSQL its uncommitted rows block nobody. In a web request
+    the work stops after IMPORT_TIME_LIMIT seconds."""
     report = ImportReport()
+    limits = tables.Limits.from_config(current_app.config)
     for name, data in files:
-        report.tables.extend(tables.read_file(name, data))
+        report.tables.extend(tables.read_file(name, data, limits))
     if not any(t.sheet for t in report.tables):
         raise Invalid(
             "In den Dateien wurde keine bekannte Tabelle gefunden. Die erste Zeile muss die "
             "Spaltenköpfe enthalten, wie in den Vorlagen (z. B. Name, Kategorie für Akteure)."
         )
-    db.session.rollback()  # start from a clean transaction
-    importer = _Importer(report)
+    seconds = current_app.config.get("IMPORT_TIME_LIMIT") if has_request_context() else None
+    if commit:
+        db.session.rollback()  # start from a clean transaction
+        return _import(report, commit, seconds)
+    with preview_database():
+        return _import(report, commit, seconds)
+
+
+def _import(report: ImportReport, commit: bool, seconds: int | None) -> ImportReport:
+    importer = _Importer(report, seconds)
     try:
         for sheet in SHEETS:
             for table in report.tables:
@@ -145,6 +164,38 @@ def import_files(files: Iterable[tuple[str, bytes]], commit: bool = True) -> Imp
         db.session.rollback()
         raise
     return report
+
+
+@contextmanager
+def preview_database():
+    """On SQLite, `db.session` works on an in-memory copy of the database for the block.
+
+    SQLite has one writer at a time: a preview that inserted into the real file held that lock
+    for as long as it ran, and every other save waited and failed after the busy timeout. The
+    copy is taken with the online backup API under a read transaction (WAL: writers go on)."""
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        db.session.rollback()
+        yield
+        return
+    memory = sqlite3.connect(":memory:", check_same_thread=False)
+    source = sqlite3.connect(f"file:{Path(url.database).resolve()}?mode=ro", uri=True, timeout=30)
+    try:
+        source.backup(memory, pages=-1)
+    finally:
+        source.close()
+    engine = sa.create_engine("sqlite://", creator=lambda: memory, poolclass=StaticPool)
+    registry = db.session.registry
+    outer = registry()
+    preview = Session(bind=engine, autoflush=True, expire_on_commit=False)
+    registry.set(preview)
+    try:
+        yield
+    finally:
+        preview.close()
+        registry.set(outer)
+        engine.dispose()
+        memory.close()
 
 
 def _user():
@@ -193,8 +244,10 @@ def _created(values: dict, fields: list[str]) -> dict:
 class _Importer:
     """Holds the lookup tables of one import: names, external ids and pairs already taken."""
 
-    def __init__(self, report: ImportReport):
+    def __init__(self, report: ImportReport, seconds: int | None = None):
         self.report = report
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds if seconds else None
         self._actors_loaded = False
         self._terms: dict[tuple, Any] = {}
         self.actor_by_key: dict[str, int] = {}
@@ -228,6 +281,28 @@ class _Importer:
             if self._terms[key] is not None:
                 data[name] = self._terms[key]
         return data
+
+    def rows(self, table: Table) -> Iterable[tuple[int, dict]]:
+        """The table's rows; past the deadline the import stops with a message instead of
+        keeping a worker (and, when applying, the database) busy for minutes."""
+        for i, row in enumerate(table.rows):
+            if self.deadline is not None and i % 256 == 0 and time.monotonic() > self.deadline:
+                raise Invalid(
+                    f"Die Prüfung wurde nach {self.seconds} Sekunden abgebrochen "
+                    f"({table.source}, bei Zeile {row[0]}). Bitte teilen Sie die Datei auf "
+                    "oder importieren Sie sie auf der Kommandozeile (flask import)."
+                )
+            number, data = row
+            bad = [f for f, v in data.items() if isinstance(v, str) and has_illegal_characters(v)]
+            if bad:
+                headers = {c.field: c.de for c in table.sheet.columns}
+                self.reject(
+                    table,
+                    number,
+                    f"Spalte {headers.get(bad[0], bad[0])} {ILLEGAL_MESSAGE}.",
+                )
+                continue
+            yield row
 
     def reject(self, table: Table, row: int, reason: str) -> None:
         self.report.rejected.append(Rejection(table.source, row, reason, table.sheet.kind))
@@ -267,11 +342,12 @@ class _Importer:
             )
         raise Invalid(f"Unbekannter {what}: {ref}")
 
-    # -- topics (few: through the topic service, one by one)
+    # -- topics (bulk, like actors: one query per row made a preview quadratic)
 
     def import_topics(self, table: Table) -> None:
         seen: dict[str, int] = {}
-        for number, data in table.rows:
+        new_rows: list[tuple[int, dict]] = []
+        for number, data in self.rows(table):
             code = _topic_key(data.get("code", ""))
             if code and code in seen:
                 self.reject(
@@ -282,22 +358,29 @@ class _Importer:
                 continue
             existing = self.topics.get(code)
             try:
-                if existing is None:
-                    topic = topic_services.create_topic(data, commit=False)
-                    self.topics[_topic_key(topic.code)] = topic
-                    self.done(table, number, "create", topic.label)
-                else:
-                    values = topic_services.clean_topic(data, existing)
-                    changes = apply_changes(existing, values)
-                    if changes:
-                        record("topic", existing.id, "update", changes, label=existing.label)
-                    self.done(
-                        table, number, "update" if changes else "unchanged", existing.label, changes
-                    )
+                values = topic_services.clean_topic(data, existing, unique=False)
             except DomainError as exc:
                 self.reject(table, number, exc.message)
                 continue
             seen[code] = number
+            if existing is None:
+                new_rows.append((number, values))
+                continue
+            changes = apply_changes(existing, values)
+            if changes:
+                record("topic", existing.id, "update", changes, label=existing.label)
+            self.done(table, number, "update" if changes else "unchanged", existing.label, changes)
+        if not new_rows:
+            return
+        ids = _bulk_insert(Topic, [v for _, v in new_rows])
+        created = _load(Topic, ids)
+        audit = []
+        for ident, (number, values) in zip(ids, new_rows, strict=True):
+            topic = created[ident]
+            self.topics[_topic_key(topic.code)] = topic
+            audit.append((ident, _created(values, topic_services.TOPIC_FIELDS), topic.label))
+            self.done(table, number, "create", topic.label)
+        _audit_rows("topic", audit)
 
     # -- actors (bulk)
 
@@ -305,7 +388,7 @@ class _Importer:
         self.load_actors()
         matches: list[tuple[int, dict, int | None]] = []
         claimed: dict[Any, int] = {}  # actor id or new name → first row
-        for number, data in table.rows:
+        for number, data in self.rows(table):
             data = dict(data)
             if "category" in data:
                 raw = str(data["category"] or "").strip()
@@ -414,7 +497,7 @@ class _Importer:
             by_name.setdefault((actor_id, name.strip().casefold()), ident)
         matches: list[tuple[int, dict, int, int | None]] = []
         claimed: dict[Any, int] = {}
-        for number, data in table.rows:
+        for number, data in self.rows(table):
             try:
                 actor_id = self.find_actor(data.get("actor"), data.get("actor_external_id"))
             except DomainError as exc:
@@ -476,7 +559,7 @@ class _Importer:
         }
         claimed: dict[tuple[int, int], int] = {}
         matches = []
-        for number, data in table.rows:
+        for number, data in self.rows(table):
             try:
                 actor_id = self.find_actor(data.get("actor"), data.get("actor_external_id"))
                 code = str(data.get("topic") or "").strip()
@@ -535,7 +618,7 @@ class _Importer:
         exists = known.__contains__
         claimed: dict[tuple, int] = {}
         matches = []
-        for number, data in table.rows:
+        for number, data in self.rows(table):
             try:
                 source = self.find_actor(data.get("source"), data.get("source_external_id"))
                 target = self.find_actor(data.get("target"), data.get("target_external_id"))
@@ -933,6 +1016,26 @@ def export_report(which: str, fmt: str) -> Download:
     return Download(f"{which}.{fmt}", MIMETYPES[fmt], data)
 
 
+def export_everything(directory, personal: bool = False) -> list[Path]:
+    """`flask export DIR`: every table, report and network file, written into a temporary
+    folder beside DIR and moved into DIR only when all of them are complete, so a failure
+    leaves DIR as it was (no half export)."""
+    from ..network.exports import export_all
+
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
+    try:
+        names = export_directory(scratch, personal=personal)
+        names += [p.name for p in export_all(scratch)]
+        directory.mkdir(exist_ok=True)
+        for name in names:
+            os.replace(scratch / name, directory / name)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return [directory / name for name in names]
+
+
 def export_directory(directory, personal: bool = False) -> list[str]:
     """Every kind as CSV, the whole workbook, coverage and gaps into `directory` (the CLI)."""
     directory = Path(directory)
@@ -965,33 +1068,83 @@ def _upload_dir() -> Path:
     return Path(current_app.config.get("IMPORT_DIR") or Path(current_app.instance_path) / "imports")
 
 
+def _lifetime() -> float:
+    return float(current_app.config.get("IMPORT_PREVIEW_HOURS", 24)) * 3600
+
+
+def _expired(folder: Path) -> bool:
+    return time.time() - folder.stat().st_mtime > _lifetime()
+
+
+def expire_uploads() -> int:
+    """Remove checked uploads older than IMPORT_PREVIEW_HOURS (24): they hold names and e-mail
+    addresses nobody has confirmed. Runs on every upload and with `flask import-cleanup`."""
+    root = _upload_dir()
+    if not root.is_dir():
+        return 0
+    removed = 0
+    for folder in root.iterdir():
+        if folder.is_dir() and _expired(folder):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
 def stash_upload(files: list[tuple[str, bytes]], user_id: int) -> str:
     """Keep the checked files until the user confirms; old ones (a day) are removed."""
     root = _upload_dir()
-    root.mkdir(parents=True, exist_ok=True)
-    for old in root.iterdir():
-        if old.is_dir() and time.time() - old.stat().st_mtime > UPLOAD_LIFETIME:
-            shutil.rmtree(old, ignore_errors=True)
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    expire_uploads()
     token = secrets.token_urlsafe(24)
     folder = root / token
     folder.mkdir(mode=0o700)
     names = []
     for i, (name, data) in enumerate(files):
         stored = f"{i:03d}"
-        (folder / stored).write_bytes(data)
+        write_private(folder / stored, data)
         names.append([stored, Path(name).name or f"datei-{i + 1}"])
-    (folder / "meta.json").write_text(json.dumps({"user_id": user_id, "files": names}))
+    write_private(folder / "meta.json", json.dumps({"user_id": user_id, "files": names}).encode())
     return token
 
 
 def load_upload(token: str, user_id: int) -> list[tuple[str, bytes]]:
     folder = _upload_dir() / token
+    gone = NotFound("Die geprüften Dateien sind nicht mehr da; bitte erneut hochladen.")
     if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token) or not (folder / "meta.json").is_file():
-        raise NotFound("Die geprüften Dateien sind nicht mehr da; bitte erneut hochladen.")
+        raise gone
+    if _expired(folder):
+        shutil.rmtree(folder, ignore_errors=True)
+        raise gone
     meta = json.loads((folder / "meta.json").read_text())
     if meta["user_id"] != user_id:
-        raise NotFound("Die geprüften Dateien sind nicht mehr da; bitte erneut hochladen.")
+        raise gone
     return [(name, (folder / stored).read_bytes()) for stored, name in meta["files"]]
+
+
+def remove_uploads_mentioning(patterns: list[re.Pattern]) -> int:
+    """Art. 17: remove every checked upload that names the erased person (in any cell of any
+    file); an upload that cannot be read any more is removed too, to be sure."""
+    root = _upload_dir()
+    if not patterns or not root.is_dir():
+        return 0
+    removed = 0
+    for folder in root.iterdir():
+        if not folder.is_dir():
+            continue
+        try:
+            meta = json.loads((folder / "meta.json").read_text())
+            texts = []
+            for stored, name in meta["files"]:
+                for table in tables.read_file(name, (folder / stored).read_bytes()):
+                    texts.append(" ".join(table.headers))
+                    texts.extend(" ".join(map(str, row.values())) for _, row in table.rows)
+            mentioned = any(p.search(text) for text in texts for p in patterns)
+        except (OSError, ValueError, KeyError, DomainError):
+            mentioned = True
+        if mentioned:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def drop_upload(token: str) -> None:

@@ -201,18 +201,35 @@ def detect_sheet(headers: Sequence[Any]) -> Sheet | None:
 
 
 # --- formula neutralisation -------------------------------------------------------------------
+#
+# CSV has no cell types: text a spreadsheet would run as a formula gets a leading apostrophe there
+# (OWASP CSV injection), and reading a CSV takes that apostrophe off again. An XLSX cell is typed:
+# such text is written as a string cell with Excel's own "quote prefix" style (what Excel stores
+# when someone types '=1+1), so the value stays exactly what it is for Excel, LibreOffice, pandas
+# and openpyxl, and Excel still will not turn it into a formula when the cell is edited. Reading an
+# XLSX takes a leading apostrophe off only from a cell without that style (a file from an older
+# netzwerk, which wrote the CSV form into XLSX as well); a quote-prefixed cell is kept as it is.
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def looks_like_formula(value: Any) -> bool:
+    """Text a spreadsheet would take for a formula (also behind apostrophes, see neutralise)."""
+    return isinstance(value, str) and value.lstrip("'").startswith(FORMULA_START)
+
+
 def neutralise(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe (OWASP CSV injection).
+    """For CSV: text a spreadsheet would run as a formula gets a leading apostrophe.
 
     Text that already starts with apostrophes before such a character gets one more, so that
     `restore` gives back exactly what was stored."""
-    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_START):
+    if looks_like_formula(value):
         return "'" + value
     return value
+
+
+class Literal(str):
+    """Text from a quote-prefixed XLSX cell: the value as it stands, never `restore`d."""
 
 
 def restore(value: Any) -> Any:
@@ -230,7 +247,38 @@ def restore(value: Any) -> Any:
 ENCODINGS = (("utf-8-sig", "UTF-8 mit BOM"), ("utf-8", "UTF-8"), ("cp1252", "Windows-1252"))
 DELIMITERS = {",": "Komma (,)", ";": "Semikolon (;)", "\t": "Tabulator"}
 MAX_BYTES = 50 * 1024 * 1024
-MAX_UNPACKED = 500 * 1024 * 1024  # an XLSX is a zip: guard against a zip bomb
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one uploaded file may hold. A 1.6 KB XLSX can name cell XFD1048576 or unpack to
+    gigabytes; every bound is checked while streaming, before anything is kept in memory.
+    The defaults are far above a municipal network (a few thousand rows, 20 columns) and are
+    set with IMPORT_MAX_* (config.py)."""
+
+    max_rows: int = 100_000
+    max_columns: int = 200
+    max_cells: int = 2_000_000
+    max_unpacked: int = 50 * 1024 * 1024  # bytes, all parts of an XLSX together
+    max_entries: int = 1_000  # parts (files) inside an XLSX
+
+    @classmethod
+    def from_config(cls, config) -> Limits:
+        return cls(
+            max_rows=int(config.get("IMPORT_MAX_ROWS", cls.max_rows)),
+            max_columns=int(config.get("IMPORT_MAX_COLUMNS", cls.max_columns)),
+            max_cells=int(config.get("IMPORT_MAX_CELLS", cls.max_cells)),
+            max_unpacked=int(config.get("IMPORT_MAX_UNPACKED", cls.max_unpacked)),
+            max_entries=int(config.get("IMPORT_MAX_ENTRIES", cls.max_entries)),
+        )
+
+
+def german_number(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def too_large(name: str, what: str) -> Invalid:
+    return Invalid(f"{name}: die Datei ist zu groß für einen Import ({what}).")
 
 
 @dataclass
@@ -288,6 +336,8 @@ def _cell(value: Any) -> Any:
         return int(value)
     if isinstance(value, datetime) and value.time() == time(0):
         return value.date()  # a date cell
+    if isinstance(value, Literal):
+        return str(value).strip()
     if isinstance(value, str):
         return restore(value.strip())
     return value
@@ -317,11 +367,17 @@ def _table(source: str, raw_rows: Iterable[tuple[int, Sequence[Any]]], sheet_hin
     return table
 
 
-def read_csv(name: str, data: bytes) -> Table:
+def read_csv(name: str, data: bytes, limits: Limits = Limits()) -> Table:
     text, encoding = decode(data)
     delimiter = sniff_delimiter(text)
+    records = []
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            if len(records) >= limits.max_rows:
+                raise too_large(name, f"höchstens {german_number(limits.max_rows)} Zeilen")
+            if len(record) > limits.max_columns:
+                raise too_large(name, f"höchstens {german_number(limits.max_columns)} Spalten")
+            records.append(record)
     except csv.Error as exc:
         raise Invalid(f"{name}: die CSV-Datei ist nicht lesbar ({exc}).") from exc
     stem = normalise_header(re.sub(r"\.[^.]*$", "", name.rsplit("/", 1)[-1]))
@@ -330,26 +386,118 @@ def read_csv(name: str, data: bytes) -> Table:
     return table
 
 
-def read_xlsx(name: str, data: bytes) -> list[Table]:
+def read_xlsx(name: str, data: bytes, limits: Limits = Limits()) -> list[Table]:
     """Each worksheet as a table. The cells are streamed straight from the sheet XML (about three
-    times faster than openpyxl's reader, which matters at 40,000 rows); a workbook this reader
-    does not understand is handed to openpyxl."""
+    times faster than openpyxl's reader, which matters at 40,000 rows), checking the limits on
+    the way; a workbook this reader does not understand is scanned for the limits and then
+    handed to openpyxl."""
+    archive = open_xlsx(name, data, limits)
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise Invalid(f"{name}: keine lesbare Excel-Datei (.xlsx).") from exc
-    if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED:
-        raise Invalid(f"{name}: die Datei ist ausgepackt zu groß (höchstens 500 MB).")
-    try:
-        sheets = _XlsxReader(archive).sheets()
+        sheets = _XlsxReader(archive, name, limits).sheets()
         return [
             _table(f"{name} › {title}", rows, SHEET_TITLES.get(normalise_header(title)))
             for title, rows in sheets
         ]
-    except (KeyError, ValueError, IndexError, ET.ParseError):
+    except (KeyError, ValueError, IndexError, ET.ParseError, zipfile.BadZipFile):
         # defusedxml refuses DTDs and entities with a ValueError: openpyxl (which uses
         # defusedxml too) then refuses the file with a clear message
+        scan_xlsx(archive, name, limits)
         return _read_xlsx_openpyxl(name, data)
+
+
+def open_xlsx(name: str, data: bytes, limits: Limits) -> zipfile.ZipFile:
+    """The zip inside an XLSX, refused when it holds too many parts or unpacks to too much.
+    The sizes in the zip directory are binding: zipfile never unpacks more than the size a
+    part declares (and then fails its CRC check)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise Invalid(f"{name}: keine lesbare Excel-Datei (.xlsx).") from exc
+    infos = archive.infolist()
+    if len(infos) > limits.max_entries:
+        raise too_large(name, f"höchstens {german_number(limits.max_entries)} Teile im Archiv")
+    if sum(info.file_size for info in infos) > limits.max_unpacked:
+        mb = limits.max_unpacked // (1024 * 1024)
+        raise too_large(name, f"höchstens {german_number(mb)} MB entpackt")
+    return archive
+
+
+class _Bounds:
+    """Counts cells and checks each reference against the limits while a sheet is read."""
+
+    def __init__(self, source: str, limits: Limits):
+        self.source, self.limits, self.cells = source, limits, 0
+
+    def row(self, number: int) -> None:
+        if not 1 <= number <= self.limits.max_rows:
+            raise too_large(
+                self.source,
+                f"Zeile {german_number(number)}; höchstens "
+                f"{german_number(self.limits.max_rows)} Zeilen",
+            )
+
+    def column(self, index: int, ref: str) -> None:
+        if not 0 <= index < self.limits.max_columns:
+            raise too_large(
+                self.source,
+                f"Zelle {ref[:20]}; höchstens {german_number(self.limits.max_columns)} Spalten",
+            )
+
+    def cell(self, index: int, ref: str) -> None:
+        self.column(index, ref)
+        self.cells += 1
+        if self.cells > self.limits.max_cells:
+            raise too_large(self.source, f"höchstens {german_number(self.limits.max_cells)} Zellen")
+
+    def dimension(self, ref: str | None) -> None:
+        """<dimension ref="A1:XFD1048576"/>: openpyxl would fill every row up to it."""
+        for part in (ref or "").split(":"):
+            column, row = _split_ref(part)
+            if column is not None:
+                self.column(column, part)
+            if row is not None:
+                self.row(row)
+
+
+_REF = re.compile(r"\$?([A-Za-z]{1,10})?\$?(\d{1,15})?$")
+
+
+def _split_ref(ref: str) -> tuple[int | None, int | None]:
+    """ "AB7" → (27, 7); a reference too long to be real counts as beyond every limit."""
+    match = _REF.match(ref.strip())
+    if not match:
+        return 10**9, 10**9
+    letters, digits = match.groups()
+    return (
+        _column_index(letters) if letters else None,
+        int(digits) if digits else None,
+    )
+
+
+def scan_xlsx(archive: zipfile.ZipFile, name: str, limits: Limits) -> None:
+    """Stream every worksheet of a workbook our reader gave up on and check the limits before
+    openpyxl reads it (openpyxl fills each row up to the farthest column and the dimension)."""
+    cell_tag, row_tag, dim_tag = f"{MAIN}c", f"{MAIN}row", f"{MAIN}dimension"
+    for info in archive.infolist():
+        if not info.filename.startswith("xl/worksheets/") or not info.filename.endswith(".xml"):
+            continue
+        bounds = _Bounds(name, limits)
+        previous = 0
+        try:
+            for _event, elem in ET.iterparse(archive.open(info)):
+                if elem.tag == cell_tag:
+                    column, row = _split_ref(elem.get("r") or "A1")
+                    bounds.cell(column or 0, elem.get("r") or "")
+                    if row is not None:
+                        bounds.row(row)
+                elif elem.tag == row_tag:
+                    previous = int(elem.get("r") or previous + 1)
+                    bounds.row(previous)
+                    elem.clear()
+                elif elem.tag == dim_tag:
+                    bounds.dimension(elem.get("ref"))
+        except (ValueError, ET.ParseError, zipfile.BadZipFile, KeyError) as exc:
+            raise Invalid(f"{name}: keine lesbare Excel-Datei (.xlsx).") from exc
 
 
 def _read_xlsx_openpyxl(name: str, data: bytes) -> list[Table]:
@@ -363,11 +511,21 @@ def _read_xlsx_openpyxl(name: str, data: bytes) -> list[Table]:
     try:
         for ws in workbook.worksheets:
             hint = SHEET_TITLES.get(normalise_header(ws.title))
-            rows = enumerate(ws.iter_rows(values_only=True), start=1)
+            rows = enumerate(
+                ([_openpyxl_value(cell) for cell in row] for row in ws.iter_rows()), start=1
+            )
             tables.append(_table(f"{name} › {ws.title}", rows, hint))
     finally:
         workbook.close()
     return tables
+
+
+def _openpyxl_value(cell) -> Any:
+    value = getattr(cell, "value", None)
+    style = getattr(cell, "style_array", None)
+    if isinstance(value, str) and style is not None and style.quotePrefix:
+        return Literal(value)
+    return value
 
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -384,8 +542,8 @@ def _unescape(text: str) -> str:
 class _XlsxReader:
     """Just enough of SpreadsheetML to read values: sheets, shared strings, date styles."""
 
-    def __init__(self, archive: zipfile.ZipFile):
-        self.archive = archive
+    def __init__(self, archive: zipfile.ZipFile, name: str = "", limits: Limits = Limits()):
+        self.archive, self.name, self.limits = archive, name, limits
         workbook = ET.fromstring(archive.read("xl/workbook.xml"))
         props = workbook.find(f"{MAIN}workbookPr")
         self.date1904 = props is not None and props.get("date1904") in ("1", "true")
@@ -398,7 +556,7 @@ class _XlsxReader:
             for sheet in workbook.iter(f"{MAIN}sheet")
         ]
         self.strings = self._shared_strings()
-        self.date_styles = self._date_styles()
+        self.date_styles, self.quote_styles = self._styles()
 
     def _path(self, target: str) -> str:
         return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
@@ -425,57 +583,73 @@ class _XlsxReader:
                 elem.clear()
         return strings
 
-    def _date_styles(self) -> set[int]:
+    def _styles(self) -> tuple[set[int], set[int]]:
+        """The cell styles that show a date, and those with Excel's quote prefix."""
         from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 
         path = self._part("styles.xml")
         if path is None or path not in self.archive.namelist():
-            return set()
+            return set(), set()
         styles = ET.fromstring(self.archive.read(path))
         formats = dict(BUILTIN_FORMATS)
         for fmt in styles.iter(f"{MAIN}numFmt"):
             formats[int(fmt.get("numFmtId", "0"))] = fmt.get("formatCode", "")
         xfs = styles.find(f"{MAIN}cellXfs")
         if xfs is None:
-            return set()
-        return {
-            i
-            for i, xf in enumerate(xfs.iter(f"{MAIN}xf"))
-            if is_date_format(formats.get(int(xf.get("numFmtId", "0")), ""))
-        }
+            return set(), set()
+        dates, quoted = set(), set()
+        for i, xf in enumerate(xfs.iter(f"{MAIN}xf")):
+            if is_date_format(formats.get(int(xf.get("numFmtId", "0")), "")):
+                dates.add(i)
+            if xf.get("quotePrefix") in ("1", "true"):
+                quoted.add(i)
+        return dates, quoted
 
-    def sheets(self) -> list[tuple[str, list[tuple[int, list[Any]]]]]:
-        return [(title, list(self._rows(self._path(t)))) for title, t in self.sheet_refs]
+    def sheets(self) -> list[tuple[str, Iterable[tuple[int, list[Any]]]]]:
+        """(title, rows) per worksheet; the rows are streamed, one row in memory at a time."""
+        return [
+            (title, self._rows(self._path(t), f"{self.name} › {title}"))
+            for title, t in self.sheet_refs
+        ]
 
-    def _rows(self, path: str):
+    def _rows(self, path: str, source: str):
         from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
         epoch = CALENDAR_MAC_1904 if self.date1904 else CALENDAR_WINDOWS_1900
         row_tag, cell_tag, value_tag = f"{MAIN}row", f"{MAIN}c", f"{MAIN}v"
+        dim_tag = f"{MAIN}dimension"
+        bounds = _Bounds(source, self.limits)
         previous = 0
         for _event, row in ET.iterparse(self.archive.open(path)):
             if row.tag != row_tag:
+                if row.tag == dim_tag:
+                    bounds.dimension(row.get("ref"))
                 continue
             number = int(row.get("r") or previous + 1)
+            bounds.row(number)
             previous = number
             values: list[Any] = []
             for cell in row.iter(cell_tag):
                 ref = cell.get("r")
-                column = _column_index(ref) if ref else len(values)
+                column = _split_ref(ref)[0] if ref else len(values)
+                bounds.cell(column if column is not None else len(values), ref or "")
+                if column is None:
+                    column = len(values)
                 if column > len(values):
                     values.extend([None] * (column - len(values)))
                 kind = cell.get("t", "n")
+                style = int(cell.get("s", "0"))
                 v = cell.find(value_tag)
                 text = v.text if v is not None else None
                 if kind == "s":
-                    value = self.strings[int(text)] if text is not None else None
+                    value = self._shared(text, source, number) if text is not None else None
                 elif kind == "inlineStr":
                     value = _unescape("".join(t.text or "" for t in cell.iter(f"{MAIN}t")))
                 elif text is None:
                     value = None
                 elif kind == "n":
                     number_value = float(text) if any(c in text for c in ".eE") else int(text)
-                    if int(cell.get("s", "0")) in self.date_styles:
+                    if style in self.date_styles:
                         value = from_excel(number_value, epoch)
                     else:
                         value = number_value
@@ -485,9 +659,23 @@ class _XlsxReader:
                     value = datetime.fromisoformat(text)
                 else:  # str (a formula's text), e (an error such as #N/A)
                     value = _unescape(text)
+                if isinstance(value, str) and style in self.quote_styles:
+                    value = Literal(value)
                 values.append(value)
             row.clear()
             yield number, values
+
+    def _shared(self, text: str, source: str, number: int) -> str:
+        try:
+            index = int(text)
+            if index < 0:
+                raise IndexError(index)
+            return self.strings[index]
+        except (ValueError, IndexError) as exc:
+            raise Invalid(
+                f"{source}, Zeile {number}: die Zelle verweist auf einen Text ({text[:20]}), "
+                f"den es in der Datei nicht gibt (die Datei ist beschädigt)."
+            ) from exc
 
 
 def _column_index(ref: str) -> int:
@@ -501,15 +689,15 @@ def _column_index(ref: str) -> int:
     return index - 1
 
 
-def read_file(name: str, data: bytes) -> list[Table]:
+def read_file(name: str, data: bytes, limits: Limits = Limits()) -> list[Table]:
     """The tables of an uploaded file: one for a CSV, one per worksheet for an XLSX."""
     if len(data) > MAX_BYTES:
         raise Invalid(f"{name}: die Datei ist zu groß (höchstens 50 MB).")
     if data.startswith(b"PK\x03\x04") or name.lower().endswith((".xlsx", ".xlsm")):
-        return read_xlsx(name, data)
+        return read_xlsx(name, data, limits)
     if name.lower().endswith(".xls") or data.startswith(b"\xd0\xcf\x11\xe0"):
         raise Invalid(f"{name}: das alte Excel-Format (.xls) bitte als .xlsx oder CSV speichern.")
-    return [read_csv(name, data)]
+    return [read_csv(name, data, limits)]
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -548,12 +736,13 @@ def _xlsx_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, str):
-        return neutralise(_ILLEGAL.sub("", value))
+        return _ILLEGAL.sub("", value)
     return value
 
 
 def write_xlsx(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
-    """A workbook with one worksheet per (title, headers, rows); every text cell is text."""
+    """A workbook with one worksheet per (title, headers, rows); every text cell is a string
+    cell, formula-like text also quote-prefixed (see the formula neutralisation above)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -591,6 +780,8 @@ def _write_only_cell(ws, value: Any):
     cell = WriteOnlyCell(ws, value=value)
     if isinstance(value, str):
         cell.data_type = "s"  # never a formula, whatever the text
+        if looks_like_formula(value):
+            cell.quotePrefix = True  # as Excel stores '=1+1: shown and kept as text when edited
     elif isinstance(value, date):
         cell.number_format = "DD.MM.YYYY"
     return cell

@@ -26,7 +26,7 @@ from ..core.errors import DomainError
 from ..core.views import confirm_delete
 from ..topics.models import TopicRole
 from . import privacy as data_protection
-from . import services
+from . import services, vcard
 from .forms import ApplyImportForm, ImportForm
 from .tables import SHEETS
 
@@ -146,7 +146,10 @@ def template(name: str, fmt: str):
 @bp.route("/austausch/export/akteursliste.<fmt>")
 @editor_required
 def export_actor_list(fmt: str):
+    """CSV/XLSX of the filtered actor list, or (.vcf) the address book of their contacts."""
     filters = {k: request.args[k] for k in ACTOR_FILTERS if request.args.get(k)}
+    if fmt == "vcf":
+        return _download(vcard.export_actor_list(filters))
     return _download(services.export_actor_list(filters, fmt))
 
 

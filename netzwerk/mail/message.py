@@ -31,6 +31,34 @@ def sender() -> Address:
     return address(name, addr)
 
 
+# domains that no mail server outside can deliver to (RFC 2606, 6761, 6762 and common LAN names)
+LOCAL_DOMAINS = (
+    "localhost",
+    "local",
+    "localdomain",
+    "invalid",
+    "test",
+    "example",
+    "internal",
+    "lan",
+)
+
+
+def undeliverable_reason(email: str) -> str | None:
+    """Why replies to this address would bounce (for the log; the page has its own words), or
+    None. Calendar clients answer an invitation by mail to the ORGANIZER: an address like the
+    default kepol@localhost looks fine in netzwerk, but every "accept" in Outlook comes back."""
+    local, _, domain = (email or "").strip().rpartition("@")
+    domain = domain.lower().rstrip(".")
+    if not local or not domain:
+        return f"{email!r} is not a complete e-mail address"
+    if "." not in domain:
+        return f"the domain {domain!r} has no dot, so only this machine knows it"
+    if domain.rsplit(".", 1)[-1] in LOCAL_DOMAINS:
+        return f"{domain!r} is not a domain the internet can deliver to"
+    return None
+
+
 def address(name: str, email: str) -> Address:
     local, _, domain = email.strip().rpartition("@")
     return Address(display_name=header_text(name), username=local, domain=domain)
@@ -53,11 +81,15 @@ def build_message(
     message_id: str,
     date: datetime,
     lang: str = "de",
+    from_: Address | None = None,
+    sender_: Address | None = None,
 ) -> EmailMessage:
     """The MIME structure of RFC 6047 as the common clients expect it. Headers are set through
     email.headerregistry with policy SMTP, which refuses CR/LF in any header value."""
     msg = EmailMessage(policy=SMTP)
-    msg["From"] = sender()
+    msg["From"] = from_ or sender()
+    if sender_ is not None:
+        msg["Sender"] = sender_
     msg["To"] = to
     if reply_to is not None:
         msg["Reply-To"] = reply_to

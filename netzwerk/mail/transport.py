@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 from flask import current_app
 
 from ..core.errors import Invalid
+from ..core.files import write_private
 
 SMTP_TIMEOUT = 30
 
@@ -37,7 +38,7 @@ class OutboxTransport:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             name = re.sub(r"[^A-Za-z0-9.@_-]+", "_", message_id.strip("<>"))
-            (self.folder / f"{name}.eml").write_bytes(data)
+            write_private(self.folder / f"{name}.eml", data)  # personal data: 0600
         except OSError as exc:
             raise ConnectionLost(f"Ablage {self.folder} nicht beschreibbar: {exc}") from exc
 

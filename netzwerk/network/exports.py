@@ -13,6 +13,8 @@ import functools
 import io
 import json
 import math
+import re
+import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 
 from ..actors.models import Actor, Category
 from ..actors.vocab import RelationKind, Sector, Status
+from ..core.validation import xml_safe
 from ..extensions import db
 from ..topics.models import TopicRole
 from . import analysis
@@ -109,7 +112,8 @@ def export_graph(snap: Snapshot | None = None) -> nx.MultiDiGraph:
             data["color"] = TOPIC_COLOR
         graph.add_node(node, **data)
     for source_node, target, key, attrs in source.edges(keys=True, data=True):
-        graph.add_edge(source_node, target, key=key, **attrs)
+        # a topic link says "works on", not a flow: undirected like most relations
+        graph.add_edge(source_node, target, key=key, **{"directed": False, **attrs})
     return _typed(graph)
 
 
@@ -123,8 +127,11 @@ def _actor_details() -> dict[int, dict]:
 
 
 def _plain(value: Any) -> Any:
-    """str/int/float/bool or None: enums by value, lists joined, dicts as JSON."""
-    if value is None or isinstance(value, bool | int | float | str):
+    """str/int/float/bool or None: enums by value, lists joined, dicts as JSON; text without the
+    characters XML cannot hold (refused on input, but older data may have them)."""
+    if isinstance(value, str):
+        return xml_safe(str(getattr(value, "value", value)))
+    if value is None or isinstance(value, bool | int | float):
         return getattr(value, "value", value) if not isinstance(value, bool) else value
     if isinstance(value, list | tuple | set | frozenset):
         return "; ".join(str(_plain(v)) for v in value)
@@ -211,32 +218,203 @@ def _computed_positions(graph: nx.MultiDiGraph) -> dict[str, tuple[float, float]
 
 
 # --- writers -------------------------------------------------------------------------------------
+#
+# GraphML and GEXF are written here rather than by networkx: its writers declare one direction for
+# the whole graph, reuse one key id for a node and an edge attribute of the same name (an XSD
+# identity-constraint error) and put a `name` on GEXF's <graph>, which the schema does not allow.
+# Both files declare "directed" as their default and say on every edge what it is (GraphML
+# `directed="true|false"`, GEXF `type="directed|undirected"`): Gephi and yEd honour that per edge,
+# and a reader that only knows the default (igraph) still gets source → target right and finds the
+# relation's direction in the `directed` attribute. GEXF 1.2draft has no "mixed" default (its schema
+# allows directed, undirected, mutual; Gephi rejects "mixed" too).
+
+GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
+GRAPHML_SCHEMA = "http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd"
+GEXF_NS = "http://www.gexf.net/1.2draft"
+GEXF_SCHEMA = "http://www.gexf.net/1.2draft/gexf.xsd"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+GRAPHML_TYPES = {bool: "boolean", int: "int", float: "double", str: "string"}
+GEXF_TYPES = {bool: "boolean", int: "integer", float: "double", str: "string"}
+# characters XML 1.0 cannot carry at all (a pasted control character would make the file unreadable)
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else "0.0"
+    return _XML_INVALID.sub("", str(value))
+
+
+def _attribute_types(items) -> dict[str, type]:
+    """Name → Python type over all data dicts of one scope (export_graph made them uniform)."""
+    types: dict[str, type] = {}
+    for data in items:
+        for name, value in data.items():
+            types.setdefault(name, type(value) if type(value) in GRAPHML_TYPES else str)
+    return types
+
+
+def _xml_bytes(root: ET.Element) -> bytes:
+    ET.indent(root, space=" ")
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
 def graphml_bytes(graph: nx.MultiDiGraph) -> bytes:
-    buffer = io.BytesIO()
-    nx.write_graphml(graph, buffer, encoding="utf-8", prettyprint=True, named_key_ids=True)
-    return buffer.getvalue()
+    """GraphML 1.0 with attribute keys (ids n_*, e_*, g_*: unique per scope) and per-edge
+    direction; valid against graphml.xsd."""
+    ET.register_namespace("", GRAPHML_NS)
+    ET.register_namespace("xsi", XSI_NS)
+    q = functools.partial("{{{}}}{}".format, GRAPHML_NS)
+    root = ET.Element(
+        q("graphml"), {f"{{{XSI_NS}}}schemaLocation": f"{GRAPHML_NS} {GRAPHML_SCHEMA}"}
+    )
+    scopes = {
+        "graph": ("g", _attribute_types([graph.graph])),
+        "node": ("n", _attribute_types(data for _, data in graph.nodes(data=True))),
+        "edge": ("e", _attribute_types(data for *_, data in graph.edges(keys=True, data=True))),
+    }
+    for scope, (prefix, types) in scopes.items():
+        for name, kind in types.items():
+            ET.SubElement(
+                root,
+                q("key"),
+                {
+                    "id": f"{prefix}_{name}",
+                    "for": scope,
+                    "attr.name": name,
+                    "attr.type": GRAPHML_TYPES[kind],
+                },
+            )
+
+    def add_data(element: ET.Element, prefix: str, data: dict) -> None:
+        for name, value in data.items():
+            ET.SubElement(element, q("data"), key=f"{prefix}_{name}").text = _xml_text(value)
+
+    body = ET.SubElement(root, q("graph"), id="G", edgedefault="directed")
+    ET.SubElement(body, q("desc")).text = _xml_text(graph.graph.get("name", HEADING))
+    add_data(body, "g", graph.graph)
+    for node, data in graph.nodes(data=True):
+        add_data(ET.SubElement(body, q("node"), id=str(node)), "n", data)
+    for source, target, key, data in graph.edges(keys=True, data=True):
+        edge = ET.SubElement(
+            body,
+            q("edge"),
+            id=str(key),
+            source=str(source),
+            target=str(target),
+            directed=_xml_text(bool(data.get("directed"))),
+        )
+        add_data(edge, "e", data)
+    return _xml_bytes(root)
 
 
 def gexf_bytes(graph: nx.MultiDiGraph) -> bytes:
-    """GEXF with Gephi's viz attributes: colour, position and size from the export graph."""
-    copy = graph.copy()
-    for _, data in copy.nodes(data=True):
-        red, green, blue = _rgb(data["color"])
-        data["viz"] = {
-            "color": {"r": red, "g": green, "b": blue, "a": 1.0},
-            "position": {"x": data["x"], "y": -data["y"], "z": 0.0},
-            "size": 10.0 + 2.0 * math.sqrt(data.get("degree", 0) or 0),
-        }
-    buffer = io.BytesIO()
-    nx.write_gexf(copy, buffer, encoding="utf-8", prettyprint=True)
-    return buffer.getvalue()
+    """GEXF 1.2draft for Gephi: typed attributes, per-edge type, relation strength as weight,
+    colour, position and size of the map. The colour/position/size elements are written as the
+    official 1.2draft XSD declares them (in the GEXF namespace), which Gephi reads by name."""
+    ET.register_namespace("", GEXF_NS)
+    ET.register_namespace("xsi", XSI_NS)
+    q = functools.partial("{{{}}}{}".format, GEXF_NS)
+    root = ET.Element(
+        q("gexf"),
+        {f"{{{XSI_NS}}}schemaLocation": f"{GEXF_NS} {GEXF_SCHEMA}", "version": "1.2"},
+    )
+    meta = ET.SubElement(root, q("meta"))
+    exported = graph.graph.get("exported")
+    if exported:
+        meta.set("lastmodifieddate", str(exported))
+    ET.SubElement(meta, q("creator")).text = "netzwerk"
+    ET.SubElement(meta, q("description")).text = _xml_text(graph.graph.get("name", HEADING))
+    body = ET.SubElement(root, q("graph"), defaultedgetype="directed", mode="static")
+    # the label is the node's own attribute in GEXF (and a reserved column in Gephi)
+    node_data = {node: _without(data, "label") for node, data in graph.nodes(data=True)}
+    node_types = _attribute_types(node_data.values())
+    edge_types = _attribute_types(data for *_, data in graph.edges(keys=True, data=True))
+    for scope, types in (("node", node_types), ("edge", edge_types)):
+        declared = ET.SubElement(body, q("attributes"), {"class": scope, "mode": "static"})
+        for name, kind in types.items():
+            ET.SubElement(
+                declared,
+                q("attribute"),
+                id=f"{scope[0]}_{name}",
+                title=name,
+                type=GEXF_TYPES[kind],
+            )
+
+    def add_values(element: ET.Element, prefix: str, data: dict) -> None:
+        values = ET.SubElement(element, q("attvalues"))
+        for name, value in data.items():
+            ET.SubElement(
+                values, q("attvalue"), {"for": f"{prefix}_{name}", "value": _xml_text(value)}
+            )
+
+    nodes = ET.SubElement(body, q("nodes"), count=str(graph.number_of_nodes()))
+    for node, data in graph.nodes(data=True):
+        element = ET.SubElement(
+            nodes, q("node"), id=str(node), label=_xml_text(data.get("label", node))
+        )
+        add_values(element, "n", node_data[node])
+        red, green, blue = _rgb(data.get("color", ""))
+        ET.SubElement(element, q("color"), r=str(red), g=str(green), b=str(blue), a="1.0")
+        ET.SubElement(
+            element,
+            q("position"),
+            x=_xml_text(float(data.get("x", 0.0))),
+            y=_xml_text(-float(data.get("y", 0.0))),
+            z="0.0",
+        )
+        size = 10.0 + 2.0 * math.sqrt(data.get("degree", 0) or 0)
+        ET.SubElement(element, q("size"), value=_xml_text(round(size, 2)))
+    edges = ET.SubElement(body, q("edges"), count=str(graph.number_of_edges()))
+    for source, target, key, data in graph.edges(keys=True, data=True):
+        element = ET.SubElement(
+            edges,
+            q("edge"),
+            id=str(key),
+            source=str(source),
+            target=str(target),
+            type="directed" if data.get("directed") else "undirected",
+            label=_edge_label(data),
+            weight=_xml_text(float(data.get("strength") or 1)),
+        )
+        add_values(element, "e", data)
+    return _xml_bytes(root)
+
+
+def _without(data: dict, name: str) -> dict:
+    return {key: value for key, value in data.items() if key != name}
+
+
+def _edge_label(data: dict) -> str:
+    if data.get("kind") == TOPIC_LINK:
+        role = TopicRole.parse(data.get("role"))
+        return str(role.label) if role else str(data.get("role", ""))
+    kind = RelationKind.parse(data.get("kind"))
+    return str(kind.label) if kind else str(data.get("kind", ""))
+
+
+def node_link_data(graph: nx.MultiDiGraph) -> dict:
+    """networkx's node-link format with the edges under both names: "links" (networkx up to 3.5,
+    d3 examples) and "edges" (networkx 3.6 and later), so plain `nx.node_link_graph(data)` reads
+    it on every networkx from 3.2 on. Each edge carries `directed`."""
+    links = [
+        {"source": source, "target": target, "key": key, **data}
+        for source, target, key, data in graph.edges(keys=True, data=True)
+    ]
+    return {
+        "directed": True,
+        "multigraph": True,
+        "graph": dict(graph.graph),
+        "nodes": [{"id": node, **data} for node, data in graph.nodes(data=True)],
+        "links": links,
+        "edges": links,
+    }
 
 
 def node_link_json(graph: nx.MultiDiGraph) -> str:
-    data = nx.node_link_data(graph, edges="edges")
-    return json.dumps(data, ensure_ascii=False, indent=1)
+    return json.dumps(node_link_data(graph), ensure_ascii=False, indent=1)
 
 
 def _rgb(color: str) -> tuple[int, int, int]:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from ..core.forms import Form
 from .reference_store import ALL_TOPICS, MAX_MIN, MAX_REASON
 
 SCALE_CHOICES = [(n, str(n)) for n in range(1, 6)]
 
 
-class ReferenceItemForm(FlaskForm):
+class ReferenceItemForm(Form):
     topic_code = SelectField(_l("Thema"), validators=[DataRequired()])
     category_key = SelectField(_l("Kategorie"), validators=[DataRequired()])
     min_count = IntegerField(
@@ -42,7 +42,7 @@ class ReferenceItemForm(FlaskForm):
         }
 
 
-class GridMoveForm(FlaskForm):
+class GridMoveForm(Form):
     power = SelectField(_l("Einfluss"), coerce=int, choices=SCALE_CHOICES)
     interest = SelectField(_l("Interesse"), coerce=int, choices=SCALE_CHOICES)
     version = HiddenField()

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
+
+from ..core.forms import Form
 
 # 1 is the most urgent: the dashboard and lists sort by priority ascending
 PRIORITIES = [(1, _l("hoch")), (2, _l("mittel")), (3, _l("niedrig"))]
 
 
-class TopicForm(FlaskForm):
+class TopicForm(Form):
     code = StringField(
         _l("Code"),
         validators=[DataRequired(), Length(max=30)],

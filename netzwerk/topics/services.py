@@ -11,7 +11,7 @@ from ..actors.models import Actor
 from ..actors.services import get_actor
 from ..audit.services import apply_changes, record, reverse, snapshot
 from ..core.errors import Conflict, Invalid, NotFound
-from ..core.validation import int_in_range, vocab_value
+from ..core.validation import INT64, int_in_range, vocab_value
 from ..extensions import db
 from .models import ActorTopic, Topic, TopicRole
 
@@ -39,14 +39,17 @@ def get_topic(topic_id: int) -> Topic:
 def find_topic(ref: str | int) -> Topic | None:
     """A topic by id or code (codes compare without case and spaces: 'sdg 12' = 'SDG12')."""
     if isinstance(ref, int) or str(ref).isdigit():
-        return db.session.get(Topic, int(ref))
+        ident = int(ref)
+        return db.session.get(Topic, ident) if ident <= INT64[1] else None
     code = str(ref).replace(" ", "").upper()
     return db.session.scalar(
         sa.select(Topic).where(sa.func.upper(sa.func.replace(Topic.code, " ", "")) == code)
     )
 
 
-def clean_topic(data: dict[str, Any], topic: Topic | None) -> dict[str, Any]:
+def clean_topic(data: dict[str, Any], topic: Topic | None, unique: bool = True) -> dict[str, Any]:
+    """The topic's values; unique=False leaves the check for a taken code to the caller (the
+    import compares with its own index instead of one query per row)."""
     code = str(data.get("code", topic.code if topic else "") or "").strip()
     title = str(data.get("title", topic.title if topic else "") or "").strip()
     if not code:
@@ -56,11 +59,13 @@ def clean_topic(data: dict[str, Any], topic: Topic | None) -> dict[str, Any]:
     if not title:
         raise Invalid("Der Titel fehlt.", field="title")
     # a purely numeric code would be read as an id by find_topic
-    other = (
-        find_topic(code)
-        if not code.isdigit()
-        else db.session.scalar(sa.select(Topic).where(Topic.code == code))
-    )
+    other = None
+    if unique:
+        other = (
+            find_topic(code)
+            if not code.isdigit()
+            else db.session.scalar(sa.select(Topic).where(Topic.code == code))
+        )
     if other is not None and other is not topic:
         raise Conflict(f"Das Thema {other.code} gibt es schon.", field="code")
     return {

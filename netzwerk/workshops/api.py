@@ -7,11 +7,31 @@ import sqlalchemy as sa
 from flask import jsonify
 
 from ..auth.permissions import editor_required
-from ..core.api import api_bp, json_body, paged
+from ..core.api import api_bp, checked, json_body, paged
 from ..core.errors import Invalid
 from ..mail import queue
 from . import invitations, services, suggestions
 from .models import Workshop
+
+# what a client may send (README: the workshop JSON); the rest of a GET's answer is read-only
+WORKSHOP_FIELDS = {
+    "title": "text",
+    "topic_ids": "refs",
+    "topics": "refs",
+    "phase": "text",
+    "format": "text",
+    "starts_at": "text?",
+    "ends_at": "text?",
+    "timezone": "text",
+    "location": "text?",
+    "online_url": "text?",
+    "capacity": "int?",
+    "agenda": "text?",
+    "status": "text",
+    "organizer_name": "text?",
+    "organizer_email": "text?",
+}
+WORKSHOP_READONLY = frozenset({"id", "uid", "sequence", "organizer", "summary"})
 
 
 def _delivered(batch: str | None) -> dict | None:
@@ -29,7 +49,7 @@ def workshops_list():
 @api_bp.post("/workshops")
 @editor_required
 def workshops_create():
-    workshop = services.create_workshop(json_body())
+    workshop = services.create_workshop(checked(json_body(), WORKSHOP_FIELDS, WORKSHOP_READONLY))
     return jsonify(services.workshop_json(workshop)), 201
 
 
@@ -43,7 +63,13 @@ def workshops_get(workshop_id: int):
 def workshops_patch(workshop_id: int):
     """A new time or place sends the updated invitations (higher SEQUENCE) by itself."""
     workshop = services.get_workshop(workshop_id)
-    batch = services.update_workshop(workshop, json_body())
+    data = checked(
+        json_body(),
+        WORKSHOP_FIELDS,
+        WORKSHOP_READONLY,
+        current=services.workshop_json(workshop),
+    )
+    batch = services.update_workshop(workshop, data)
     body = services.workshop_json(workshop)
     body["delivery"] = _delivered(batch)
     return jsonify(body)
@@ -60,8 +86,8 @@ def invitations_list(workshop_id: int):
 @editor_required
 def invitations_add(workshop_id: int):
     workshop = services.get_workshop(workshop_id)
-    ids = json_body().get("contact_ids")
-    if not isinstance(ids, list):
+    ids = checked(json_body(), {"contact_ids": "ids"}).get("contact_ids")
+    if ids is None:
         raise Invalid("contact_ids muss eine Liste von Kontaktnummern sein.", field="contact_ids")
     added = invitations.add_invitations(workshop, ids)
     rows = {r["invitation"].id: r for r in invitations.invitation_rows(workshop)}

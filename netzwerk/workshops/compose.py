@@ -16,7 +16,7 @@ from ..actors.models import Contact
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..mail import links, queue
-from ..mail.message import address, build_message, header_text, tidy
+from ..mail.message import address, build_message, header_text, sender, tidy
 from ..mail.models import PENDING, MailKind, MailMessage, MailStatus
 from . import ical, tokens
 from .models import Invitation, Response, Workshop
@@ -112,6 +112,30 @@ def _slot_lines(workshop: Workshop, tz: str, lang: str) -> list[str]:
     return lines
 
 
+def envelope_for(workshop: Workshop) -> dict:
+    """From, Sender, Reply-To and ORGANIZER;SENT-BY of a workshop's mails (RFC 6047).
+
+    The ORGANIZER is the workshop's organizer. When netzwerk sends from another address
+    (NETZWERK_MAIL_FROM), the ORGANIZER gets SENT-BY with that address. If the organizer's
+    address is in the sender's domain, the mail is From the organizer with a Sender header (what
+    RFC 6047 and Outlook expect from a delegate); an organizer in another domain stays in
+    Reply-To and the mail is From NETZWERK_MAIL_FROM, because a From in a foreign domain sent
+    through the town hall's server fails the recipients' SPF/DMARC checks."""
+    own = sender()
+    organizer = (workshop.organizer_email or "").strip()
+    result = {"from": own, "sender": None, "reply_to": None, "sent_by": None}
+    if not organizer:
+        return result
+    result["reply_to"] = address(workshop.organizer_name, organizer)
+    if organizer.lower() == own.addr_spec.lower():
+        return result
+    result["sent_by"] = own.addr_spec
+    if organizer.rpartition("@")[2].lower() == own.domain.lower():
+        result["from"] = result["reply_to"]
+        result["sender"] = own
+    return result
+
+
 def compose(
     invitation: Invitation, kind: MailKind, sequence: int, update: bool = False
 ) -> MailMessage:
@@ -140,6 +164,7 @@ def compose(
     html = render_template(f"workshops/mail/{lang}.html", **context)
     calendar = None
     method = None
+    envelope = envelope_for(workshop)
     if kind in CALENDAR_KINDS:
         method = "CANCEL" if kind == MailKind.CANCEL else "REQUEST"
         partstat = (
@@ -157,16 +182,15 @@ def compose(
             description=tidy(render_template(f"workshops/mail/{lang}.description.txt", **context)),
             partstat=partstat,
             dtstamp=now,
+            sent_by=envelope["sent_by"],
         )
     subject = _subject(workshop, kind, lang, tz, update)
     mid = message_id(invitation, kind, sequence)
     email = build_message(
         to=address(contact.name, contact.email),
-        reply_to=(
-            address(workshop.organizer_name, workshop.organizer_email)
-            if workshop.organizer_email
-            else None
-        ),
+        reply_to=envelope["reply_to"],
+        from_=envelope["from"],
+        sender_=envelope["sender"],
         subject=subject,
         text=text,
         html=html,

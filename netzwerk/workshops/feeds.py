@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 
+from ..audit.models import AuditEntry
 from ..audit.services import record
 from ..auth.models import hash_token
 from ..core.errors import Invalid, NotFound
-from ..core.timeutil import utcnow
+from ..core.timeutil import aware, utcnow
 from ..extensions import db
 from ..topics.models import Topic
 from . import compose, ical, services, tokens
@@ -87,15 +90,35 @@ def feed_by_token(token: str) -> CalendarFeed:
     return feed
 
 
+def _feed_workshops(feed: CalendarFeed) -> list[Workshop]:
+    return [
+        workshop
+        for workshop in services.workshops(feed.topic_id)
+        if workshop.status != WorkshopStatus.DRAFT and workshop.starts_at is not None
+    ]
+
+
 def feed_ics(feed: CalendarFeed) -> bytes:
     """Planned, held and cancelled workshops (cancelled ones as STATUS:CANCELLED), no drafts."""
     items = []
-    for workshop in services.workshops(feed.topic_id):
-        if workshop.status == WorkshopStatus.DRAFT or workshop.starts_at is None:
-            continue
+    for workshop in _feed_workshops(feed):
         url = compose.workshop_url(workshop)
         items.append((workshop, url, _plain_description(workshop, url)))
     name = "KEpol Aachen – Workshops"
     if feed.topic is not None:
         name += f" – {feed.topic.label}"
     return ical.feed_calendar(items, name)
+
+
+def feed_last_modified(feed: CalendarFeed) -> datetime:
+    """When the feed last changed: its workshops' last edits, and the last recorded change to
+    any workshop or topic (a deleted workshop or a renamed topic leaves only that trace)."""
+    stamps = [feed.created_at] + [w.updated_at for w in _feed_workshops(feed) if w.updated_at]
+    last_change = db.session.scalar(
+        sa.select(sa.func.max(AuditEntry.created_at)).where(
+            AuditEntry.entity.in_(("workshop", "topic"))
+        )
+    )
+    if last_change is not None:
+        stamps.append(last_change)
+    return max(aware(stamp) for stamp in stamps if stamp is not None)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -15,13 +14,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..core.forms import TimezoneField
+from ..core.forms import Form, TimezoneField
 from .models import Format, Phase, Response, WorkshopStatus
 
 LOCAL_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
-class WorkshopForm(FlaskForm):
+class WorkshopForm(Form):
     title = StringField(_l("Titel"), validators=[DataRequired(), Length(max=200)])
     topics = SelectMultipleField(_l("Themen"), coerce=int, validators=[Optional()])
     phase = SelectField(_l("Prozessphase"), choices=Phase.choices)
@@ -82,16 +81,16 @@ class WorkshopForm(FlaskForm):
         }
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     contact_ids = SelectMultipleField(_l("Kontakte"), coerce=int, validators=[DataRequired()])
 
 
-class SlotForm(FlaskForm):
+class SlotForm(Form):
     starts_at = DateTimeLocalField(_l("Beginn"), format=LOCAL_FORMAT, validators=[DataRequired()])
     ends_at = DateTimeLocalField(_l("Ende"), format=LOCAL_FORMAT, validators=[DataRequired()])
 
 
-class RsvpForm(FlaskForm):
+class RsvpForm(Form):
     response = RadioField(
         _l("Ihre Antwort"),
         choices=[
@@ -104,14 +103,14 @@ class RsvpForm(FlaskForm):
     comment = TextAreaField(_l("Kommentar (optional)"), validators=[Optional(), Length(max=2000)])
 
 
-class ReplyUploadForm(FlaskForm):
+class ReplyUploadForm(Form):
     file = FileField(
         _l("Antwort eines Kalenders (.ics oder gespeicherte Mail .eml)"),
         validators=[FileRequired(message=_l("Bitte eine Datei auswählen."))],
     )
 
 
-class ResultsForm(FlaskForm):
+class ResultsForm(Form):
     results = TextAreaField(_l("Ergebnisse"), validators=[Optional()])
     follow_ups = TextAreaField(
         _l("Vereinbarte nächste Schritte"),
@@ -122,5 +121,5 @@ class ResultsForm(FlaskForm):
     mark_done = BooleanField(_l("Workshop als durchgeführt markieren"))
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     note = StringField(_l("Grund (nur im Änderungsprotokoll)"), validators=[Optional()])

@@ -13,13 +13,16 @@ from datetime import datetime, timedelta
 from email import message_from_bytes
 from email.policy import default as default_policy
 
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Calendar, Event, vCalAddress, vDuration, vText
 
 from ..core.errors import Invalid
 from ..core.timeutil import aware, utcnow
 from .models import Format, Workshop, WorkshopStatus
 
 PRODID = "-//Stadt Aachen KEpol//netzwerk//DE"
+# how often subscribers should fetch a feed again (REFRESH-INTERVAL, X-PUBLISHED-TTL, max-age)
+FEED_TTL = timedelta(hours=1)
+BOM = b"\xef\xbb\xbf"
 
 STATUS = {
     WorkshopStatus.DRAFT: "TENTATIVE",
@@ -85,10 +88,12 @@ def _event(
     return event
 
 
-def _address(email: str, name: str) -> vCalAddress:
+def _address(email: str, name: str, sent_by: str | None = None) -> vCalAddress:
     address = vCalAddress(f"mailto:{email}")
     if cn := param_text(name):
         address.params["cn"] = vText(cn)
+    if sent_by:
+        address.params["sent-by"] = vText(f"mailto:{sent_by}")
     return address
 
 
@@ -103,8 +108,11 @@ def invitation_calendar(
     description: str,
     partstat: str = "NEEDS-ACTION",
     dtstamp: datetime | None = None,
+    sent_by: str | None = None,
 ) -> bytes:
-    """METHOD:REQUEST or CANCEL for exactly one attendee (no one sees the other guests)."""
+    """METHOD:REQUEST or CANCEL for exactly one attendee (no one sees the other guests).
+    `sent_by`: the address that sends on the organizer's behalf (ORGANIZER;SENT-BY, RFC 5545
+    3.2.18), when it is not the organizer's own."""
     cal = _calendar(method)
     status = "CANCELLED" if method == "CANCEL" else None
     event = _event(
@@ -115,7 +123,7 @@ def invitation_calendar(
         sequence=sequence,
         status=status,
     )
-    event.add("organizer", _address(workshop.organizer_email, workshop.organizer_name))
+    event.add("organizer", _address(workshop.organizer_email, workshop.organizer_name, sent_by))
     attendee = _address(attendee_email, attendee_name)
     attendee.params["role"] = "REQ-PARTICIPANT"
     attendee.params["partstat"] = partstat
@@ -133,12 +141,18 @@ def download_calendar(workshop: Workshop, *, url: str, description: str) -> byte
 
 
 def feed_calendar(items: list[tuple[Workshop, str, str]], name: str) -> bytes:
-    """METHOD:PUBLISH with one event per (workshop, url, description); no personal data."""
+    """METHOD:PUBLISH with one event per (workshop, url, description); no personal data.
+
+    The same workshops give the same bytes (DTSTAMP is the workshop's last change, not the
+    time of the request), so the feed's ETag changes only when the calendar does."""
     cal = _calendar("PUBLISH", name)
-    cal.add("refresh-interval", timedelta(hours=6), parameters={"value": "DURATION"})
+    cal.add("refresh-interval", FEED_TTL, parameters={"value": "DURATION"})
+    cal.add("x-published-ttl", vDuration(FEED_TTL))
     for workshop, url, description in items:
         if workshop.starts_at is not None:
-            cal.add_component(_event(workshop, url=url, description=description))
+            cal.add_component(
+                _event(workshop, url=url, description=description, dtstamp=workshop.updated_at)
+            )
     return cal.to_ical()
 
 
@@ -155,7 +169,9 @@ class Reply:
 
 
 def _calendar_bytes(data: bytes) -> bytes:
-    """The calendar part of a reply mail (.eml), or the data itself when it is an .ics file."""
+    """The calendar part of a reply mail (.eml), or the data itself when it is an .ics file.
+    A UTF-8 byte order mark in front (Windows editors, some Outlook versions) is dropped."""
+    data = _without_bom(data)
     head = data.lstrip()[:200].upper()
     if head.startswith(b"BEGIN:VCALENDAR"):
         return data
@@ -164,11 +180,16 @@ def _calendar_bytes(data: bytes) -> bytes:
         if part.get_content_type() in ("text/calendar", "application/ics"):
             payload = part.get_payload(decode=True)
             if payload:
-                return payload
+                return _without_bom(payload)
     raise Invalid(
         "Die Datei enthält keinen Kalendereintrag (weder .ics noch eine Mail mit text/calendar).",
         field="file",
     )
+
+
+def _without_bom(data: bytes) -> bytes:
+    stripped = data.lstrip(b" \t\r\n")
+    return stripped[len(BOM) :] if stripped.startswith(BOM) else data
 
 
 def parse_replies(data: bytes) -> list[Reply]:

@@ -199,8 +199,9 @@ def queue_updates(workshop: Workshop) -> str | None:
 
 
 def cancel_workshop(workshop: Workshop, note: str = "") -> str | None:
-    """Cancel: STATUS:CANCELLED, SEQUENCE raised, METHOD:CANCEL (same UID) to everyone who has
-    the invitation and did not decline; unsent invitations are dropped from the queue."""
+    """Cancel: STATUS:CANCELLED, SEQUENCE raised, METHOD:CANCEL (same UID) to everyone who ever
+    received a REQUEST and was not removed, whatever they answered; unsent invitations are
+    dropped from the queue."""
     if workshop.status == WorkshopStatus.CANCELLED:
         raise Conflict("Der Workshop ist bereits abgesagt.")
     if workshop.status == WorkshopStatus.DONE:
@@ -215,7 +216,10 @@ def cancel_workshop(workshop: Workshop, note: str = "") -> str | None:
         if not compose.has_calendar(state, invitation):
             unsent.append(invitation.id)
             continue
-        if invitation.response == Response.DECLINED or compose.block_reason(invitation.contact):
+        # also to those who declined: a DECLINED to an older SEQUENCE may stand beside an
+        # accepted update in their calendar, and a CANCEL for an event a calendar does not
+        # hold is ignored there
+        if compose.block_reason(invitation.contact):
             continue
         wanted.append(compose.wanted(invitation, MailKind.CANCEL, workshop.sequence))
     if unsent:
@@ -361,6 +365,16 @@ def import_replies(data: bytes) -> tuple[list[dict], list[str]]:
         if invitation is None:
             line["message"] = f"{reply.email} ist zu „{workshop.title}“ nicht eingeladen."
             continue
+        if reply.sequence > workshop.sequence:
+            line["message"] = (
+                f"Nicht übernommen: Die Antwort von {reply.email} bezieht sich auf SEQUENCE "
+                f"{reply.sequence}, netzwerk hat „{workshop.title}“ aber nur bis SEQUENCE "
+                f"{workshop.sequence} verschickt. Diese Fassung stammt nicht von netzwerk: Die "
+                "Einladung wurde in einem anderen Kalender verändert und weitergeschickt, oder "
+                "die Datei gehört zu einem anderen Termin mit derselben UID. Bitte fragen Sie "
+                "bei der Person nach."
+            )
+            continue
         response = Response.parse(reply.partstat.lower())
         if response in (None, Response.NEEDS_ACTION):
             line["message"] = f"Antwort {reply.partstat} wird nicht unterstützt."
@@ -475,6 +489,11 @@ def sign_in_rows(workshop: Workshop) -> list[Invitation]:
         if inv.response != Response.DECLINED and not inv.waitlisted
     ]
     return sorted(rows, key=lambda inv: (order.get(inv.response, 3), inv.name.casefold()))
+
+
+def invited_contacts(workshop: Workshop) -> list[Contact]:
+    """The contacts invited and not removed (erased people are no longer there)."""
+    return [inv.contact for inv in workshop.active_invitations if inv.contact is not None]
 
 
 def invitable_contacts(workshop: Workshop) -> list[dict]:

@@ -3,6 +3,9 @@ progress, date polls, attendance, results, calendar files; public RSVP and poll 
 
 from __future__ import annotations
 
+import hashlib
+import io
+
 from flask import (
     Blueprint,
     abort,
@@ -12,6 +15,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
@@ -20,16 +24,19 @@ from flask import (
 )
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from ..auth.permissions import can_edit, editor_required, public
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
 from ..core.views import confirm_delete, form_error, save_form
-from ..extensions import db
+from ..exchange.vcard import export_contacts
+from ..extensions import db, limiter
 from ..mail import queue
+from ..mail.message import undeliverable_reason
 from ..topics import services as topic_services
-from . import compose, polls, services, suggestions
+from . import compose, ical, polls, services, suggestions
 from . import feeds as calendar_feeds
 from . import invitations as invites
 from .forms import (
@@ -45,6 +52,12 @@ from .models import Answer, Phase, Response, WorkshopStatus
 from .timefmt import local, mail_language
 
 bp = Blueprint("workshops", __name__)
+
+
+def public_limit() -> str:
+    """Requests per client address to the pages reached by a secret link (RSVP, poll,
+    calendar feeds), so that links cannot be guessed or hammered (PUBLIC_RATE_LIMIT)."""
+    return current_app.config.get("PUBLIC_RATE_LIMIT") or "60 per minute"
 
 
 def _viewer_tz() -> str:
@@ -98,6 +111,9 @@ def show(workshop_id: int):
         summary=invites.summary(workshop),
         viewer_tz=_viewer_tz(),
         rows=invites.invitation_rows(workshop),
+        organizer_undeliverable=bool(
+            workshop.organizer_email and undeliverable_reason(workshop.organizer_email)
+        ),
     )
 
 
@@ -232,6 +248,28 @@ def invitations(workshop_id: int):
         upload=ReplyUploadForm(),
         confirm=ConfirmForm(),
         open_for_invites=workshop.status not in (WorkshopStatus.CANCELLED, WorkshopStatus.DONE),
+        organizer_undeliverable=bool(
+            workshop.organizer_email and undeliverable_reason(workshop.organizer_email)
+        ),
+    )
+
+
+@bp.route("/workshops/<int:workshop_id>/kontakte.vcf")
+@editor_required
+def address_book(workshop_id: int):
+    """The invitees as one vCard file for Outlook or Thunderbird (a personal-data export)."""
+    workshop = services.get_workshop(workshop_id)
+    result = export_contacts(
+        invites.invited_contacts(workshop),
+        f"Adressbuch Workshop {workshop.id} ({workshop.title})",
+        f"workshop-{workshop.id}-kontakte.vcf",
+    )
+    return send_file(
+        io.BytesIO(result.data),
+        mimetype=result.mimetype,
+        as_attachment=True,
+        download_name=result.filename,
+        max_age=0,
     )
 
 
@@ -543,10 +581,19 @@ def create_feed():
 
 @bp.route("/kalender/<token>.ics")
 @public
+@limiter.shared_limit(public_limit, scope="public-token", key_func=get_remote_address)
 def feed(token: str):
-    return _ics(
-        calendar_feeds.feed_ics(calendar_feeds.feed_by_token(token)), "kepol.ics", attachment=False
-    )
+    """The subscribed calendar, answering conditional requests: clients that poll every hour
+    get 304 Not Modified until a workshop changes."""
+    calendar_feed = calendar_feeds.feed_by_token(token)
+    data = calendar_feeds.feed_ics(calendar_feed)
+    response = _ics(data, "kepol.ics", attachment=False)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8; method=PUBLISH"
+    response.set_etag(hashlib.sha256(data).hexdigest()[:40])
+    response.last_modified = calendar_feeds.feed_last_modified(calendar_feed)
+    response.cache_control.private = True  # the address is a secret: no shared caches
+    response.cache_control.max_age = int(ical.FEED_TTL.total_seconds())
+    return response.make_conditional(request)
 
 
 # --- public pages for invitees -------------------------------------------------------------------
@@ -562,10 +609,20 @@ def _invitee_locale(invitation) -> str:
     return mail_language(contact.language if contact else "de")
 
 
+def _withdrawn(invitation):
+    """A withdrawn invitation's link says only that: no title, time, place or calendar entry
+    (410 Gone)."""
+    with force_locale(_invitee_locale(invitation)):
+        return render_template("workshops/withdrawn.html"), 410
+
+
 @bp.route("/einladung/<token>", methods=["GET", "POST"])
 @public
+@limiter.shared_limit(public_limit, scope="public-token", key_func=get_remote_address)
 def rsvp(token: str):
     invitation = services.invitation_by_token(token)
+    if invitation.removed_at is not None:
+        return _withdrawn(invitation)
     workshop = invitation.workshop
     form = RsvpForm()
     lang = _invitee_locale(invitation)
@@ -602,15 +659,21 @@ def rsvp(token: str):
 
 @bp.route("/einladung/<token>/termin.ics")
 @public
+@limiter.shared_limit(public_limit, scope="public-token", key_func=get_remote_address)
 def rsvp_ics(token: str):
     invitation = services.invitation_by_token(token)
+    if invitation.removed_at is not None:
+        return _withdrawn(invitation)
     return _ics(calendar_feeds.invitation_ics(invitation, token), "termin.ics")
 
 
 @bp.route("/einladung/<token>/umfrage", methods=["GET", "POST"])
 @public
+@limiter.shared_limit(public_limit, scope="public-token", key_func=get_remote_address)
 def vote(token: str):
     invitation = services.invitation_by_token(token)
+    if invitation.removed_at is not None:
+        return _withdrawn(invitation)
     workshop = invitation.workshop
     lang = _invitee_locale(invitation)
     if request.method == "POST":

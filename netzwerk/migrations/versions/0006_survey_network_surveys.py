@@ -1,7 +1,7 @@
 """survey: network surveys, proposals, relation reciprocity
 
-Revision ID: 0004_survey
-Revises: 0003
+Revision ID: 0006_survey
+Revises: 0005
 Create Date: 2026-12-05 10:43:59.957875
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0004_survey'
-down_revision = '0003'
+revision = '0006_survey'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
