@@ -413,3 +413,17 @@ def test_responses_export_as_xlsx_with_contacts_only_when_asked(app, client, log
     personal = repr(sheets(f"/befragungen/{survey_id}/antworten.xlsx?personal=1"))
     assert "uni@example.org" in personal and "Nur mit Kontaktdaten" in personal
     assert login("viewer").get(f"/befragungen/{survey_id}/antworten.xlsx").status_code == 403
+
+
+def test_a_nul_in_a_nomination_is_refused_and_nothing_is_saved(app, client):
+    data = network(app)
+    survey_id = make_survey(app, data)
+    response = answer(
+        client,
+        links(app, survey_id)["RWTH Aachen"],
+        data["topic"],
+        nominations=[("Bö\x00se Initiative", "", "")],
+    )
+    assert response.status_code == 400
+    assert "unzulässige Steuerzeichen" in response.get_data(as_text=True)
+    assert proposals(app, ProposalKind.NOMINATION) == []

@@ -18,6 +18,7 @@ from ..actors.vocab import RelationKind, Status
 from ..audit.services import record
 from ..core.errors import Invalid, NotFound
 from ..core.timeutil import utcnow
+from ..core.validation import has_illegal_characters
 from ..extensions import db
 from ..topics.models import ActorTopic, TopicRole
 from . import tokens
@@ -154,6 +155,8 @@ def _text(value: Any, field: str, limit: int, one_line: bool = True) -> str:
     text = " ".join(text.split()) if one_line else text.strip()
     if len(text) > limit:
         raise Invalid(f"Höchstens {limit} Zeichen.", field=field)
+    if has_illegal_characters(text):  # NUL and the like: they break the XLSX/GraphML exports
+        raise Invalid("Enthält unzulässige Steuerzeichen.", field=field)
     return text
 
 

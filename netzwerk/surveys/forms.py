@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -13,6 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..core.forms import Form
 from .answers import RECORD_LIMITS
 from .models import Question
 
@@ -24,7 +24,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(Form):
     title = StringField(_l("Titel"), validators=[DataRequired(), Length(max=200)])
     topics = SelectMultipleField(
         _l("Themen"),
@@ -66,11 +66,11 @@ class SurveyForm(FlaskForm):
         }
 
 
-class RecipientForm(FlaskForm):
+class RecipientForm(Form):
     contact_ids = CheckboxesField(_l("Kontakte"), coerce=int, validators=[DataRequired()])
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     """The fixed part of the respondent's form; partners, roles and nominations are rows
     named partners-<topic>-<n>-name etc., read in views.answer_data."""
 
@@ -95,7 +95,7 @@ class AnswerForm(FlaskForm):
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     """An editor's decision on one proposal or group: the category and name of a new actor,
     or the actor to merge with."""
 
