@@ -3,9 +3,10 @@
 Runs benchmarks/map.py (the map in Chromium against pyvis, /api/graph and /api/gaps at 500 to
 8,000 actors), import.py (10,000 actors and 30,000 relations from CSV and XLSX), invitations.py
 (500 invitations over SMTP on loopback), council_document.py (the council document of a
-programme with 200 measures as DOCX and PDF), load.py (gunicorn, 4 workers, 2,000 actors, 50
-clients) and import_load.py (20 clients reading and writing during 10,000-row import previews),
-each in its own process (no caches or background threads carried from one to the
+programme with 200 measures as DOCX and PDF), survey.py (500 survey recipients: sending, the review
+queue, accepting everything), load.py (gunicorn, 4 workers, 2,000 actors, 50 clients) and
+import_load.py (20 clients reading and writing during 10,000-row import previews), each in its
+own process (no caches or background threads carried from one to the
 next), through their functions rather than their printed tables. Prints the table with the date
 and the machine and writes it to benchmarks/out/latest.md (git-ignored).
 
@@ -29,7 +30,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out" / "latest.md"
-PARTS = ("map", "import", "invitations", "council", "load", "import_load")
+PARTS = ("map", "import", "invitations", "council", "survey", "load", "import_load")
 MARK = "RESULT "  # the line a part's process answers with
 
 
@@ -202,6 +203,41 @@ def part_council(quick: bool) -> list[dict]:
             f"{t['total cold']:.1f} s (PDF {t['pdf cold']:.1f} s)",
         ),
     ]
+
+
+def part_survey(quick: bool) -> list[dict]:
+    bench = load_module("survey")
+    r = bench.run(500)
+    name = f"Survey ({r['recipients']} recipients, {r['proposals']} proposals)"
+    rows = [
+        row(
+            name,
+            "send: compose, queue, deliver over SMTP",
+            f"{r['send_seconds']:.1f} s ({r['received']}/{r['recipients']} delivered)",
+            f"< {bench.GOAL_SEND:.0f} s",
+            r["send_seconds"] < bench.GOAL_SEND and r["received"] == r["recipients"],
+        )
+    ]
+    for kind, (p50, p95) in r["pages"].items():
+        rows.append(
+            row(
+                name,
+                f"review queue page ?kind={kind} p95 (p50)",
+                f"{p95:.0f} ms ({p50:.0f} ms)",
+                f"< {bench.GOAL_PAGE_MS:.0f} ms",
+                p95 < bench.GOAL_PAGE_MS,
+            )
+        )
+    rows.append(
+        row(
+            name,
+            f"accept all ({r['relations']} relations, {r['nominations']} nominations)",
+            f"{r['accept_seconds']:.1f} s",
+            f"< {bench.GOAL_ACCEPT:.0f} s",
+            r["accept_seconds"] < bench.GOAL_ACCEPT and r["skipped"] == 0,
+        )
+    )
+    return rows
 
 
 def part_load(quick: bool) -> list[dict]:

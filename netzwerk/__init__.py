@@ -55,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         network,
         programme,
         projects,
+        surveys,
         topics,
         workshops,
     )
@@ -70,6 +71,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         workshops,
         projects,
         programme,
+        surveys,
         mail,
         exchange,
         demo,

@@ -62,6 +62,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "RATELIMIT_ENABLED": env("NETZWERK_RATELIMIT_ENABLED", "1").lower() not in ("0", "false"),
         "RATELIMIT_STORAGE_URI": env("NETZWERK_RATELIMIT_STORAGE_URL", "memory://"),
         "LOGIN_RATE_LIMIT": env("NETZWERK_LOGIN_RATE_LIMIT", "10 per minute"),
+        # requests per client address to the respondents' survey pages and name lookup
+        "SURVEY_RATE_LIMIT": env("NETZWERK_SURVEY_RATE_LIMIT", "60 per minute"),
         "LOGIN_ADDRESS_RATE_LIMIT": env("NETZWERK_LOGIN_ADDRESS_RATE_LIMIT", "30 per minute"),
         "LOGIN_NAME_RATE_LIMIT": env("NETZWERK_LOGIN_NAME_RATE_LIMIT", "50 per minute"),
         # requests per client address to the public reflection pages (programme/reflection)

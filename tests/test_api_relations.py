@@ -55,6 +55,7 @@ def test_relation_fields(viewer, net):
         "directed": False,
         "strength": 2,
         "note": "Steuerungsgruppe",
+        "reciprocity": None,  # nobody was asked in a survey (bestaetigt/einseitig otherwise)
     }
     assert viewer.get(f"/api/relations/{net['r1']}").json["directed"] is True
 
@@ -125,6 +126,7 @@ def test_create_answers_201_with_location(app, editor, net):
         "directed": True,
         "strength": 1,
         "note": "Newsletter",
+        "reciprocity": None,
     }
     assert editor.get(f"/api/relations?actor_id={net['welthaus']}").json["total"] == 2
     with app.app_context():

@@ -214,6 +214,50 @@ class World:
     def make_key(self) -> str:
         return "verwaltung"
 
+    def make_survey(self) -> int:
+        from netzwerk.actors.models import Actor
+        from netzwerk.surveys import services as surveys
+
+        survey = surveys.create_survey(
+            {
+                "title": f"Befragung {len(self._ids)}",
+                "topic_ids": [self.topic],
+                "closes_on": (datetime.now() + timedelta(days=30)).date().isoformat(),
+            }
+        )
+        person = factories.contact(db.session.get(Actor, self.actor))
+        surveys.add_recipients(survey, [person.id])
+        return survey.id
+
+    def make_recipient(self) -> int:
+        from netzwerk.surveys import services as surveys
+
+        return surveys.get_survey(self.survey).recipients[0].id
+
+    def make_survey_token(self) -> str:
+        from netzwerk.surveys import services as surveys
+        from netzwerk.surveys.tokens import link_token
+
+        return link_token(surveys.get_recipient(self.recipient))
+
+    def make_proposal(self) -> int:
+        from netzwerk.surveys import answers
+        from netzwerk.surveys import services as surveys
+
+        recipient = surveys.get_recipient(self.recipient)
+        answers.save_answer(recipient, {"nominations": [{"name": "Genannt e.V."}]})
+        from netzwerk.surveys.models import SurveyProposal
+
+        return db.session.scalar(
+            sa.select(SurveyProposal.id).where(SurveyProposal.recipient_id == recipient.id)
+        )
+
+    def make_survey_batch(self) -> str:
+        from netzwerk.surveys import sending
+        from netzwerk.surveys import services as surveys
+
+        return sending.send_survey(surveys.get_survey(self.survey))[0]
+
 
 class DemoWorld(World):
     """Existing rows of the Aachen demo data: what a reader of the site would open."""
@@ -334,6 +378,14 @@ SAMPLES = {
     "batch": lambda w: w.batch,
     "token": lambda w: w.rsvp_token,
     ("workshops.feed", "token"): lambda w: w.feed_token,
+    "survey_id": lambda w: w.survey,
+    "recipient_id": lambda w: w.recipient,
+    "proposal_id": lambda w: w.proposal,
+    ("surveys.respond", "token"): lambda w: w.survey_token,
+    ("surveys.organisation_names", "token"): lambda w: w.survey_token,
+    ("surveys.delivery", "batch"): lambda w: w.survey_batch,
+    ("surveys.delivery_status", "batch"): lambda w: w.survey_batch,
+    ("surveys.export", "fmt"): lambda w: "csv",
     ("network.vendor", "name"): lambda w: vendor_files(),
     # one format each: who may download does not depend on it, and exports are slow
     ("network.export", "fmt"): lambda w: "json",

@@ -80,8 +80,10 @@ FIELDS = {
     "goal": ("g", ["title", "description"]),
     "measure": ("m", ["title", "description", "indicator", "funding_source"]),
     "draft": ("d", ["note"]),
-    "status_update": ("s", ["note"]),
-    "indicator_value": ("n", ["note"]),
+    "status_update": ("h", ["note"]),
+    "indicator_value": ("j", ["note"]),
+    "survey": ("s", ["title", "intro"]),
+    "nomination": ("n", ["name", "reason"]),
 }
 
 
@@ -123,6 +125,10 @@ def fill(user_id: int | None = None) -> Corpus:
     from netzwerk.extensions import db
     from netzwerk.mail import queue
     from netzwerk.network import reference_store
+    from netzwerk.surveys import answers, sending
+    from netzwerk.surveys import services as surveys
+    from netzwerk.surveys import tokens as survey_tokens
+    from netzwerk.surveys.models import SurveyProposal
     from netzwerk.topics import services as topics
     from netzwerk.workshops import feeds, invitations, polls
     from netzwerk.workshops import services as workshops
@@ -131,7 +137,16 @@ def fill(user_id: int | None = None) -> Corpus:
     n = len(PAYLOADS)
     corpus = Corpus(n=n)
     ids = corpus.ids
-    for entity in (*FIELDS, "slot", "batch", "rsvp_token", "reflection_link", "reflection_token"):
+    for entity in (
+        *FIELDS,
+        "slot",
+        "batch",
+        "rsvp_token",
+        "reflection_link",
+        "reflection_token",
+        "recipient",
+        "survey_token",
+    ):
         ids[entity] = []
         corpus.stored[entity] = []
 
@@ -280,6 +295,39 @@ def fill(user_id: int | None = None) -> Corpus:
         ids["slot"].append(slot.id)
         ids["batch"].append(batch)
         ids["rsvp_token"].append(rsvp_token(invitation))
+
+        # a survey per payload, asking contact i, who names payload i as a missing organisation
+        survey = surveys.create_survey(
+            {
+                "title": v("survey", i, "title", 200),
+                "intro": v("survey", i, "intro", 5000),
+                "topic_ids": [ids["topic"][i]],
+                "closes_on": (begins + timedelta(days=30)).date().isoformat(),
+            }
+        )
+        keep("survey", survey)
+        (recipient,) = surveys.add_recipients(survey, [ids["contact"][i]])
+        ids["recipient"].append(recipient.id)
+        ids["survey_token"].append(survey_tokens.link_token(recipient))
+        survey_batch, _ = sending.send_survey(survey)
+        queue.deliver(batch=survey_batch)
+        ids.setdefault("survey_batch", []).append(survey_batch)
+        answers.save_answer(
+            recipient,
+            {
+                "nominations": [
+                    {
+                        "name": v("nomination", i, "name", 200),
+                        "reason": v("nomination", i, "reason", 1000),
+                    }
+                ]
+            },
+        )
+        nomination = db.session.scalar(
+            sa.select(SurveyProposal).where(SurveyProposal.recipient_id == recipient.id)
+        )
+        keep("nomination", nomination)
+        ids.setdefault("proposal", []).append(nomination.id)
 
     # the second half of the process: projects, outcomes, the programme and its drafts
     from netzwerk.programme import drafts, monitoring, reflection

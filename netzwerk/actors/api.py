@@ -77,6 +77,7 @@ def relation_json(relation: Relation) -> dict[str, Any]:
         "directed": relation.directed,
         "strength": relation.strength,
         "note": relation.note,
+        "reciprocity": relation.reciprocity.value if relation.reciprocity else None,
     }
 
 
@@ -125,8 +126,9 @@ RELATION_FIELDS = {
     "directed": "bool",
     "strength": "int",
     "note": "text?",
+    "reciprocity": "text?",
 }
-RELATION_FILTERS = ("actor_id", "source_id", "target_id", "kind")
+RELATION_FILTERS = ("actor_id", "source_id", "target_id", "kind", "reciprocity")
 
 
 # --- actors ------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..core.timeutil import utcnow
 from ..core.vocab import vocab_column
 from ..extensions import db
-from .vocab import Level, RelationKind, Sector, Status
+from .vocab import Level, Reciprocity, RelationKind, Sector, Status
 
 if TYPE_CHECKING:
     from ..topics.models import ActorTopic
@@ -134,6 +134,8 @@ class Relation(db.Model):
     directed: Mapped[bool] = mapped_column(default=False)
     strength: Mapped[int] = mapped_column(default=2)
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    # named by both organisations in a survey, or by one only; None: not asked
+    reciprocity: Mapped[Reciprocity | None] = mapped_column(vocab_column(Reciprocity))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -25,7 +25,7 @@ from ..core.validation import (
 )
 from ..extensions import db
 from .models import Actor, Category, Contact, Relation
-from .vocab import LegalBasis, Level, RelationKind, Sector, Status
+from .vocab import LegalBasis, Level, Reciprocity, RelationKind, Sector, Status
 
 ACTOR_FIELDS = [
     "name",
@@ -51,7 +51,7 @@ CONSENT_FIELDS = [
     "consent_invitations",
     "consent_revoked_at",
 ]
-RELATION_FIELDS = ["source_id", "target_id", "kind", "directed", "strength", "note"]
+RELATION_FIELDS = ["source_id", "target_id", "kind", "directed", "strength", "note", "reciprocity"]
 
 
 # --- categories --------------------------------------------------------------------------------
@@ -483,6 +483,9 @@ def clean_relation(
     if isinstance(directed, str):
         directed = directed.strip().lower() in ("1", "true", "ja", "yes", "y", "on")
     note = data.get("note", relation.note if relation else "")
+    reciprocity = relation.reciprocity if relation else None
+    if "reciprocity" in data:  # empty: nobody was asked
+        reciprocity = vocab_value(Reciprocity, data, "reciprocity", None)
     return {
         "source_id": source_id,
         "target_id": target_id,
@@ -490,6 +493,7 @@ def clean_relation(
         "directed": bool(directed),
         "strength": int_in_range(data, "strength", 1, 3, relation.strength if relation else 2),
         "note": "" if note is None else str(note).strip(),
+        "reciprocity": reciprocity,
     }
 
 
@@ -510,11 +514,29 @@ def _relation_label(relation: Relation) -> str:
 
 
 def create_relation(data: dict[str, Any], commit: bool = True) -> Relation:
+    relation = add_relation(data)
+    db.session.flush()
+    record_new_relation(relation)
+    if commit:
+        db.session.commit()
+    return relation
+
+
+def add_relation(data: dict[str, Any], check_duplicate: bool = True) -> Relation:
+    """The first half of create_relation for bulk work (many relations, one flush): a checked
+    new relation in the session, not flushed and not yet in the audit trail; after the flush
+    the caller passes it to record_new_relation. `check_duplicate=False` when the caller has
+    checked against the relations it loaded itself."""
     values = clean_relation(data, None)
-    _check_duplicate_relation(values, None)
+    if check_duplicate:
+        _check_duplicate_relation(values, None)
     relation = Relation(**values)
     db.session.add(relation)
-    db.session.flush()
+    return relation
+
+
+def record_new_relation(relation: Relation) -> None:
+    """The audit entry of a relation made by add_relation (flushed, so it has its id)."""
     record(
         "relation",
         relation.id,
@@ -522,12 +544,9 @@ def create_relation(data: dict[str, Any], commit: bool = True) -> Relation:
         snapshot(relation, RELATION_FIELDS),
         label=_relation_label(relation),
     )
-    if commit:
-        db.session.commit()
-    return relation
 
 
-def update_relation(relation: Relation, data: dict[str, Any]) -> Relation:
+def update_relation(relation: Relation, data: dict[str, Any], commit: bool = True) -> Relation:
     values = clean_relation(data, relation)
     _check_duplicate_relation(values, relation)
     changes = apply_changes(relation, values)
@@ -535,7 +554,8 @@ def update_relation(relation: Relation, data: dict[str, Any]) -> Relation:
         db.session.flush()
         db.session.refresh(relation)
         record("relation", relation.id, "update", changes, label=_relation_label(relation))
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return relation
 
 
@@ -597,4 +617,7 @@ def relation_query(filters: dict[str, Any]) -> sa.Select:
     if value := filters.get("kind"):
         kind = vocab_value(RelationKind, {"kind": value}, "kind", None)
         query = query.where(Relation.kind == kind)
+    if value := filters.get("reciprocity"):
+        found = vocab_value(Reciprocity, {"reciprocity": value}, "reciprocity", None)
+        query = query.where(Relation.reciprocity == found)
     return query.order_by(Relation.id)

@@ -99,6 +99,8 @@ def _actor_form(actor=None) -> ActorForm:
             form.topic_role.data = request.args.get("role", TopicRole.CONTRIBUTING.value)
             if request.args.get("name"):
                 form.name.data = request.args["name"]
+            if request.args.get("status") in {s.value for s in Status}:
+                form.status.data = request.args["status"]
     return form
 
 

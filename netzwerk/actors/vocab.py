@@ -42,6 +42,14 @@ class RelationKind(Vocabulary):
     CONFLICT = "konflikt", _l("Konflikt")
 
 
+class Reciprocity(Vocabulary):
+    """Whether both organisations of a relation named it in a survey (netzwerk.surveys); empty
+    for relations nobody was asked about."""
+
+    CONFIRMED = "bestaetigt", _l("bestätigt")
+    ONE_SIDED = "einseitig", _l("einseitig")
+
+
 LANGUAGES = {
     "de": "Deutsch",
     "en": "English",

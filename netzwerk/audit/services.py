@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -17,6 +20,21 @@ from ..extensions import db
 from .models import AuditEntry, DataVersion
 
 VERSION_KEY = "netzwerk_data_version"  # session.info: (root transaction, its data version)
+# where the changes recorded now come from (e.g. a survey answer), see `source`
+_SOURCE: ContextVar[str | None] = ContextVar("netzwerk_audit_source", default=None)
+
+
+@contextmanager
+def source(text: str) -> Iterator[None]:
+    """Name the origin of every change recorded inside the block: the services write their
+    entries as always, and each entry carries the source in its label and as the change
+    "source" ("Befragung „…“, Antwort von …"), so the trail says where an accepted proposal
+    came from without the services knowing about proposals."""
+    token = _SOURCE.set(text)
+    try:
+        yield
+    finally:
+        _SOURCE.reset(token)
 
 
 def plain(value: Any) -> Any:
@@ -61,6 +79,10 @@ def record(
     """Add an audit entry to the current session; the caller's commit makes it permanent."""
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user
+    origin = _SOURCE.get()
+    if origin:
+        changes = {**(changes or {}), "source": [None, origin]}
+        label = f"{label} ({origin})" if label else origin
     entry = AuditEntry(
         entity=entity,
         entity_id=entity_id,

@@ -27,6 +27,23 @@ contact_activity = _signals.signal(
 )
 
 
+missing_actors = _signals.signal(
+    "missing-actors",
+    doc=(
+        "Gap analysis: sender = None; return a list of organisations named as missing by the "
+        "actors themselves (a survey): {topic_id, key, name, category, named_by: [actor ids], "
+        "reasons, status, actor_id, proposal_id, survey_id}."
+    ),
+)
+analysis_findings = _signals.signal(
+    "analysis-findings",
+    doc=(
+        "Findings: sender = None; return a list of findings {kind, severity, text, actors, "
+        "topic} that do not come from the graph (e.g. a survey's response rate)."
+    ),
+)
+
+
 def results(signal, sender: Any = None, **kwargs: Any) -> list[Any]:
     """What every connected receiver returned (None left out), in the order they connected."""
     return [value for _, value in signal.send(sender, **kwargs) if value is not None]

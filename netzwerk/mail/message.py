@@ -16,9 +16,9 @@ from ..core.errors import Invalid
 
 
 def header_text(value: str) -> str:
-    """One line of header text: CR, LF and other control characters become spaces, so a name
-    or title can never start a header of its own."""
-    return re.sub(r"[\x00-\x1f\x7f]+", " ", value or "").strip()
+    """One line of header text: CR, LF, other control characters and the Unicode line
+    separators become spaces, so a name or title can never start a header of its own."""
+    return re.sub(r"[\x00-\x1f\x7f\x85\u2028\u2029]+", " ", value or "").strip()
 
 
 def sender() -> Address:

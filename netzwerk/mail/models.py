@@ -22,6 +22,8 @@ class MailKind(Vocabulary):
     POLL = "poll", _l("Terminumfrage")
     PROTOCOL = "protocol", _l("Protokoll")
     REFLECTION = "reflection", _l("Reflexionslink")
+    SURVEY = "survey", _l("Befragung")
+    REMINDER = "reminder", _l("Erinnerung")
 
 
 class MailStatus(Vocabulary):

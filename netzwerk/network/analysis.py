@@ -17,7 +17,7 @@ from typing import Any
 
 import networkx as nx
 
-from ..actors.vocab import Sector, Status
+from ..actors.vocab import RelationKind, Sector, Status
 from .graph import TOPIC_LINK, category_labels
 
 REFERENCE_PATH = Path(__file__).with_name("reference.json")
@@ -285,6 +285,7 @@ def findings(graph: nx.MultiDiGraph, reference: dict | None = None) -> list[dict
         *_partner_cities(graph, relations),
         *_unbridged_groups(relations),
         *_not_invitable(graph),
+        *_one_sided(graph),
     ]
     if reference is not None:
         result.extend(_gap_findings(graph, reference))
@@ -550,6 +551,44 @@ def _not_invitable(graph: nx.MultiDiGraph) -> Iterator[dict]:
             )
         text = [(msgid, {"name": name})]
         yield _finding("not_invitable", "mittel", text, [attrs["id"]])
+
+
+IMPORTANT_STRENGTH = 3
+IMPORTANT_POWER = 4
+
+
+def _one_sided(graph: nx.MultiDiGraph) -> Iterator[dict]:
+    """Important relations that a survey found named by one side only ("einseitig"): strong
+    ones (strength 3) and those of influential actors (power 4–5). Either the other side sees
+    the relation differently, or it did not answer: both are worth a conversation."""
+    seen = set()
+    for source, target, attrs in graph.edges(data=True):
+        if attrs.get("reciprocity") != "einseitig" or attrs["kind"] == TOPIC_LINK:
+            continue
+        pair = (source, target) if source < target else (target, source)
+        if pair in seen:
+            continue
+        a, b = graph.nodes[source], graph.nodes[target]
+        strong = attrs["strength"] >= IMPORTANT_STRENGTH
+        powerful = max(a["power"], b["power"]) >= IMPORTANT_POWER
+        if not (strong or powerful):
+            continue
+        seen.add(pair)
+        kind = _relation_label(attrs["kind"])
+        text = (
+            f"Die Beziehung zwischen {display_name(graph, source)} und "
+            f"{display_name(graph, target)} ({kind}"
+            f"{', Stärke 3' if strong else ''}) hat in der Befragung nur eine Seite genannt."
+        )
+        severity = "mittel" if strong and powerful else "niedrig"
+        yield _finding("one_sided_relation", severity, text, [a["id"], b["id"]])
+
+
+def _relation_label(kind: str) -> str:
+    try:
+        return RelationKind(kind).label
+    except ValueError:
+        return kind
 
 
 def _gap_findings(graph: nx.MultiDiGraph, reference: dict) -> Iterator[dict]:

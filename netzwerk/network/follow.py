@@ -22,7 +22,19 @@ from . import state
 from .graph import actor_node
 
 PATCHED = frozenset({"actor", "relation", "actor_topic", "contact"})
-NEUTRAL = frozenset({"user", "api_token", "calendar_feed", "workshop", "invitation", "export"})
+NEUTRAL = frozenset(
+    {
+        "user",
+        "api_token",
+        "calendar_feed",
+        "workshop",
+        "invitation",
+        "export",
+        # surveys: answers and decisions (accepted changes are audited as actors, relations, …)
+        "survey",
+        "survey_recipient",
+    }
+)
 PATCH_LIMIT = 200
 
 

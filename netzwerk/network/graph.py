@@ -32,7 +32,7 @@ ACTOR_FIELDS = (
 )
 TOPIC_FIELDS = ("id", "code", "title", "priority")
 LINK_FIELDS = ("id", "actor_id", "topic_id", "role")
-RELATION_FIELDS = ("id", "source_id", "target_id", "kind", "directed", "strength")
+RELATION_FIELDS = ("id", "source_id", "target_id", "kind", "directed", "strength", "reciprocity")
 
 ACTOR_DEFAULTS: dict[str, Any] = {
     "short_name": "",
@@ -49,7 +49,12 @@ ACTOR_DEFAULTS: dict[str, Any] = {
 }
 TOPIC_DEFAULTS: dict[str, Any] = {"title": "", "priority": 2}
 LINK_DEFAULTS: dict[str, Any] = {"role": "interessiert"}
-RELATION_DEFAULTS: dict[str, Any] = {"kind": "kooperation", "directed": False, "strength": 2}
+RELATION_DEFAULTS: dict[str, Any] = {
+    "kind": "kooperation",
+    "directed": False,
+    "strength": 2,
+    "reciprocity": None,
+}
 
 TOPIC_LINK = "topic_link"
 
@@ -188,6 +193,7 @@ def read_relations(ids: Iterable[int] | None = None, connection=None) -> list[tu
         Relation.kind,
         Relation.directed,
         Relation.strength,
+        Relation.reciprocity,
     )
     query = _where_ids(sa.select(*columns), Relation.id, ids).order_by(Relation.id)
     return _connection(connection).execute(query).all()
@@ -288,15 +294,18 @@ def topic_entries(topics: Iterable[Row]):
 
 
 def relation_entries(relations: Iterable[Row]):
-    for id_, source, target, kind, directed, strength in _rows(
-        relations, RELATION_FIELDS, RELATION_DEFAULTS
-    ):
+    """Relation edges; "reciprocity" (bestaetigt/einseitig) only on relations a survey asked
+    about. Tuples may leave out the last field (reciprocity)."""
+    for row in _rows(relations, RELATION_FIELDS, RELATION_DEFAULTS):
+        id_, source, target, kind, directed, strength = row[:6]
         attrs = {
             "kind": _plain(kind),
             "rel_id": id_,
             "directed": bool(directed),
             "strength": strength,
         }
+        if len(row) > 6 and row[6]:
+            attrs["reciprocity"] = _plain(row[6])
         yield (f"a{source}", f"a{target}", f"r{id_}", attrs)
 
 

@@ -78,7 +78,9 @@ DESCRIPTIONS = state.Carried(
 )
 
 # audit entities that do not change what workshop_graph_data() answers
-WORKSHOPS_UNAFFECTED = frozenset({"actor", "relation", "actor_topic", "user", "api_token"})
+WORKSHOPS_UNAFFECTED = frozenset(
+    {"actor", "relation", "actor_topic", "user", "api_token", "survey", "survey_recipient"}
+)
 
 
 def _workshop_rows(_snap: state.Snapshot) -> list[dict]:
@@ -277,7 +279,7 @@ def _map_parts(
     nodes += [Part(_workshop_json(w, pos)) for w in workshops]
     projects = _visible_projects(base, filters, actor_set, topic_set)
     nodes += [Part(_project_json(p, pos)) for p in projects]
-    ghosts = _ghosts(base, filters, topics, pos) if filters.topics and filters.ghosts else []
+    ghosts = _ghosts(base, filters, topics, pos) if filters.topics else []
     nodes += [Part(g) for g in ghosts]
     edges = _edges(graph, filters, actor_set, topic_set, snap.edges_version)
     for workshop in workshops:
@@ -335,13 +337,15 @@ def _map_parts(
         Part({"id": f"e{g['id']}", "from": g["id"], "to": topic_node(g["topic_id"]), "kind": "gap"})
         for g in ghosts
     ]
+    named = sum(1 for g in ghosts if g["kind"] == "nomination")
     rest = {
         "counts": {
             "actors": len(actors),
             "topics": len(topics),
             "workshops": len(workshops),
             "projects": len(projects),
-            "gaps": len(ghosts),
+            "gaps": len(ghosts) - named,
+            "nominations": named,
             "edges": len(edges),
             "all_actors": len(base["actor_nodes"]),
         },
@@ -359,10 +363,10 @@ def _visible_actors(base: dict[str, Any], f: MapFilters) -> list[str]:
     if f.topic is not None:
         linked = set(analysis.linked_actors(graph, topic_node(f.topic)))
     with_kind = None
-    if f.kind:
+    if f.kind or f.reciprocity:
         with_kind = set()
-        for u, v, kind in graph.edges(data="kind"):
-            if kind in f.kind:
+        for u, v, attrs in graph.edges(data=True):
+            if _relation_shown(attrs, f):
                 with_kind.update((u, v))
     reach = _neighbourhood(graph, f) if f.ego else None
     result = []
@@ -401,10 +405,26 @@ def _neighbourhood(graph: nx.MultiDiGraph, f: MapFilters) -> set[str]:
         for other, kind in steps:
             if f.kind and kind not in f.kind:
                 continue
+            if f.reciprocity and not _reciprocity_between(graph, node, other, f):
+                continue
             if other not in seen:
                 seen[other] = seen[node] + 1
                 queue.append(other)
     return set(seen)
+
+
+def _relation_shown(attrs: Mapping, f: MapFilters) -> bool:
+    """A relation edge passes the kind and reciprocity filters."""
+    kind = attrs["kind"]
+    if kind == TOPIC_LINK or (f.kind and kind not in f.kind):
+        return False
+    return not f.reciprocity or attrs.get("reciprocity") in f.reciprocity
+
+
+def _reciprocity_between(graph: nx.MultiDiGraph, a: str, b: str, f: MapFilters) -> bool:
+    edges = list(graph.get_edge_data(a, b, default={}).values())
+    edges += list(graph.get_edge_data(b, a, default={}).values())
+    return any(_relation_shown(attrs, f) for attrs in edges)
 
 
 def _visible_topics(base: dict[str, Any], f: MapFilters, actors: set[str]) -> list[str]:
@@ -598,53 +618,92 @@ def _project_json(project: dict, pos: Mapping) -> dict[str, Any]:
 def _ghosts(
     base: dict[str, Any], f: MapFilters, topics: list[str], pos: Mapping
 ) -> list[dict[str, Any]]:
-    """One grey, dashed node per gap of a visible topic, fanned out around the topic."""
+    """Grey, dashed nodes around each visible topic: one per gap of the checklist (f.ghosts)
+    and one per organisation the actors named as missing in a survey (f.nominations,
+    "genannt von N"), fanned out together around the topic."""
     visible = set(topics)
     sector_of = base["category_sector"]
     by_topic: dict[str, list[dict]] = {}
-    for gap in reports.gap_list():
-        node = topic_node(gap["topic_id"])
+
+    def wanted(item: dict) -> bool:
+        node = topic_node(item["topic_id"]) if item["topic_id"] is not None else None
         if node not in visible:
-            continue
-        if f.category and gap["category"] not in f.category:
-            continue
-        if f.sector and sector_of.get(gap["category"]) not in f.sector:
-            continue
-        by_topic.setdefault(node, []).append(gap)
+            return False
+        if f.category and item["category"] not in f.category:
+            return False
+        return not (f.sector and sector_of.get(item["category"]) not in f.sector)
+
+    if f.ghosts:
+        for gap in reports.gap_list():
+            if wanted(gap):
+                by_topic.setdefault(topic_node(gap["topic_id"]), []).append(_gap_json(gap))
+    if f.nominations:
+        for item in reports.nomination_list():
+            if wanted(item):
+                by_topic.setdefault(topic_node(item["topic_id"]), []).append(_nomination_json(item))
     centre = _centre(pos)
     result = []
-    for node, gaps in by_topic.items():
+    for node, items in by_topic.items():
         anchor = pos.get(node, (0.0, 0.0))
-        for gap, (x, y) in zip(
-            gaps, layout.ghost_positions(anchor, len(gaps), centre), strict=True
-        ):
-            result.append(
-                {
-                    "id": f"g{gap['topic_id']}-{gap['category']}",
-                    "kind": "gap",
-                    "label": _("fehlt: %(category)s", category=gap["category_label"]),
-                    "category": gap["category"],
-                    "category_label": gap["category_label"],
-                    "sector": sector_of.get(gap["category"], ""),
-                    "topic_id": gap["topic_id"],
-                    "topic": gap["topic"],
-                    "topic_label": gap["topic_label"],
-                    "have": gap["have"],
-                    "need": gap["need"],
-                    "candidates": gap["candidates"],
-                    "candidate_actors": gap["candidate_actors"],
-                    "reason": gap["reason"],
-                    "create_url": url_for(
-                        "actors.new", category=gap["category"], topic=gap["topic_id"]
-                    ),
-                    "link_url": url_for(
-                        "topics.link_actor", topic_id=gap["topic_id"], category=gap["category"]
-                    ),
-                    "x": x,
-                    "y": y,
-                }
-            )
+        spots = layout.ghost_positions(anchor, len(items), centre)
+        for item, (x, y) in zip(items, spots, strict=True):
+            item["sector"] = sector_of.get(item["category"], "") if item["category"] else ""
+            item["x"], item["y"] = x, y
+            result.append(item)
     return result
+
+
+def _gap_json(gap: dict) -> dict[str, Any]:
+    return {
+        "id": f"g{gap['topic_id']}-{gap['category']}",
+        "kind": "gap",
+        "source": "checklist",
+        "label": _("fehlt: %(category)s", category=gap["category_label"]),
+        "category": gap["category"],
+        "category_label": gap["category_label"],
+        "topic_id": gap["topic_id"],
+        "topic": gap["topic"],
+        "topic_label": gap["topic_label"],
+        "have": gap["have"],
+        "need": gap["need"],
+        "candidates": gap["candidates"],
+        "candidate_actors": gap["candidate_actors"],
+        "reason": gap["reason"],
+        "create_url": url_for("actors.new", category=gap["category"], topic=gap["topic_id"]),
+        "link_url": url_for(
+            "topics.link_actor", topic_id=gap["topic_id"], category=gap["category"]
+        ),
+    }
+
+
+def _nomination_json(item: dict) -> dict[str, Any]:
+    """A candidate ghost node: an organisation named as missing by `named_by` actors."""
+    review_url = None
+    if "surveys.review" in current_app.view_functions:
+        review_url = url_for("surveys.review", survey_id=item["survey_id"], kind="nennung")
+    create = {"name": item["name"], "topic": item["topic_id"], "status": Status.CANDIDATE.value}
+    if item["category"]:
+        create["category"] = item["category"]
+    return {
+        "id": f"n{item['topic_id']}-{item['proposal_id']}",
+        "kind": "nomination",
+        "source": "survey",
+        "label": _("%(name)s (genannt von %(n)s)", name=item["name"], n=item["named_by"]),
+        "name": item["name"],
+        "category": item["category"] or "",
+        "category_label": item["category_label"] or "",
+        "topic_id": item["topic_id"],
+        "topic": item["topic"],
+        "topic_label": item["topic_label"],
+        "named_by": item["named_by"],
+        "named_by_actors": item["named_by_actors"],
+        "reasons": item["reasons"],
+        "status": item["status"],
+        "candidate_actors": item["candidate_actors"],
+        "reason": item["reason"],
+        "create_url": url_for("actors.new", **create),
+        "review_url": review_url,
+    }
 
 
 def _centre(pos: Mapping[str, tuple[float, float]]) -> tuple[float, float]:
@@ -665,7 +724,11 @@ def _edges(
         if kind == TOPIC_LINK:
             if v not in topics:
                 continue
-        elif v not in actors or (f.kind and kind not in f.kind):
+        elif (
+            v not in actors
+            or (f.kind and kind not in f.kind)
+            or (f.reciprocity and part.data.get("reciprocity") not in f.reciprocity)
+        ):
             continue
         result.append(part)
     return result
@@ -694,7 +757,7 @@ def _all_edges(graph: nx.MultiDiGraph, version: object) -> list[tuple[str, str, 
 def _edge_json(u: str, v: str, key: str, attrs: dict) -> dict[str, Any]:
     if attrs["kind"] == TOPIC_LINK:
         return {"id": key, "from": u, "to": v, "kind": TOPIC_LINK, "role": attrs["role"]}
-    return {
+    edge = {
         "id": key,
         "from": u,
         "to": v,
@@ -702,3 +765,6 @@ def _edge_json(u: str, v: str, key: str, attrs: dict) -> dict[str, Any]:
         "directed": attrs["directed"],
         "strength": attrs["strength"],
     }
+    if attrs.get("reciprocity"):
+        edge["reciprocity"] = attrs["reciprocity"]
+    return edge

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from ..actors.services import categories
-from ..actors.vocab import Level, RelationKind, Sector, Status
+from ..actors.vocab import Level, Reciprocity, RelationKind, Sector, Status
 from ..core.errors import Invalid
 from . import reports, state
 from .graph import category_labels
@@ -28,10 +28,14 @@ class MapFilters:
     level: tuple[str, ...] = ()
     kind: tuple[str, ...] = ()
     status: tuple[str, ...] = ()
+    # relations named by both sides in a survey (bestaetigt) or by one (einseitig)
+    reciprocity: tuple[str, ...] = ()
     ego: str | None = None
     depth: int = 1
     topics: bool = True
     ghosts: bool = True
+    # organisations named in surveys but missing from the network (candidate ghost nodes)
+    nominations: bool = True
     workshops: bool = True
     projects: bool = False  # the stocktaking's projects: an optional layer
     cancelled: bool = False  # cancelled workshops are left off unless asked for
@@ -41,7 +45,13 @@ class MapFilters:
     @property
     def narrows_actors(self) -> bool:
         return bool(
-            self.category or self.sector or self.level or self.kind or self.status or self.ego
+            self.category
+            or self.sector
+            or self.level
+            or self.kind
+            or self.status
+            or self.reciprocity
+            or self.ego
         )
 
     def query(self) -> dict[str, Any]:
@@ -145,10 +155,12 @@ def parse_filters(args: Mapping) -> MapFilters:
         level=_vocab_values(Level, args, "level"),
         kind=_vocab_values(RelationKind, args, "kind"),
         status=_vocab_values(Status, args, "status"),
+        reciprocity=_vocab_values(Reciprocity, args, "reciprocity"),
         ego=ego,
         depth=depth,
         topics=_flag(args, "topics", True),
         ghosts=_flag(args, "ghosts", True),
+        nominations=_flag(args, "nominations", True),
         workshops=_flag(args, "workshops", True),
         projects=_flag(args, "projects", False),
         cancelled=_flag(args, "cancelled", False),
@@ -166,5 +178,6 @@ def filter_choices() -> dict[str, Any]:
         "levels": Level.choices(),
         "kinds": RelationKind.choices(),
         "statuses": Status.choices(),
+        "reciprocities": Reciprocity.choices(),
         "depths": list(range(1, MAX_DEPTH + 1)),
     }

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from ..actors.services import categories
-from ..actors.vocab import RelationKind, Sector, Status
+from ..actors.vocab import Reciprocity, RelationKind, Sector, Status
 from ..topics.models import TopicRole
 
 SECTOR_SHAPES = {
@@ -41,6 +41,8 @@ KIND_STYLES = {
     "workshop": {"shape": "box", "color": "#fff4d6", "border": "#8a5a00", "font": "#1d2430"},
     "project": {"shape": "box", "color": "#e6f4ea", "border": "#2e7d32", "font": "#1d2430"},
     "gap": {"shape": "dot", "color": "#f1f1f1", "border": "#7a7a7a", "font": "#5b6472"},
+    # an organisation named as missing in a survey: a candidate ghost ("genannt von N")
+    "nomination": {"shape": "dot", "color": "#fff4d6", "border": "#8a5a00", "font": "#5b4a00"},
     "gap_edge": {"color": "#9a9a9a", "dashes": [5, 5]},
     "workshop_edge": {"color": "#c79a3b", "dashes": [2, 3]},
     "project_edge": {"color": "#5aa469", "dashes": [6, 3]},
@@ -50,6 +52,11 @@ STATUS_STYLES = {
     Status.INACTIVE: {"border": "#9a9a9a", "border_width": 1, "opacity": 0.35},
 }
 GAP_DASHES = [5, 4]
+# relations a survey asked about: named by both sides drawn wider, by one side dotted and pale
+RECIPROCITY_STYLES = {
+    Reciprocity.CONFIRMED: {"width_bonus": 1.5, "dashes": False, "opacity": 1.0},
+    Reciprocity.ONE_SIDED: {"width_bonus": 0, "dashes": [2, 5], "opacity": 0.6},
+}
 
 
 COLOR = re.compile(r"#[0-9a-fA-F]{3,8}")
@@ -71,6 +78,7 @@ def styles() -> dict[str, Any]:
         "kinds": KIND_STYLES,
         "status": {str(s): style for s, style in STATUS_STYLES.items()},
         "gap_dashes": GAP_DASHES,
+        "reciprocity": {str(r): style for r, style in RECIPROCITY_STYLES.items()},
     }
 
 
@@ -89,6 +97,9 @@ def legend() -> dict[str, list[dict]]:
         "roles": [{"key": str(r), "label": r.label, **table["roles"][str(r)]} for r in TopicRole],
         "status": [{"key": str(s), "label": s.label, **STATUS_STYLES[s]} for s in STATUS_STYLES],
         "kinds": KIND_STYLES,
+        "reciprocity": [
+            {"key": str(r), "label": r.label, **RECIPROCITY_STYLES[r]} for r in RECIPROCITY_STYLES
+        ],
     }
 
 
@@ -97,4 +108,5 @@ def vocabulary_labels() -> dict[str, dict[str, str]]:
     return {
         "relations": {k.value: k.label for k in RelationKind},
         "roles": {r.value: r.label for r in TopicRole},
+        "reciprocity": {r.value: r.label for r in Reciprocity},
     }

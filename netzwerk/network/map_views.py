@@ -77,6 +77,7 @@ def map_table():
         workshops=[n for n in data["nodes"] if n["kind"] == "workshop"],
         projects=[n for n in data["nodes"] if n["kind"] == "project"],
         gaps=[n for n in data["nodes"] if n["kind"] == "gap"],
+        nominations=[n for n in data["nodes"] if n["kind"] == "nomination"],
         edges=data["edges"],
         by_id=by_id,
         counts=data["counts"],

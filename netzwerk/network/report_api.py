@@ -14,8 +14,11 @@ from . import reports, state
 
 @api_bp.get("/gaps")
 def gaps():
-    """?topic=SDG12 (code or id) → [{topic, category, have, need, candidates, reason, ...}]."""
-    return jsonify(reports.gap_list(request.args.get("topic")))
+    """?topic=SDG12 (code or id) → [{source, topic, category, have, need, candidates, reason,
+    ...}]: the checklist gaps (source "checklist"), then the organisations the actors named as
+    missing in surveys (source "survey": name, named_by, named_by_actors, reasons, status)."""
+    topic = request.args.get("topic")
+    return jsonify(reports.gap_list(topic) + reports.nomination_list(topic))
 
 
 @api_bp.get("/findings")

@@ -76,6 +76,7 @@ def gaps():
         topics=reports.topics(),
         topic=reports.resolve_topic(topic),
         groups=reports.gaps_by_topic(topic),
+        unassigned=[] if topic else [i for i in reports.nomination_list() if i["topic"] is None],
         findings=findings if all_findings else findings[:FINDINGS_SHOWN],
         findings_total=len(findings),
         severity_label=reports.severity_label,

@@ -11,6 +11,7 @@ from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from ..actors.vocab import Sector, Status
+from ..core import signals
 from ..core.errors import Invalid
 from ..topics.models import TopicRole
 from . import analysis, state
@@ -76,6 +77,7 @@ def gap_list(topic_ref: str | int | None = None) -> list[dict]:
             "candidates": gap["candidates"],
             "candidate_actors": found.get((gap["topic"], gap["category"]), []),
             "reason": gap["reason"],
+            "source": "checklist",
         }
         for gap in snap.gaps()
         if topic is None or gap["topic"] == topic["code"]
@@ -83,18 +85,101 @@ def gap_list(topic_ref: str | int | None = None) -> list[dict]:
 
 
 def gaps_by_topic(topic_ref: str | int | None = None) -> list[dict]:
-    """[{"topic": summary, "gaps": [...]}] for every topic (or the one asked for), also those
-    without gaps, so the page can say that nothing is missing."""
+    """[{"topic": summary, "gaps": [...], "named": [...]}] for every topic (or the one asked
+    for), also those without gaps, so the page can say that nothing is missing. "named" are
+    the organisations the actors named as missing (nomination_list)."""
     snap = state.snapshot()
     chosen = resolve_topic(topic_ref, snap)
+    code = chosen["code"] if chosen else None
     grouped: dict[str, list] = defaultdict(list)
-    for gap in gap_list(chosen["code"] if chosen else None):
+    for gap in gap_list(code):
         grouped[gap["topic"]].append(gap)
+    named: dict[str, list] = defaultdict(list)
+    for item in nomination_list(code):
+        named[item["topic"]].append(item)
     return [
-        {"topic": t, "gaps": grouped.get(t["code"], [])}
+        {"topic": t, "gaps": grouped.get(t["code"], []), "named": named.get(t["code"], [])}
         for t in topics(snap)
         if chosen is None or t["id"] == chosen["id"]
     ]
+
+
+# --- organisations named as missing by the actors (surveys) -------------------------------------
+
+
+def _named_missing(_snap: Snapshot) -> list[dict]:
+    return [item for part in signals.results(signals.missing_actors) for item in part]
+
+
+# the nominations are read again after any change but one of relations or contacts only (they
+# depend on the survey answers and decisions, actor names and statuses, topic links)
+NOMINATIONS = state.Carried(
+    "named missing actors",
+    compute=_named_missing,
+    unaffected_by=lambda changes: changes.entities <= {"relation", "contact"},
+)
+
+
+def nomination_list(topic_ref: str | int | None = None) -> list[dict]:
+    """Organisations the actors named as missing (source "survey"), in the shape of the gap
+    items: topic, category, "genannt von N Akteuren" with their names, the reasons given, and
+    the candidate actor where one was made from the nomination. Items without a topic come
+    only when no topic is asked for."""
+    snap = state.snapshot()
+    topic = resolve_topic(topic_ref, snap)
+    by_id = {t["id"]: t for t in topics(snap)}
+    labels = snap.graph.graph.get("category_labels", {})
+    nodes = snap.graph.nodes
+    result = []
+    for item in snap.carry(NOMINATIONS):
+        summary = by_id.get(item["topic_id"]) if item["topic_id"] is not None else None
+        if item["topic_id"] is not None and summary is None:
+            continue  # a topic deleted since
+        if topic is not None and (summary is None or summary["id"] != topic["id"]):
+            continue
+        named_by = [
+            _actor_ref(snap.graph, actor_node(i))
+            for i in item["named_by"]
+            if actor_node(i) in nodes
+        ]
+        candidate = item["actor_id"]
+        candidates = (
+            [_actor_ref(snap.graph, actor_node(candidate))]
+            if candidate is not None and actor_node(candidate) in nodes
+            else []
+        )
+        count = len(item["named_by"])
+        names = ", ".join(a["label"] for a in named_by[:5])
+        reason = f"Genannt von {count} {'Akteur' if count == 1 else 'Akteuren'}"
+        reason += f" ({names}{', …' if len(named_by) > 5 else ''})." if names else "."
+        if item["reasons"]:
+            reason += " " + " / ".join(item["reasons"][:3])
+        category = item["category"]
+        result.append(
+            {
+                "source": "survey",
+                "topic": summary["code"] if summary else None,
+                "topic_id": item["topic_id"],
+                "topic_label": summary["label"] if summary else None,
+                "category": category,
+                "category_label": labels.get(category, category) if category else None,
+                "name": item["name"],
+                "key": item["key"],
+                "named_by": count,
+                "named_by_actors": named_by,
+                "as_partner": item["as_partner"],
+                "reasons": item["reasons"],
+                "status": item["status"],
+                "have": None,
+                "need": None,
+                "candidates": len(candidates),
+                "candidate_actors": candidates,
+                "reason": reason,
+                "proposal_id": item["proposal_id"],
+                "survey_id": item["survey_id"],
+            }
+        )
+    return result
 
 
 def candidates(graph: nx.MultiDiGraph) -> dict[tuple[str, str], list[dict]]:
@@ -133,9 +218,21 @@ def finding_list(topic_ref: str | int | None = None, stale_ok: bool = False) -> 
     result = snap.findings_result(stale_ok)
     _note_pending(snap, result)
     return snap.value(
-        f"findings:{result.key}:{code}:{get_locale()}",
-        lambda: _findings_for(snap, topic, result.value),
+        f"findings:{result.key}:{snap.key}:{code}:{get_locale()}",
+        lambda: _findings_for(snap, topic, _with_other_findings(snap, result.value)),
     )
+
+
+def _with_other_findings(snap: Snapshot, findings: list[dict]) -> list[dict]:
+    """The graph's findings and those of other domains (survey response rates and bias) for
+    this state of the data, most severe first (a stable sort: the graph's order stays)."""
+    others = snap.value(
+        "other findings",
+        lambda: [f for part in signals.results(signals.analysis_findings) for f in part],
+    )
+    if not others:
+        return findings
+    return sorted(findings + others, key=lambda f: analysis.SEVERITY_ORDER[f["severity"]])
 
 
 def _findings_for(snap: Snapshot, topic: dict | None, findings: list[dict]) -> list[dict]:

@@ -189,7 +189,7 @@ def link_actor(
     return link
 
 
-def update_link(link: ActorTopic, data: dict[str, Any]) -> ActorTopic:
+def update_link(link: ActorTopic, data: dict[str, Any], commit: bool = True) -> ActorTopic:
     changes = apply_changes(
         link,
         {
@@ -205,7 +205,8 @@ def update_link(link: ActorTopic, data: dict[str, Any]) -> ActorTopic:
             changes,
             label=f"{link.actor.name} – {link.topic.code}",
         )
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return link
 
 

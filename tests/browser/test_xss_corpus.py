@@ -111,6 +111,9 @@ SHOWN = {
     "workshops.rsvp": [("workshop", ["title", "location", "online_url"])],
     "exchange.subject_access": [("contact", ["name", "function", "phone", "notes"])],
     "network.reference": [("item", ["reason"])],
+    "surveys.show": [("survey", ["title"])],
+    "surveys.respond": [("survey", ["title", "intro"])],
+    "surveys.review": [("survey", ["title"]), ("nomination", ["name", "reason"])],
     "actors.categories": [("category", ["label_de", "label_en"])],
     "auth.users": [("user", ["display_name"])],
     "auth.profile": [("api_token", ["name"])],
@@ -157,6 +160,11 @@ WORLD = {
     "reflection_token": "reflection_token",
     "status_update": "status_update",
     "indicator_value": "indicator_value",
+    "survey": "survey",
+    "recipient": "recipient",
+    "proposal": "proposal",
+    "survey_token": "survey_token",
+    "survey_batch": "survey_batch",
 }
 
 
@@ -497,8 +505,10 @@ def check_export(page, corpus, watch: Watch, tmp_path: Path) -> int:
 
 def check_mails(page, outbox: Path, corpus, watch: Watch, live_url: str) -> int:
     """The text/html part of every .eml in the outbox, rendered with JavaScript on and without
-    a CSP (as a lax mail client would): nothing runs, the workshop title reads literally."""
+    a CSP (as a lax mail client would): nothing runs, the workshop's or survey's title reads
+    literally."""
     titles = [row["title"] for row in corpus.stored["workshop"]]
+    titles += [row["title"] for row in corpus.stored["survey"]]
     reader = page.context.new_page()
     watch.attach(reader)
     files = sorted(outbox.glob("*.eml"))
@@ -509,7 +519,7 @@ def check_mails(page, outbox: Path, corpus, watch: Watch, live_url: str) -> int:
         text = message.get_body(preferencelist=("plain",)).get_content()
         title = next((t for t in titles if flat(t) in flat(message["Subject"])), None)
         if title is None:
-            watch.fail(f"subject names no payload workshop: {message['Subject']!r}")
+            watch.fail(f"subject names no payload workshop or survey: {message['Subject']!r}")
         elif flat(title) not in flat(text):
             watch.fail(f"plain text lacks the title {title!r}")
         # relative URLs (the probe) resolve against our server, so a request would be seen
@@ -551,5 +561,6 @@ def test_xss_corpus_runs_nowhere(app, live_server, page, browser_login, tmp_path
     )
     assert not watch.failures, f"{len(watch.failures)} findings:\n" + "\n".join(watch.failures)
     assert page.foreign_requests == []
-    assert visited > 100 and mails == 2 * corpus.n  # an invitation and a poll per workshop
+    # an invitation and a poll per workshop, a mail per survey
+    assert visited > 100 and mails == 3 * corpus.n
     assert nodes == corpus.n + 3 * len(MAP_SAMPLE) and exported == corpus.n

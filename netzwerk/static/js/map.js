@@ -5,10 +5,11 @@
 
 (function () {
   const BIG_GRAPH = 400; // above: straight edges, edges hidden while dragging/zooming
-  const FILTER_NAMES = ["topic", "category", "sector", "level", "kind", "status", "ego", "depth",
-    "topics", "ghosts", "workshops", "cancelled", "projects", "labels", "size"];
-  const DEFAULTS = { depth: "1", topics: "1", ghosts: "1", workshops: "1", cancelled: "0", projects: "0",
-    labels: "1", size: "degree" };
+  const FILTER_NAMES = ["topic", "category", "sector", "level", "kind", "status", "reciprocity", "ego",
+    "depth", "topics", "ghosts", "nominations", "workshops", "cancelled", "projects", "labels", "size"];
+  const DEFAULTS = { depth: "1", topics: "1", ghosts: "1", nominations: "1", workshops: "1", cancelled: "0",
+    projects: "0", labels: "1", size: "degree" };
+  const GHOSTS = new Set(["gap", "nomination"]); // drawn around their topic, never dragged
 
   const configEl = document.getElementById("map-config");
   const container = document.getElementById("map-canvas");
@@ -106,6 +107,9 @@
     } else if (node.kind === "gap") {
       box.append(el("div", { text: node.topic_label + ": " + node.have + "/" + node.need }));
       box.append(el("div", { class: "map-tooltip-text", text: node.reason }));
+    } else if (node.kind === "nomination") {
+      box.append(el("div", { text: t("genannt von {n} Akteuren", { n: node.named_by }) }));
+      box.append(el("div", { class: "map-tooltip-text", text: node.reason }));
     } else if (node.kind === "topic") {
       box.append(el("div", { text: t("{n} Akteure", { n: node.actors }) }));
     } else if (node.kind === "workshop" && node.starts_at) {
@@ -163,8 +167,8 @@
         borderWidth: status ? status.border_width : 1,
         opacity: status ? status.opacity : 1,
       });
-    } else if (node.kind === "gap") {
-      const s = styles.kinds.gap;
+    } else if (GHOSTS.has(node.kind)) {
+      const s = styles.kinds[node.kind];
       Object.assign(base, { shape: s.shape, size: 12,
         color: { background: s.color, border: s.border, highlight: { background: "#fff", border: "#333" } },
         shapeProperties: { borderDashes: styles.gap_dashes }, borderWidth: 2,
@@ -192,8 +196,13 @@
       return Object.assign(base, { color: { color: s.color }, dashes: s.dashes, width: edge.lead ? 3 : 1.5 });
     }
     const s = styles.relations[edge.kind] || {};
-    return Object.assign(base, { color: { color: s.color }, dashes: s.dashes,
-      width: 1 + (edge.strength || 1) * 0.7, arrows: edge.directed ? "to" : "" });
+    const r = (edge.reciprocity && styles.reciprocity[edge.reciprocity]) || null;
+    return Object.assign(base, {
+      color: { color: s.color, opacity: r ? r.opacity : 1 },
+      dashes: r && r.dashes ? r.dashes : s.dashes,
+      width: 1 + (edge.strength || 1) * 0.7 + (r ? r.width_bonus : 0),
+      arrows: edge.directed ? "to" : "",
+    });
   }
 
   // --- drawing ---------------------------------------------------------------------------------
@@ -246,6 +255,7 @@
       count(c.topics, "{n} Thema", "{n} Themen"), count(c.gaps, "{n} Lücke", "{n} Lücken"),
       count(c.workshops, "{n} Workshop", "{n} Workshops")];
     if (c.projects) parts.push(count(c.projects, "{n} Projekt", "{n} Projekte"));
+    if (c.nominations) parts.push(t("{n} genannte Organisationen", { n: c.nominations }));
     say(parts.join(", "));
   }
 
@@ -265,7 +275,7 @@
     });
     network.on("dragEnd", (params) => {
       if (!config.can_edit || !params.nodes.length) return;
-      savePositions(params.nodes.filter((id) => state.byId.get(id) && state.byId.get(id).kind !== "gap"));
+      savePositions(params.nodes.filter((id) => state.byId.get(id) && !GHOSTS.has(state.byId.get(id).kind)));
     });
   }
 
@@ -337,6 +347,17 @@
       if (config.can_edit) {
         parts.push(el("p", { class: "actions" }, link(node.link_url, t("Vorhandenen Akteur zuordnen"), "button primary"),
           link(node.create_url, t("Akteur anlegen"), "button")));
+      }
+    } else if (node.kind === "nomination") {
+      parts.push(facts([[t("Thema"), node.topic_label], [t("Kategorie"), node.category_label],
+        [t("genannt von"), node.named_by_actors.map((a) => a.label).join(", ")]]));
+      parts.push(el("p", { class: "map-reason", text: node.reason }));
+      if (node.candidate_actors && node.candidate_actors.length) {
+        parts.push(el("p", { text: t("Vorgemerkt: {actors}", { actors: node.candidate_actors.map((a) => a.label).join(", ") }) }));
+      }
+      if (config.can_edit) {
+        parts.push(el("p", { class: "actions" }, node.status === "offen" ? link(node.create_url, t("Akteur anlegen"), "button primary") : null,
+          link(node.review_url, t("In der Prüfliste"))));
       }
     } else if (node.kind === "topic") {
       parts.push(facts([[t("Akteure"), node.actors], [t("Priorität"), node.priority]]));
