@@ -227,7 +227,7 @@ def _with_other_findings(snap: Snapshot, findings: list[dict]) -> list[dict]:
     """The graph's findings and those of other domains (survey response rates and bias) for
     this state of the data, most severe first (a stable sort: the graph's order stays)."""
     others = snap.value(
-        "other findings",
+        f"other findings:{get_locale()}",  # other domains write them in the reader's language
         lambda: [f for part in signals.results(signals.analysis_findings) for f in part],
     )
     if not others:
@@ -254,8 +254,9 @@ def _findings_for(snap: Snapshot, topic: dict | None, findings: list[dict]) -> l
             if actor_node(i) in snap.graph
         ]
         shown = {k: v for k, v in finding.items() if k != "parts"}
-        # the text in the reader's language (the findings are computed once, in German)
-        shown["text"] = analysis.render_text(finding["parts"], gettext, labels)
+        if "parts" in finding:
+            # the text in the reader's language (the graph's findings are computed once, in German)
+            shown["text"] = analysis.render_text(finding["parts"], gettext, labels)
         result.append({**shown, "actor_refs": refs})
     return result
 
