@@ -581,7 +581,7 @@ def _one_sided(graph: nx.MultiDiGraph) -> Iterator[dict]:
             f"{', Stärke 3' if strong else ''}) hat in der Befragung nur eine Seite genannt."
         )
         severity = "mittel" if strong and powerful else "niedrig"
-        yield _finding("one_sided_relation", severity, text, [a["id"], b["id"]])
+        yield _finding("one_sided_relation", severity, [text], [a["id"], b["id"]])
 
 
 def _relation_label(kind: str) -> str:
