@@ -23,7 +23,7 @@ from netzwerk.workshops import services as workshops
 from netzwerk.workshops.models import Response
 from tests import factories
 from tests.conftest import csrf_token
-from tests.workshops_support import body_text, plan, received
+from tests.workshops_support import body_text, plan, received, wait_for_batch
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
@@ -267,9 +267,8 @@ def test_the_protocol_goes_to_the_participants_with_the_pdf(
         f"/workshops/{draft_world['id']}/protokoll/senden", data={"csrf_token": editor.csrf}
     )
     assert response.status_code == 302 and "/versand/" in response.headers["Location"]
-    with smtp_app.app_context():
-        mail.deliver()  # whatever the background thread has not sent yet
-        messages = received(smtp_server)
+    wait_for_batch(editor, response.headers["Location"] + ".json")
+    messages = received(smtp_server)
     assert sorted(m["To"].addresses[0].addr_spec for m in messages) == [
         "anna@example.org",
         "ben@example.org",
