@@ -6,10 +6,14 @@
 (function () {
   const BIG_GRAPH = 400; // above: straight edges, edges hidden while dragging/zooming
   const FILTER_NAMES = ["topic", "category", "sector", "level", "kind", "status", "reciprocity", "ego",
-    "depth", "topics", "ghosts", "nominations", "workshops", "cancelled", "projects", "labels", "size"];
+    "depth", "topics", "ghosts", "nominations", "workshops", "cancelled", "projects", "labels", "size", "ansicht"];
   const DEFAULTS = { depth: "1", topics: "1", ghosts: "1", nominations: "1", workshops: "1", cancelled: "0",
-    projects: "0", labels: "1", size: "degree" };
+    projects: "0", labels: "1", size: "degree", ansicht: "netz" };
   const GHOSTS = new Set(["gap", "nomination"]); // drawn around their topic, never dragged
+  const LANDSCAPE_NODE_SIZE = 16; // as netzwerk/network/landscape.py assumes (NODE_SIZE, LABEL_WIDTH)
+  const LANDSCAPE_LABEL_WIDTH = 190;
+  const RING_FONT = "bold 15px system-ui, sans-serif";
+  const SLICE_FONT = "bold 22px system-ui, sans-serif";
 
   const configEl = document.getElementById("map-config");
   const container = document.getElementById("map-canvas");
@@ -169,8 +173,10 @@
       });
     } else if (GHOSTS.has(node.kind)) {
       const s = styles.kinds[node.kind];
+      // in the Akteurslandkarte a gap is an empty slot: no fill, only the dashed border
+      const fill = state.data && state.data.landscape && node.kind === "gap" ? "#ffffff" : s.color;
       Object.assign(base, { shape: s.shape, size: 12,
-        color: { background: s.color, border: s.border, highlight: { background: "#fff", border: "#333" } },
+        color: { background: fill, border: s.border, highlight: { background: "#fff", border: "#333" } },
         shapeProperties: { borderDashes: styles.gap_dashes }, borderWidth: 2,
         font: { color: s.font, size: 13 } });
     } else {
@@ -181,6 +187,9 @@
         widthConstraint: { maximum: node.kind === "topic" ? 220 : 150 },
         shapeProperties: { borderRadius: node.kind === "topic" ? 4 : 12 },
         label: node.kind === "topic" || showLabels ? node.label : "" });
+    }
+    if (state.data && state.data.landscape && node.kind !== "topic") {
+      base.widthConstraint = { maximum: LANDSCAPE_LABEL_WIDTH };
     }
     return base;
   }
@@ -207,9 +216,9 @@
 
   // --- drawing ---------------------------------------------------------------------------------
 
-  function options(count) {
+  function options(count, landscape) {
     const big = count > BIG_GRAPH;
-    return {
+    const result = {
       physics: false,
       layout: { improvedLayout: false },
       interaction: { hover: true, tooltipDelay: 150, dragNodes: Boolean(config.can_edit), multiselect: false,
@@ -218,10 +227,96 @@
         scaling: { min: 8, max: 32, label: { enabled: false } } },
       edges: { smooth: big ? false : { type: "continuous" }, selectionWidth: 2, hoverWidth: 0.5 },
     };
+    if (landscape) { // the server placed every node; sizes as it assumed (landscape.py)
+      result.nodes.scaling.max = LANDSCAPE_NODE_SIZE;
+      result.edges.smooth = false;
+      result.edges.color = { opacity: 0.55 };
+      result.interaction.dragNodes = false;
+    }
+    return result;
+  }
+
+  // --- the Akteurslandkarte: rings, slice lines and their names under the nodes --------------
+
+  function drawLandscape(ctx) {
+    const geo = state.data && state.data.landscape;
+    if (!geo) return;
+    ctx.save();
+    ctx.lineWidth = 1.5;
+    ctx.strokeStyle = "#9aa5b1";
+    ctx.fillStyle = "#f6f8fa";
+    ctx.beginPath();
+    ctx.arc(0, 0, geo.radius, 0, 2 * Math.PI);
+    ctx.fill();
+    const circles = [geo.centre].concat(geo.rings.map((r) => r.outer));
+    for (const radius of circles) {
+      ctx.beginPath();
+      ctx.arc(0, 0, radius, 0, 2 * Math.PI);
+      ctx.stroke();
+    }
+    for (const slice of geo.slices) {
+      ctx.beginPath();
+      ctx.moveTo(geo.centre * Math.cos(slice.start), geo.centre * Math.sin(slice.start));
+      ctx.lineTo(geo.radius * Math.cos(slice.start), geo.radius * Math.sin(slice.start));
+      ctx.stroke();
+    }
+    // ring names along the horizontal line to the left, slice names outside the circle
+    ctx.font = RING_FONT;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    for (const ring of geo.rings) {
+      const x = -(ring.inner + ring.outer) / 2;
+      const width = ctx.measureText(ring.label).width + 10;
+      ctx.fillStyle = "#f6f8fa";
+      ctx.fillRect(x - width / 2, -10, width, 20);
+      ctx.fillStyle = "#4a5563";
+      ctx.fillText(ring.label, x, 0);
+    }
+    ctx.font = SLICE_FONT;
+    ctx.fillStyle = "#1d2430";
+    for (const slice of sliceLabels(geo)) {
+      ctx.textAlign = slice.align;
+      ctx.textBaseline = slice.baseline;
+      ctx.fillText(slice.label, slice.x, slice.y);
+    }
+    ctx.restore();
+  }
+
+  function sliceLabels(geo) {
+    return geo.slices.map((slice) => {
+      const angle = (slice.start + slice.end) / 2;
+      const cos = Math.cos(angle);
+      const sin = Math.sin(angle);
+      return { label: slice.label, x: (geo.radius + 16) * cos, y: (geo.radius + 16) * sin,
+        align: Math.abs(cos) < 0.2 ? "center" : cos > 0 ? "left" : "right",
+        baseline: Math.abs(sin) < 0.2 ? "middle" : sin > 0 ? "top" : "bottom" };
+    });
+  }
+
+  // the whole circle with its slice names in view (fit() would only see the nodes)
+  function fitLandscape() {
+    const geo = state.data.landscape;
+    const width = container.clientWidth || 800;
+    const height = container.clientHeight || 600;
+    const ctx = document.createElement("canvas").getContext("2d");
+    ctx.font = SLICE_FONT;
+    let extentX = geo.radius;
+    let extentY = geo.radius;
+    for (const slice of sliceLabels(geo)) {
+      const w = ctx.measureText(slice.label).width;
+      const left = slice.align === "center" ? slice.x - w / 2 : slice.align === "left" ? slice.x : slice.x - w;
+      extentX = Math.max(extentX, Math.abs(left), Math.abs(left + w));
+      extentY = Math.max(extentY, Math.abs(slice.y) + 30);
+    }
+    extentX += 12;
+    extentY += 12;
+    const scale = Math.min(width / (2 * extentX), height / (2 * extentY));
+    state.network.moveTo({ position: { x: 0, y: 0 }, scale, animation: false });
   }
 
   function draw(data) {
     state.data = data;
+    document.body.classList.toggle("landscape-view", Boolean(data.landscape));
     state.byId = new Map(data.nodes.map((n) => [n.id, n]));
     const showLabels = labelsShown();
     const size = sizeMode();
@@ -230,15 +325,15 @@
     container.dataset.state = "drawing";
     if (!state.network) {
       state.network = new vis.Network(container, { nodes: state.nodes, edges: state.edges },
-        options(data.nodes.length));
+        options(data.nodes.length, Boolean(data.landscape)));
       bindNetwork(state.network);
     } else {
-      state.network.setOptions(options(data.nodes.length));
+      state.network.setOptions(options(data.nodes.length, Boolean(data.landscape)));
       state.network.setData({ nodes: state.nodes, edges: state.edges });
     }
     state.generation += 1;
     state.pendingDraw = state.generation;
-    state.network.fit({ animation: false });
+    if (data.landscape) fitLandscape(); else state.network.fit({ animation: false });
     fillSearchList(data.nodes);
     if (config.focus && !state.focusShown) { // "Auf der Karte zeigen": once, on the first drawing
       state.focusShown = true;
@@ -260,6 +355,7 @@
   }
 
   function bindNetwork(network) {
+    network.on("beforeDrawing", drawLandscape);
     network.on("afterDrawing", () => {
       if (state.pendingDraw && state.pendingDraw === state.generation) {
         state.pendingDraw = null;
@@ -508,6 +604,9 @@
     node: (id) => state.byId.get(id),
     visNode: (id) => (state.nodes ? state.nodes.get(id) : null),
     positions: () => (state.network ? state.network.getPositions() : {}),
+    boundingBoxes: () => Object.fromEntries((state.nodes ? state.nodes.getIds() : [])
+      .map((id) => [id, state.network.getBoundingBox(id)])),
+    landscape: () => (state.data ? state.data.landscape || null : null),
     canvasPosition: (id) => state.network.canvasToDOM(state.network.getPositions([id])[id]),
     drawnAt: () => state.drawnAt,
     selected: () => (state.network ? state.network.getSelectedNodes() : []),
