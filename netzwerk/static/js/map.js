@@ -145,14 +145,43 @@
       },
       drawExternalLabel() {
         if (!label) return;
-        ctx.font = "14px system-ui, sans-serif";
+        ctx.font = PENTAGON_FONT;
         ctx.textAlign = "center";
         ctx.textBaseline = "top";
         ctx.fillStyle = "#1d2430";
-        ctx.fillText(label, x, y + r + 4);
+        pentagonLines(ctx, label).forEach((line, i) => ctx.fillText(line, x, y + r + 4 + i * 17));
       },
       nodeDimensions: { width: 2 * r, height: 2 * r },
     };
+  }
+
+  // the pentagon's label is ours: in the Akteurslandkarte it wraps like vis-network's labels
+  const PENTAGON_FONT = "14px system-ui, sans-serif";
+  function pentagonLines(ctx, label) {
+    if (!(state.data && state.data.landscape)) return [label];
+    const lines = [];
+    let line = "";
+    for (const word of label.split(" ")) {
+      const next = line ? line + " " + word : word;
+      if (line && ctx.measureText(next).width > LANDSCAPE_LABEL_WIDTH) { lines.push(line); line = word; } else line = next;
+    }
+    lines.push(line);
+    return lines;
+  }
+
+  // the box a node and its label cover; vis-network measures it, except for the pentagon,
+  // whose label map.js draws itself (vis-network's box for custom shapes leaves the label out)
+  function nodeBox(id) {
+    const drawn = state.nodes.get(id);
+    if (drawn.shape !== "custom") return state.network.getBoundingBox(id);
+    const at = state.network.getPositions([id])[id];
+    const r = state.network.body.nodes[id].options.size;
+    const ctx = document.createElement("canvas").getContext("2d");
+    ctx.font = PENTAGON_FONT;
+    const lines = drawn.label ? pentagonLines(ctx, drawn.label) : [];
+    const width = Math.max(2 * r, ...lines.map((l) => ctx.measureText(l).width));
+    return { left: at.x - width / 2, right: at.x + width / 2, top: at.y - r,
+      bottom: at.y + r + (lines.length ? 4 + lines.length * 17 : 0) };
   }
 
   function visNode(node, styles, showLabels, size) {
@@ -549,21 +578,95 @@
   function exportPng() {
     const source = container.querySelector("canvas");
     if (!source) return;
-    const canvas = document.createElement("canvas");
-    canvas.width = source.width;
-    canvas.height = source.height;
-    const ctx = canvas.getContext("2d");
-    ctx.fillStyle = "#ffffff";
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
-    ctx.drawImage(source, 0, 0);
+    const landscape = Boolean(state.data && state.data.landscape);
+    const canvas = landscape ? landscapeImage(source) : document.createElement("canvas");
+    if (!landscape) {
+      canvas.width = source.width;
+      canvas.height = source.height;
+      const ctx = canvas.getContext("2d");
+      ctx.fillStyle = "#ffffff";
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+      ctx.drawImage(source, 0, 0);
+    }
+    const name = landscape ? "akteurslandkarte.png" : "netzwerkkarte.png";
     canvas.toBlob((blob) => {
       const url = URL.createObjectURL(blob);
-      const a = el("a", { href: url, download: "netzwerkkarte.png", class: "visually-hidden" }, "PNG");
+      const a = el("a", { href: url, download: name, class: "visually-hidden" }, "PNG");
       document.body.append(a);
       a.click();
       setTimeout(() => { URL.revokeObjectURL(url); a.remove(); }, 10000);
       say(t("PNG gespeichert."));
     }, "image/png");
+  }
+
+  // the Akteurslandkarte as a picture for the steering group: title and date above, the
+  // legend (rings, slots, candidates) to the right of the drawing
+  function landscapeImage(source) {
+    const ratio = source.width / (container.clientWidth || source.width);
+    const head = 70 * ratio;
+    const side = 330 * ratio;
+    const canvas = document.createElement("canvas");
+    canvas.width = source.width + side;
+    canvas.height = Math.max(source.height + head, head + 420 * ratio);
+    const ctx = canvas.getContext("2d");
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.drawImage(source, 0, head);
+    ctx.scale(ratio, ratio);
+    const topic = form.elements.topic && form.elements.topic.value
+      ? form.elements.topic.selectedOptions[0].textContent.trim() : t("alle Themen");
+    const lang = document.documentElement.lang || "de";
+    ctx.fillStyle = "#1d2430";
+    ctx.textBaseline = "top";
+    ctx.font = "bold 22px system-ui, sans-serif";
+    ctx.fillText(t("Akteurslandkarte") + ": " + topic, 16, 12);
+    ctx.font = "15px system-ui, sans-serif";
+    ctx.fillText(t("Stand: {date}", { date: new Date().toLocaleDateString(lang) }), 16, 42);
+    const x = source.width / ratio + 10;
+    let y = 80;
+    const styles = state.data.styles;
+    ctx.font = "bold 17px system-ui, sans-serif";
+    ctx.fillText(t("Legende"), x, y);
+    y += 30;
+    ctx.font = "14px system-ui, sans-serif";
+    state.data.landscape.rings.forEach((ring, i) => {
+      ctx.fillText(`${i + 1}. ${ring.label}` + (i === 0 ? " (" + t("innen") + ")" : ""), x, y);
+      y += 22;
+    });
+    y += 10;
+    const samples = [
+      [styles.kinds.gap.border, "#ffffff", true, t("fehlende Akteursgruppe (leerer Platz)")],
+      [styles.kinds.nomination.border, styles.kinds.nomination.color, true, t("in einer Befragung genannt, fehlt im Netzwerk")],
+      [styles.status.kandidat ? styles.status.kandidat.border : "#8a5a00", "#d5dae1", false, t("Kandidat (dicker Rand)")],
+    ];
+    for (const [border, fill, dashed, text] of samples) {
+      ctx.beginPath();
+      ctx.arc(x + 9, y + 8, 8, 0, 2 * Math.PI);
+      ctx.fillStyle = fill;
+      ctx.fill();
+      ctx.setLineDash(dashed ? styles.gap_dashes : []);
+      ctx.lineWidth = dashed ? 2 : 3;
+      ctx.strokeStyle = border;
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = "#1d2430";
+      wrapText(ctx, text, x + 26, y, 290, 18).forEach(() => { y += 18; });
+      y += 8;
+    }
+    ctx.fillText(t("Farbe: Kategorie, Form: Sektor"), x, y + 6);
+    return canvas;
+  }
+
+  function wrapText(ctx, text, x, y, width, lineHeight) {
+    const lines = [];
+    let line = "";
+    for (const word of text.split(" ")) {
+      const next = line ? line + " " + word : word;
+      if (line && ctx.measureText(next).width > width) { lines.push(line); line = word; } else line = next;
+    }
+    lines.push(line);
+    lines.forEach((l, i) => ctx.fillText(l, x, y + i * lineHeight));
+    return lines;
   }
 
   // --- wiring ----------------------------------------------------------------------------------
@@ -594,6 +697,35 @@
     load();
   });
   document.getElementById("map-png").addEventListener("click", exportPng);
+  // printing the Akteurslandkarte: the canvas takes the A4 landscape size of map.css, the
+  // circle is fitted into it, and title, date and ring names are written above it
+  const PRINT_SIZE = { width: 1040, height: 620 }; // 277 mm × 165 mm at 96 dpi
+  window.addEventListener("beforeprint", () => {
+    if (!state.network || !state.data || !state.data.landscape) return;
+    const topic = form.elements.topic && form.elements.topic.value
+      ? form.elements.topic.selectedOptions[0].textContent.trim() : t("alle Themen");
+    const lang = document.documentElement.lang || "de";
+    document.getElementById("map-print-title").textContent = t("Akteurslandkarte") + ": " + topic;
+    document.getElementById("map-print-legend").textContent = [
+      t("Stand: {date}", { date: new Date().toLocaleDateString(lang) }),
+      state.data.landscape.rings.map((r, i) => `${i + 1}. ${r.label}`).join(", ") + " (" + t("innen") + " → " + t("außen") + ")",
+      t("gestrichelter leerer Kreis: fehlende Akteursgruppe (leerer Platz)"),
+      t("Farbe: Kategorie, Form: Sektor"),
+    ].join(" · ");
+    container.style.width = PRINT_SIZE.width + "px";
+    container.style.height = PRINT_SIZE.height + "px";
+    state.network.setSize(PRINT_SIZE.width + "px", PRINT_SIZE.height + "px");
+    fitLandscape();
+    state.network.redraw();
+  });
+  window.addEventListener("afterprint", () => {
+    if (!state.network || !state.data || !state.data.landscape) return;
+    container.style.width = "";
+    container.style.height = "";
+    state.network.setSize("100%", "100%");
+    fitLandscape();
+    state.network.redraw();
+  });
   const relayoutButton = document.getElementById("map-relayout");
   if (relayoutButton) relayoutButton.addEventListener("click", relayout);
 
@@ -605,7 +737,7 @@
     visNode: (id) => (state.nodes ? state.nodes.get(id) : null),
     positions: () => (state.network ? state.network.getPositions() : {}),
     boundingBoxes: () => Object.fromEntries((state.nodes ? state.nodes.getIds() : [])
-      .map((id) => [id, state.network.getBoundingBox(id)])),
+      .map((id) => [id, nodeBox(id)])),
     landscape: () => (state.data ? state.data.landscape || null : null),
     canvasPosition: (id) => state.network.canvasToDOM(state.network.getPositions([id])[id]),
     drawnAt: () => state.drawnAt,
