@@ -6,6 +6,7 @@ vis-network measures them)."""
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -164,3 +165,32 @@ def test_akteurslandkarte_switch_keeps_filters_and_exports_png(app, page, browse
     with open(download.path(), "rb") as fh:
         assert fh.read(8) == PNG_SIGNATURE
     assert page.console_errors == []
+
+
+def test_ghost_labels_are_english_on_the_network_map_too(app, page, browser_login):
+    sdg12, _actors, _slices = demo_facts(app)
+    browser_login("viewer")
+    page.goto(f"/karte?topic={sdg12}&lang=en")
+    page.wait_for_selector(READY, state="attached")
+    ghost = page.evaluate(f"window.netzwerkMap.visNode('g{sdg12}-kirche')")
+    assert ghost["label"] == "missing: Church/faith community"
+
+
+def test_akteurslandkarte_prints_on_one_a4_landscape_sheet(app, page, browser_login):
+    sdg12, _actors, _slices = demo_facts(app)
+    browser_login("viewer")
+    page.goto(f"/karte?topic={sdg12}&ansicht=akteurslandkarte")
+    page.wait_for_selector("body.landscape-view " + READY, state="attached")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")  # as the browser does
+    page.emulate_media(media="print")
+    assert not page.is_visible(".map-controls")
+    assert page.is_visible("#map-print-head")
+    assert page.inner_text("#map-print-title").startswith("Akteurslandkarte: SDG12")
+    legend = page.inner_text("#map-print-legend")
+    assert "Stand: " in legend and "1. Schlüsselakteure" in legend
+    assert "fehlende Akteursgruppe" in legend
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+    sheets = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+    assert len(sheets) == 1, f"{len(sheets)} sheets"
+    width, height = (float(v) for v in sheets[0])
+    assert (round(width), round(height)) == (842, 595), "not A4 landscape (842 × 595 pt)"
