@@ -79,6 +79,7 @@ LINE_MARGIN = 12  # between a label box and a slice line
 CENTRE = 70  # the radius kept for the topic in the middle
 MIN_RING = 70  # an empty ring keeps this width, so it stays visible
 STEP = 7  # search grid for free places (radius and arc length)
+LARGE = 300  # above this many nodes the search grid grows with the square root of the count
 
 
 def slice_of(sector: str | None, level: str | None = None) -> str:
@@ -124,12 +125,18 @@ class Item:
     label: str = ""
 
 
-def box(label: str, x: float, y: float) -> tuple[float, float, float, float]:
-    """(left, top, right, bottom) of a node with its label below it."""
+def extent(label: str) -> tuple[float, float, float]:
+    """(half width, above, below) of a node with its label below it, around its centre."""
     lines = label_lines(label) if label else []
     width = max([2 * NODE_SIZE, *lines]) + 2 * PAD
-    bottom = NODE_SIZE + (LABEL_GAP + len(lines) * FONT_LINE if lines else 0) + PAD
-    return (x - width / 2, y - NODE_SIZE - PAD, x + width / 2, y + bottom)
+    below = NODE_SIZE + (LABEL_GAP + len(lines) * FONT_LINE if lines else 0) + PAD
+    return (width / 2, NODE_SIZE + PAD, below)
+
+
+def box(label: str, x: float, y: float) -> tuple[float, float, float, float]:
+    """(left, top, right, bottom) of a node with its label below it."""
+    half, above, below = extent(label)
+    return (x - half, y - above, x + half, y + below)
 
 
 def _inside(b: tuple[float, float, float, float], start: float, end: float, inner: float) -> bool:
@@ -203,8 +210,11 @@ def place(
     nearest to the centre and to the middle of its slice whose label box stays inside the slice
     and its ring and overlaps no box placed before."""
     by_cell: dict[tuple[str, str], list[Item]] = {}
+    count = 0
     for item in items:
         by_cell.setdefault((item.ring, item.slice), []).append(item)
+        count += 1
+    step = STEP * max(1.0, (count / LARGE) ** 0.5)  # a coarser search for large maps
     boxes = _Boxes()
     positions: dict[str, tuple[float, float]] = {}
     middle_items = list(centre)
@@ -226,11 +236,13 @@ def place(
             cell = sorted(
                 by_cell.get((ring, slice_key), []), key=lambda i: (i.name.casefold(), i.id)
             )
+            r = inner + NODE_SIZE  # the next item of the cell searches from the last one's radius
             for item in cell:
-                spot = _free_spot(item.label, boxes, start, end, middle, half, inner)
-                b = box(item.label, *spot)
+                dims = extent(item.label)
+                x, y, r = _free_spot(dims, boxes, start, end, middle, half, inner, r, step)
+                b = (x - dims[0], y - dims[1], x + dims[0], y + dims[2])
                 boxes.add(b)
-                positions[item.id] = (round(spot[0], 1), round(spot[1], 1))
+                positions[item.id] = (round(x, 1), round(y, 1))
                 outer = max(outer, _far(b) + PAD)
         rings.append({"key": ring, "inner": round(inner, 1), "outer": round(outer, 1)})
         inner = outer
@@ -238,19 +250,28 @@ def place(
 
 
 def _free_spot(
-    label: str, boxes: _Boxes, start: float, end: float, middle: float, half: float, inner: float
-) -> tuple[float, float]:
-    r = inner + NODE_SIZE
+    dims: tuple[float, float, float],
+    boxes: _Boxes,
+    start: float,
+    end: float,
+    middle: float,
+    half: float,
+    inner: float,
+    r: float,
+    step: float = STEP,
+) -> tuple[float, float, float]:
+    """The first free place from radius r outwards, at each radius from the slice's middle."""
+    w, above, below = dims
     while True:
-        steps = int(half * r / STEP)
+        steps = int(half * r / step)
         for k in range(2 * steps + 1):
-            offset = ((k + 1) // 2) * (1 if k % 2 else -1) * STEP / r
+            offset = ((k + 1) // 2) * (1 if k % 2 else -1) * step / r
             angle = middle + offset
             x, y = r * math.cos(angle), r * math.sin(angle)
-            b = box(label, x, y)
+            b = (x - w, y - above, x + w, y + below)
             if _inside(b, start, end, inner) and boxes.free(b):
-                return x, y
-        r += STEP
+                return x, y, r
+        r += step
 
 
 def geometry_json(geometry: Mapping, ring_counts: Mapping[str, int] | None = None) -> dict:
