@@ -130,3 +130,60 @@ def test_map_api_places_actors_and_ghost_slots_in_their_slices(app, login):
 
     wrong = client.get("/api/graph?ansicht=kreis")
     assert wrong.status_code == 422 and "ansicht" in wrong.get_json()["error"]
+
+
+def test_the_akteurslandkarte_downloads_as_svg_with_title_slots_and_legend(app, login):
+    """What a coordinator puts in front of the steering group: one SVG file with the topic in
+    the title, the date, the six slice and three ring names, every actor's label, the missing
+    actor groups as dashed slots with their names, the legend and a text alternative."""
+    from xml.etree import ElementTree
+
+    from netzwerk.demo.services import load_demo
+    from netzwerk.topics.models import Topic
+
+    with app.app_context():
+        load_demo()
+        sdg12 = db.session.scalar(sa.select(Topic.id).where(Topic.code == "SDG12"))
+        api = None
+    client = login("viewer")
+    api = client.get(f"/api/graph?topic={sdg12}&ansicht=akteurslandkarte").get_json()
+    response = client.get(f"/karte/akteurslandkarte.svg?topic={sdg12}")
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml"
+    assert "akteurslandkarte.svg" in response.headers["Content-Disposition"]
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    root = ElementTree.fromstring(response.data)
+    texts = ["".join(t.itertext()) for t in root.iterfind(".//svg:text", ns)]
+    joined = "\n".join(texts)
+    assert texts[0].startswith("Akteurslandkarte – SDG12")
+    assert texts[1].startswith("Stand: ")
+    for name in (
+        "Verwaltung und Politik",
+        "Zivilgesellschaft",
+        "Bildung und Wissenschaft",
+        "Wirtschaft",
+        "Partnerstädte und international",
+        "Land, Bund, Fördermittelgeber",
+        "Schlüsselakteure",
+        "Primärakteure",
+        "Sekundärakteure",
+        "Legende",
+    ):
+        assert name in texts, name
+    for node in api["nodes"]:
+        if node["kind"] in ("actor", "gap"):
+            # a label wraps onto several lines: every word is drawn
+            assert all(word in joined for word in node["label"].split()), node["label"]
+    gaps = [n for n in api["nodes"] if n["kind"] == "gap"]
+    dashed = root.findall(".//svg:circle[@stroke-dasharray]", ns)
+    assert len(dashed) >= len(gaps) > 0  # the slots (and the legend's sample)
+    desc = root.find("svg:desc", ns).text
+    assert "leere Plätze für fehlende Akteure" in desc and gaps[0]["label"] in desc
+
+    english = client.get(f"/karte/akteurslandkarte.svg?topic={sdg12}&lang=en")
+    texts = [
+        "".join(t.itertext())
+        for t in ElementTree.fromstring(english.data).iterfind(".//svg:text", ns)
+    ]
+    assert texts[0].startswith("Actor map – SDG12")
+    assert "Key actors" in texts and "Legend" in texts

@@ -47,7 +47,10 @@ class Scene:
         if len(points) >= 2:
             self.items.append(("polyline", list(points), color, width))
 
-    def circle(self, cx, cy, r, fill="#1f5f8b", stroke="#ffffff", dash: bool = False) -> None:
+    def circle(
+        self, cx, cy, r, fill: str | None = "#1f5f8b", stroke="#ffffff", dash: bool = False
+    ) -> None:
+        """`fill=None`: only the outline (a ring)."""
         self.items.append(("circle", cx, cy, r, fill, stroke, dash))
 
     def rect(self, x, y, w, h, fill="#1f5f8b", stroke: str | None = None) -> None:
@@ -56,8 +59,10 @@ class Scene:
     def text(
         self, x, y, value: str, size=11, anchor="start", color="#222222", bold: bool = False
     ) -> None:
-        """`anchor`: start, middle or end; y is the baseline."""
-        self.items.append(("text", x, y, xml_text(value), size, anchor, color, bold))
+        """`anchor`: start, middle or end; y is the baseline. A label is one line: line
+        breaks (also U+2028/U+2029) become spaces."""
+        line = " ".join(str(value).replace("\u2028", "\n").replace("\u2029", "\n").splitlines())
+        self.items.append(("text", x, y, xml_text(line), size, anchor, color, bold))
 
     # --- SVG ---------------------------------------------------------------------------------
 
@@ -91,7 +96,7 @@ class Scene:
                 _, cx, cy, r, fill, stroke, dash = item
                 extra = ' stroke-dasharray="3 2"' if dash else ""
                 parts.append(
-                    f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="{fill}" '
+                    f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="{fill or "none"}" '
                     f'stroke="{stroke}"{extra}/>'
                 )
             elif kind == "rect":
@@ -187,7 +192,9 @@ def _font(size: int, bold: bool):
 
     for path in FONT_FILES[bold]:
         if Path(path).exists():
-            return ImageFont.truetype(path, size)
+            # the basic layout: raqm (complex shaping) fails on some user text, such as runs of
+            # bidirectional control characters, and a label must never break a document
+            return ImageFont.truetype(path, size, layout_engine=ImageFont.Layout.BASIC)
     return ImageFont.load_default(size=size)
 
 

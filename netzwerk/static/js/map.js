@@ -88,6 +88,8 @@
     history.replaceState(null, "", config.page + (query ? "?" + query : ""));
     const tableLink = document.getElementById("map-table-link");
     if (tableLink) tableLink.href = config.table + (query ? "?" + query : "");
+    const svgLink = document.getElementById("map-svg");
+    if (svgLink) svgLink.href = config.svg + (query ? "?" + query : "");
     const ego = document.getElementById("map-ego");
     ego.hidden = !params.get("ego");
   }
