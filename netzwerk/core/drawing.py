@@ -172,6 +172,25 @@ class Scene:
         return out.getvalue()
 
 
+def bar_chart(
+    rows: list[tuple[str, int, str]], width: int = 420, label_width: int = 110, size: int = 10
+) -> Scene:
+    """Horizontal bars, one per (label, count, colour), the count at the bar's end; labels
+    longer than the label column are shortened with "…" (the text alternative has them all)."""
+    row = 2.2 * size
+    scene = Scene(width, int(12 + row * len(rows)))
+    most = max((n for _, n, _c in rows), default=0) or 1
+    fits = max(4, int(label_width / (size * 0.6)))
+    for i, (label, n, color) in enumerate(rows):
+        y = 8 + i * row
+        text = label if len(label) <= fits else label[: fits - 1] + "…"
+        scene.text(label_width, y + 1.3 * size, text, size=size, anchor="end")
+        bar = (width - label_width - 60) * n / most
+        scene.rect(label_width + 8, y + 2, max(bar, 1 if n else 0), row - 0.8 * size, fill=color)
+        scene.text(label_width + 14 + bar, y + 1.3 * size, str(n), size=size)
+    return scene
+
+
 def _dashed(draw, x1, y1, x2, y2, color, width, on=8.0, off=6.0) -> None:
     length = ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5
     if not length:

@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 
-from ..core.drawing import Scene
+from ..core.drawing import Scene, bar_chart
 
 
 def indicator_chart(measure: dict[str, Any], values: list[tuple[date, float]]) -> Scene | None:
@@ -79,14 +79,4 @@ def status_chart(counts: list[tuple[str, int, str]]) -> Scene | None:
     """Measures by status as horizontal bars: (label, count, colour) each."""
     if not any(n for _, n, _c in counts):
         return None
-    width, row = 420, 22
-    height = 12 + row * len(counts)
-    most = max(n for _, n, _c in counts) or 1
-    scene = Scene(width, height)
-    for i, (label, n, color) in enumerate(counts):
-        y = 8 + i * row
-        scene.text(110, y + 13, label, size=10, anchor="end")
-        bar = (width - 170) * n / most
-        scene.rect(118, y + 2, max(bar, 1 if n else 0), row - 8, fill=color)
-        scene.text(124 + bar, y + 13, str(n), size=10)
-    return scene
+    return bar_chart(counts, width=420, label_width=110)
