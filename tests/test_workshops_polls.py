@@ -201,3 +201,64 @@ def test_bad_slots_are_refused_with_a_reason(app, login):
     assert forbidden.status_code == 403
     with app.app_context():
         assert services.get_workshop(ws["id"]).slots == []
+
+
+def test_several_dates_are_proposed_in_one_step_or_not_at_all(app, login):
+    ws = undated_workshop(app)
+    editor = login("editor")
+    page = editor.get(f"/workshops/{ws['id']}/umfrage").get_data(as_text=True)
+    assert page.count('type="date"') == 5  # five calendar rows, no script needed
+    url = f"/workshops/{ws['id']}/umfrage/mehrere"
+    times = {"csrf_token": editor.csrf, "start_time": "10:00", "end_time": "12:00"}
+
+    # one row in the past and one repeated: nothing saved, each row says why
+    refused = editor.post(
+        url,
+        data=times
+        | {
+            "date_0": "2030-01-15",
+            "date_1": "2020-01-15",
+            "date_2": "2030-01-15",
+            "date_3": "kein Datum",
+        },
+    )
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert 'id="date_1-errors"' in html and "in der Vergangenheit" in html
+    assert 'id="date_2-errors"' in html and "schon in einer Zeile darüber" in html
+    assert 'id="date_3-errors"' in html
+    assert 'id="date_0-errors"' not in html
+    assert 'value="2030-01-15"' in html  # what was typed stays in the form
+    with app.app_context():
+        assert services.get_workshop(ws["id"]).slots == []
+
+    # the good rows alone: all saved at once, the answers table is headed by the dates
+    saved = editor.post(
+        url, data=times | {"date_0": "2030-01-15", "date_2": "2030-07-16"}, follow_redirects=True
+    )
+    html = saved.get_data(as_text=True)
+    assert "2 Terminvorschläge hinzugefügt." in html
+    header = html.split("<h2>Antworten</h2>")[1].split("</thead>")[0]
+    assert "15. Januar 2030" in header and "16. Juli 2030" in header
+    with app.app_context():
+        slots = services.get_workshop(ws["id"]).slots
+        assert [(s.starts_at, s.ends_at) for s in slots] == [
+            (datetime(2030, 1, 15, 9), datetime(2030, 1, 15, 11)),  # CET
+            (datetime(2030, 7, 16, 8), datetime(2030, 7, 16, 10)),  # CEST
+        ]
+
+    # proposing an existing date again, or none at all, or ending before the start, is refused
+    again = editor.post(url, data=times | {"date_0": "2030-01-15"}).get_data(as_text=True)
+    assert "Diesen Terminvorschlag gibt es schon." in again
+    empty = editor.post(url, data=times).get_data(as_text=True)
+    assert "Mindestens ein Datum angeben." in empty
+    backwards = editor.post(
+        url, data=times | {"start_time": "12:00", "end_time": "10:00", "date_0": "2030-02-01"}
+    ).get_data(as_text=True)
+    assert "Das Ende muss nach dem Beginn liegen." in backwards
+    with app.app_context():
+        assert len(services.get_workshop(ws["id"]).slots) == 2
+
+    viewer = login("viewer", username="leser")
+    forbidden = viewer.post(url, data=times | {"csrf_token": viewer.csrf, "date_0": "2030-03-01"})
+    assert forbidden.status_code == 403

@@ -12,6 +12,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -91,6 +92,24 @@ class InviteForm(Form):
 class SlotForm(Form):
     starts_at = DateTimeLocalField(_l("Beginn"), format=LOCAL_FORMAT, validators=[DataRequired()])
     ends_at = DateTimeLocalField(_l("Ende"), format=LOCAL_FORMAT, validators=[DataRequired()])
+
+
+class SlotsForm(Form):
+    """Several candidate dates at once: one time span, a row per date (empty rows are skipped).
+    Fixed rows rather than a FieldList, so the rows keep their numbers when some are empty."""
+
+    ROWS = 5
+    start_time = TimeField(_l("Beginn (Uhrzeit)"), validators=[DataRequired()])
+    end_time = TimeField(_l("Ende (Uhrzeit)"), validators=[DataRequired()])
+    for _number in range(ROWS):
+        locals()[f"date_{_number}"] = DateField(
+            _l("Datum %(num)s", num=_number + 1), validators=[Optional()]
+        )
+    del _number
+
+    @property
+    def date_rows(self) -> list:
+        return [self[f"date_{number}"] for number in range(self.ROWS)]
 
 
 class RsvpForm(Form):

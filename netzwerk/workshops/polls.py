@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -72,6 +73,73 @@ def add_slot(workshop: Workshop, starts: datetime | str, ends: datetime | str) -
     )
     db.session.commit()
     return slot
+
+
+class RowsInvalid(Invalid):
+    """Some rows of a multi-date entry are wrong; `rows` maps the row index to its reason."""
+
+    def __init__(self, rows: dict[int, str]):
+        super().__init__("Bitte die markierten Daten prüfen; es wurde nichts gespeichert.")
+        self.rows = rows
+
+
+def add_slots(
+    workshop: Workshop,
+    start: time,
+    end: time,
+    dates: list[date | None],
+    unreadable: dict[int, str] | None = None,
+) -> list[PollSlot]:
+    """Several candidate slots with the same local times, all or none. Empty rows are skipped;
+    each bad row (past, repeated, already proposed, not existing in the zone, or `unreadable`
+    as the form found it) gets its reason."""
+    _check_open(workshop)
+    if end <= start:
+        raise Invalid("Das Ende muss nach dem Beginn liegen.", field="end_time")
+    if not any(dates) and not unreadable:
+        raise RowsInvalid({0: "Mindestens ein Datum angeben."})
+    today = datetime.now(ZoneInfo(workshop.timezone)).date()
+    existing = {(s.starts_at, s.ends_at) for s in workshop.slots}
+    seen: set[date] = set()
+    rows: dict[int, str] = dict(unreadable or {})
+    spans: list[tuple[datetime, datetime]] = []
+    for index, day in enumerate(dates):
+        if day is None:
+            continue
+        if day < today:
+            rows[index] = "Dieses Datum liegt in der Vergangenheit."
+            continue
+        if day in seen:
+            rows[index] = "Dieses Datum steht schon in einer Zeile darüber."
+            continue
+        seen.add(day)
+        try:
+            pair = (
+                to_utc(datetime.combine(day, start), workshop.timezone),
+                to_utc(datetime.combine(day, end), workshop.timezone),
+            )
+        except Invalid as exc:
+            rows[index] = exc.message
+            continue
+        if pair in existing:
+            rows[index] = "Diesen Terminvorschlag gibt es schon."
+            continue
+        spans.append(pair)
+    if rows:
+        raise RowsInvalid(rows)
+    slots = [PollSlot(workshop=workshop, starts_at=s, ends_at=e) for s, e in spans]
+    db.session.add_all(slots)
+    workshop.poll_open = True
+    db.session.flush()
+    record(
+        "workshop",
+        workshop.id,
+        "poll_slot",
+        {"slot": [None, [span(s, e, workshop.timezone) for s, e in spans]]},
+        label=workshop.title,
+    )
+    db.session.commit()
+    return slots
 
 
 def remove_slot(slot: PollSlot) -> None:

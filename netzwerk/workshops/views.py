@@ -47,6 +47,7 @@ from .forms import (
     ResultsForm,
     RsvpForm,
     SlotForm,
+    SlotsForm,
     WorkshopForm,
 )
 from .models import Answer, Phase, Response, WorkshopStatus
@@ -461,14 +462,59 @@ def poll(workshop_id: int):
             else:
                 flash(_("Terminvorschlag hinzugefügt."), "success")
                 return redirect(url_for("workshops.poll", workshop_id=workshop.id))
+    return _poll_page(workshop, form, SlotsForm(formdata=None))
+
+
+def _poll_page(workshop, form: SlotForm, many: SlotsForm) -> str:
     return render_template(
         "workshops/poll.html",
         workshop=workshop,
         form=form,
+        many=many,
         results=polls.results(workshop),
         confirm=ConfirmForm(),
         answers=Answer,
     )
+
+
+@bp.route("/workshops/<int:workshop_id>/umfrage/mehrere", methods=["POST"])
+@editor_required
+def add_slots(workshop_id: int):
+    """Several dates in one step with the same times; nothing is saved while a row is wrong."""
+    workshop = services.get_workshop(workshop_id)
+    many = SlotsForm()
+    many.validate_on_submit()
+    # a row the browser sent as no date is one more row error; the others are still checked
+    unreadable = {i: e.errors[0] for i, e in enumerate(many.date_rows) if e.errors}
+    header_ok = not (many.csrf_token.errors or many.start_time.errors or many.end_time.errors)
+    if request.method == "POST" and header_ok:
+        try:
+            slots = polls.add_slots(
+                workshop,
+                many.start_time.data,
+                many.end_time.data,
+                [None if e.errors else e.data for e in many.date_rows],
+                unreadable,
+            )
+        except polls.RowsInvalid as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            for index, message in exc.rows.items():
+                many.date_rows[index].errors = [message]
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(many, exc)
+        else:
+            flash(
+                ngettext(
+                    "%(num)s Terminvorschlag hinzugefügt.",
+                    "%(num)s Terminvorschläge hinzugefügt.",
+                    len(slots),
+                ),
+                "success",
+            )
+            return redirect(url_for("workshops.poll", workshop_id=workshop.id))
+    return _poll_page(workshop, SlotForm(formdata=None), many), 422
 
 
 @bp.route("/workshops/<int:workshop_id>/umfrage/senden", methods=["POST"])
