@@ -298,7 +298,8 @@ def test_reciprocity_confirmed_when_both_name_it_one_sided_otherwise(app, client
         ("Stadtverwaltung Aachen", "RWTH Aachen", "kooperation"): "bestaetigt",
         ("Stadtverwaltung Aachen", "Eine Welt Forum Aachen", "foerderung"): "einseitig",
     }
-    findings = api("viewer").get("/api/findings").get_json()
+    viewer = api("viewer")
+    findings = viewer.get("/api/findings").get_json()
     kinds = {f["kind"] for f in findings}
     assert "one_sided_relation" in kinds
     (one_sided,) = [f for f in findings if f["kind"] == "one_sided_relation"]
@@ -309,6 +310,12 @@ def test_reciprocity_confirmed_when_both_name_it_one_sided_otherwise(app, client
     assert "2 von 3 befragten Organisationen haben geantwortet (67 %)" in rate["text"]
     bias = [f["text"] for f in findings if f["kind"] == "survey_bias"]
     assert any("Aus Zivilgesellschaft hat" in t and "niemand geantwortet" in t for t in bias)
+    # an English reader gets the survey findings in English
+    english = viewer.get("/api/findings?lang=en").get_json()
+    (rate,) = [f for f in english if f["kind"] == "survey_response_rate"]
+    assert "2 of 3 organisations asked have answered (67 %)" in rate["text"]
+    bias = [f["text"] for f in english if f["kind"] == "survey_bias"]
+    assert any("Nobody from Civil society answered" in t for t in bias), bias
 
 
 def test_markup_in_a_nomination_stays_text_everywhere(app, client, login, api):
