@@ -176,9 +176,9 @@ def test_exports_survive_old_data_with_nul(app, login, runner, tmp_path):
     """Stored before it was refused: XLSX, GraphML, GEXF and `export DIR` crashed on it."""
     with app.app_context():
         actor = factories.actor(name="Welthaus")
-        db.session.execute(
-            sa.update(Actor).where(Actor.id == actor.id).values(description="alt\x00\x0bdaten")
-        )
+        # PostgreSQL never stored NUL (it refuses it); other characters XML cannot hold, yes
+        old = "alt\x0bdaten" if db.engine.dialect.name == "postgresql" else "alt\x00\x0bdaten"
+        db.session.execute(sa.update(Actor).where(Actor.id == actor.id).values(description=old))
         db.session.commit()
     editor = login("editor")
     for url in ("/austausch/export/alle.xlsx", "/export/netzwerk.graphml", "/export/netzwerk.gexf"):

@@ -3,6 +3,7 @@ standalone HTML map (offline, escaped), the download links and the CLI command."
 
 from __future__ import annotations
 
+import base64
 import inspect
 import json
 import re
@@ -306,7 +307,9 @@ def test_html_map_loads_nothing_remote_and_escapes_everything(exported, demo):
     assert "vis.Network" in html and "Content-Security-Policy" in html
     # the actor's name and description are there, but only as escaped JSON
     assert EVIL_NAME not in html
-    assert "<img" not in html
+    # the one image is the Akteurslandkarte, an SVG data: URI (an image runs no script)
+    images = re.findall(r"<img\b[^>]*>", html)
+    assert len(images) == 1 and 'src="data:image/svg+xml;base64,' in images[0]
     assert "alert(3)</script>" not in html
     assert "\\u003cimg src=x onerror=alert(1)\\u003e" in html
     assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(3)" in html
@@ -322,6 +325,21 @@ def test_html_map_loads_nothing_remote_and_escapes_everything(exported, demo):
     assert any(n["label"] == "fehlt: Kirche/Glaubensgemeinschaft" for n in ghosts)
     assert json.loads(data["options"])["physics"]["enabled"] is False
     assert all("x" in n and "y" in n for n in data["nodes"])
+
+
+def test_html_map_carries_the_akteurslandkarte(exported):
+    """The offline file also shows the Akteurslandkarte (all topics): an SVG picture with the
+    slices, rings and missing actor groups, the actors' names escaped inside it."""
+    html = exported["karte.html"].read_text("utf-8")
+    assert 'id="akteurslandkarte"' in html and 'href="#akteurslandkarte"' in html
+    uri = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', html).group(1)
+    svg = base64.b64decode(uri).decode("utf-8")
+    root = ET.fromstring(svg)
+    texts = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert texts[0] == "Akteurslandkarte – alle Themen"
+    assert "Schlüsselakteure" in texts and "Land, Bund, Fördermittelgeber" in texts
+    assert any(t.startswith("fehlt:") for t in texts)
+    assert "<img src=x" not in svg and "&lt;img" in svg  # the evil name as text
 
 
 def test_download_links_for_viewers(app, demo, login):

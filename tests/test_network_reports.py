@@ -66,6 +66,34 @@ def test_gaps_page_shows_the_deliberate_sdg12_gaps_with_reasons(app, demo, login
     assert "Akteur anlegen" not in sdg12
 
 
+def test_checklist_reasons_are_english_in_english_and_an_admins_own_stays(app, demo, login):
+    viewer = login("viewer")
+    sdg12 = section(viewer.get("/luecken?lang=en").get_data(as_text=True), "thema-SDG12")
+    assert "Parishes with fair products are part of the Fairtrade Town criteria" in sdg12
+    assert "about 35 shops and 18 cafés and restaurants" in sdg12
+    assert "Kirchengemeinden mit fairen Produkten" not in sdg12
+    gaps = viewer.get("/api/gaps?topic=SDG12&lang=en").get_json()
+    reasons = " ".join(g.get("reason") or "" for g in gaps)
+    assert "church relief organisations have carried fair trade for decades" in reasons
+    # a finding's text carries the reason as a part: rendered in the reader's language too
+    from netzwerk.network import analysis
+
+    german = "Jugendverbände erreichen junge Menschen außerhalb der Schule"
+    reason = next(i["reason"] for i in analysis.load_reference()["SDG4"] if german in i["reason"])
+    assert analysis.render_text([reason], language="en").startswith("Youth associations reach")
+    assert analysis.render_text([reason], language="de") == reason
+    with app.app_context():  # a reason an admin wrote is shown as written, in any language
+        item = db.session.scalar(
+            sa.select(reference_store.ReferenceItem).where(
+                reference_store.ReferenceItem.category_key == "kirche",
+                reference_store.ReferenceItem.topic_code == "SDG12",
+            )
+        )
+        reference_store.update_item(item, {"reason": "Eigene Begründung der Verwaltung."})
+    sdg12 = section(viewer.get("/luecken?lang=en").get_data(as_text=True), "thema-SDG12")
+    assert "Eigene Begründung der Verwaltung." in sdg12
+
+
 def test_editor_gets_a_prefilled_create_link_per_gap(app, demo, login):
     html = login("editor").get("/luecken?topic=SDG12").get_data(as_text=True)
     link = f'href="/akteure/neu?category=kirche&amp;topic={demo["sdg12"]}"'

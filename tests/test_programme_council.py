@@ -93,7 +93,9 @@ def test_the_council_document_as_docx_has_every_section_and_no_personal_data(app
         "Aachen zeigt Engagement",
     ):
         assert words in joined, words
-    assert len(document.inline_shapes) == 1  # the actor map
+    assert len(document.inline_shapes) == 1  # the actor map: the Akteurslandkarte, numbered
+    assert "Schlüsselakteure" in cells and "Land, Bund, Fördermittelgeber" in cells
+    assert any(c.startswith("fehlt: ") for c in cells)  # missing actor groups in the key
     for name, email in demo:  # the annex lists organisations, never people
         assert name not in joined and (not email or email not in joined), name
 
@@ -168,7 +170,7 @@ def test_every_text_stays_text_in_both_formats(app, login):
     assert '<script>alert("x")</script>' in text and "<b>fett</b>" in text
 
 
-def test_without_a_stored_layout_the_document_has_no_map(app, login):
+def test_without_actors_on_the_topics_the_document_has_no_map(app, login):
     with app.app_context():
         from tests import factories
 

@@ -109,12 +109,13 @@ def _actor_form(actor=None) -> ActorForm:
 def new():
     form = _actor_form()
     similar = []
-    if form.is_submitted() and not request.form.get("confirm_similar"):
-        # ask before creating what is likely a second entry of a known organisation
+    if form.is_submitted() and not request.form.get("confirm_similar") and form.validate():
+        # ask before creating what is likely a second entry of a known organisation (a valid
+        # name only: the search must not see what the form refuses, such as NUL)
         name = form.name.data or ""
         # the very same name is refused by the service with its own message
         similar = [] if services.find_actor_by_name(name) else services.similar_actors(name)
-        if similar and form.validate():
+        if similar:
             return render_template("actors/form.html", form=form, actor=None, similar=similar)
 
     def save():

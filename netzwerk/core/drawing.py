@@ -47,7 +47,10 @@ class Scene:
         if len(points) >= 2:
             self.items.append(("polyline", list(points), color, width))
 
-    def circle(self, cx, cy, r, fill="#1f5f8b", stroke="#ffffff", dash: bool = False) -> None:
+    def circle(
+        self, cx, cy, r, fill: str | None = "#1f5f8b", stroke="#ffffff", dash: bool = False
+    ) -> None:
+        """`fill=None`: only the outline (a ring)."""
         self.items.append(("circle", cx, cy, r, fill, stroke, dash))
 
     def rect(self, x, y, w, h, fill="#1f5f8b", stroke: str | None = None) -> None:
@@ -56,8 +59,10 @@ class Scene:
     def text(
         self, x, y, value: str, size=11, anchor="start", color="#222222", bold: bool = False
     ) -> None:
-        """`anchor`: start, middle or end; y is the baseline."""
-        self.items.append(("text", x, y, xml_text(value), size, anchor, color, bold))
+        """`anchor`: start, middle or end; y is the baseline. A label is one line: line
+        breaks (also U+2028/U+2029) become spaces."""
+        line = " ".join(str(value).replace("\u2028", "\n").replace("\u2029", "\n").splitlines())
+        self.items.append(("text", x, y, xml_text(line), size, anchor, color, bold))
 
     # --- SVG ---------------------------------------------------------------------------------
 
@@ -91,7 +96,7 @@ class Scene:
                 _, cx, cy, r, fill, stroke, dash = item
                 extra = ' stroke-dasharray="3 2"' if dash else ""
                 parts.append(
-                    f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="{fill}" '
+                    f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="{fill or "none"}" '
                     f'stroke="{stroke}"{extra}/>'
                 )
             elif kind == "rect":
@@ -167,6 +172,25 @@ class Scene:
         return out.getvalue()
 
 
+def bar_chart(
+    rows: list[tuple[str, int, str]], width: int = 420, label_width: int = 110, size: int = 10
+) -> Scene:
+    """Horizontal bars, one per (label, count, colour), the count at the bar's end; labels
+    longer than the label column are shortened with "…" (the text alternative has them all)."""
+    row = 2.2 * size
+    scene = Scene(width, int(12 + row * len(rows)))
+    most = max((n for _, n, _c in rows), default=0) or 1
+    fits = max(4, int(label_width / (size * 0.6)))
+    for i, (label, n, color) in enumerate(rows):
+        y = 8 + i * row
+        text = label if len(label) <= fits else label[: fits - 1] + "…"
+        scene.text(label_width, y + 1.3 * size, text, size=size, anchor="end")
+        bar = (width - label_width - 60) * n / most
+        scene.rect(label_width + 8, y + 2, max(bar, 1 if n else 0), row - 0.8 * size, fill=color)
+        scene.text(label_width + 14 + bar, y + 1.3 * size, str(n), size=size)
+    return scene
+
+
 def _dashed(draw, x1, y1, x2, y2, color, width, on=8.0, off=6.0) -> None:
     length = ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5
     if not length:
@@ -187,7 +211,9 @@ def _font(size: int, bold: bool):
 
     for path in FONT_FILES[bold]:
         if Path(path).exists():
-            return ImageFont.truetype(path, size)
+            # the basic layout: raqm (complex shaping) fails on some user text, such as runs of
+            # bidirectional control characters, and a label must never break a document
+            return ImageFont.truetype(path, size, layout_engine=ImageFont.Layout.BASIC)
     return ImageFont.load_default(size=size)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import date
 
 from flask import (
@@ -152,6 +153,12 @@ def select_timezone() -> str:
     if current_user and current_user.is_authenticated:
         return current_user.timezone or "Europe/Berlin"
     return "Europe/Berlin"
+
+
+def rate_limit(setting: str, default: str = "60 per minute") -> Callable[[], str]:
+    """A rate limit for flask-limiter read from the configuration at each request, so that
+    an installation (and a test) can change it: the public links of every domain use this."""
+    return lambda: current_app.config.get(setting) or default
 
 
 def wants_json() -> bool:

@@ -4,6 +4,7 @@ header value; names and titles are made one line of text first)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -83,9 +84,12 @@ def build_message(
     lang: str = "de",
     from_: Address | None = None,
     sender_: Address | None = None,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> EmailMessage:
     """The MIME structure of RFC 6047 as the common clients expect it. Headers are set through
-    email.headerregistry with policy SMTP, which refuses CR/LF in any header value."""
+    email.headerregistry with policy SMTP, which refuses CR/LF in any header value.
+    `attachments` (filename, MIME type, bytes), e.g. a protocol's PDF, make it
+    multipart/mixed."""
     msg = EmailMessage(policy=SMTP)
     msg["From"] = from_ or sender()
     if sender_ is not None:
@@ -114,4 +118,9 @@ def build_message(
             filename="invite.ics",
             params={"method": method, "name": "invite.ics"},
         )
+    if attachments and msg.get_content_type() != "multipart/mixed":
+        msg.make_mixed()
+    for filename, mimetype, data in attachments:
+        maintype, _, subtype = mimetype.partition("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return msg

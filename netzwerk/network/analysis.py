@@ -7,6 +7,7 @@ need neither Flask nor a database. Callers cache the slow ones (findings, metric
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import re
@@ -54,6 +55,25 @@ def load_reference(path: str | Path | None = None) -> dict:
     """Read the checklist of expected actor categories per topic (reference.json by default)."""
     with open(path or REFERENCE_PATH, encoding="utf-8") as fh:
         return json.load(fh)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_reasons() -> dict[str, str]:
+    """The shipped checklist's German reasons → their English texts (reason_en)."""
+    return {
+        item["reason"]: item["reason_en"]
+        for items in load_reference().values()
+        for item in items
+        if item.get("reason_en")
+    }
+
+
+def reason_text(reason: str, language: str | None) -> str:
+    """A checklist reason in the reader's language: the shipped defaults have an English text;
+    a reason an admin wrote stays as written."""
+    if language and language.startswith("en"):
+        return _default_reasons().get(reason, reason)
+    return reason
 
 
 def normalize_code(code: str) -> str:
@@ -218,14 +238,16 @@ def render_text(
     parts: list,
     translate: Callable[[str], str] | None = None,
     labels: Mapping[str, str] | None = None,
+    language: str | None = None,
 ) -> str:
     """A finding's text from its parts [(msgid, params) or plain text], in the language of
-    `translate` (German without), category keys shown with `labels`."""
+    `translate` (German without), category keys shown with `labels`; a plain part that is a
+    reason of the shipped checklist in `language`."""
     translate = translate or (lambda text: text)
     out = []
     for part in parts:
         if isinstance(part, str):
-            out.append(part)
+            out.append(reason_text(part, language))
             continue
         msgid, params = part
         values = {}

@@ -21,6 +21,7 @@ from typing import Any
 
 import networkx as nx
 import sqlalchemy as sa
+from flask import current_app, has_request_context
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from ..actors.models import Actor, Category
@@ -28,8 +29,9 @@ from ..actors.vocab import RelationKind, Sector, Status
 from ..core.validation import xml_safe
 from ..extensions import db
 from ..topics.models import TopicRole
-from . import analysis
+from . import analysis, landscape_picture
 from .graph import TOPIC_LINK, category_labels
+from .map_filters import MapFilters
 from .state import Snapshot, snapshot
 
 FORMATS = {
@@ -449,6 +451,7 @@ def map_html(snap: Snapshot | None = None, graph: nx.MultiDiGraph | None = None)
     net.set_template_dir(str(TEMPLATE_DIR) + "/", MAP_TEMPLATE)
     net.templateEnv = _template_env()
     net.templateEnv.globals.update(
+        landscape=_landscape_picture(graph),
         legend=_legend(graph),
         generated=graph.graph.get("exported", ""),
         counts={
@@ -459,6 +462,23 @@ def map_html(snap: Snapshot | None = None, graph: nx.MultiDiGraph | None = None)
         },
     )
     return net.generate_html(name="karte.html")
+
+
+def _landscape_picture(graph: nx.MultiDiGraph) -> dict[str, str] | None:
+    """The Akteurslandkarte of all topics as an SVG image (data: URI) for the offline file,
+    drawn on the server like the SVG download; None without actors. The export also runs
+    from the command line: the picture's links need a request context there."""
+    if not any(kind == "actor" for _, kind in graph.nodes(data="kind")):
+        return None
+    if not has_request_context():
+        with current_app.test_request_context():
+            return _landscape_picture(graph)
+    scene, title, description, _key = landscape_picture.picture(MapFilters())
+    return {
+        "title": title,
+        "description": description,
+        "uri": scene.svg_data_uri(title, description),
+    }
 
 
 def _template_env() -> Environment:

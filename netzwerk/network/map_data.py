@@ -18,7 +18,7 @@ from ..actors.models import Actor
 from ..actors.services import categories
 from ..actors.vocab import Level, Sector, Status
 from ..extensions import db
-from . import analysis, layout, reports, state
+from . import analysis, landscape, layout, reports, state
 from .graph import TOPIC_LINK, actor_node, category_labels, topic_node
 from .map_filters import MapFilters
 from .map_styles import styles
@@ -269,7 +269,14 @@ def _map_parts(
     actor_set = set(actors)
     topics = _visible_topics(base, filters, actor_set)
     topic_set = set(topics)
-    workshops = _visible_workshops(base, filters, actor_set, topic_set)
+    ghosts = _ghosts(base, filters, topics, pos) if filters.topics else []
+    landscape_view = filters.view == landscape.VIEW
+    geometry = None
+    if landscape_view:  # sector slices and rings instead of the network's positions
+        pos, geometry = _landscape(base, filters, actors, topics, ghosts)
+        for ghost in ghosts:
+            ghost["x"], ghost["y"] = pos[ghost["id"]]
+    workshops = [] if landscape_view else _visible_workshops(base, filters, actor_set, topic_set)
     nodes = [Part(_topic_json(graph, t, pos)) for t in topics]
     by_id = _metrics_by_id(metrics.value)
     texts = _actor_texts()
@@ -277,11 +284,13 @@ def _map_parts(
     nodes += [_actor_part(cache, base, a, pos, by_id, texts) for a in actors]
     _pruned(cache, base["actor_nodes"], len(base["actor_nodes"]))
     nodes += [Part(_workshop_json(w, pos)) for w in workshops]
-    projects = _visible_projects(base, filters, actor_set, topic_set)
+    projects = [] if landscape_view else _visible_projects(base, filters, actor_set, topic_set)
     nodes += [Part(_project_json(p, pos)) for p in projects]
-    ghosts = _ghosts(base, filters, topics, pos) if filters.topics else []
     nodes += [Part(g) for g in ghosts]
-    edges = _edges(graph, filters, actor_set, topic_set, snap.edges_version)
+    # in the Akteurslandkarte the ring shows the role: no lines to the topic in the middle
+    edges = _edges(
+        graph, filters, actor_set, set() if landscape_view else topic_set, snap.edges_version
+    )
     for workshop in workshops:
         edges += [
             Part(
@@ -336,6 +345,7 @@ def _map_parts(
     edges += [
         Part({"id": f"e{g['id']}", "from": g["id"], "to": topic_node(g["topic_id"]), "kind": "gap"})
         for g in ghosts
+        if not landscape_view
     ]
     named = sum(1 for g in ghosts if g["kind"] == "nomination")
     rest = {
@@ -354,7 +364,61 @@ def _map_parts(
         "metrics_as_of": metrics.key,
         "metrics_current": metrics.key == snap.key,
     }
+    if geometry is not None:
+        rest["landscape"] = geometry
     return nodes, edges, rest
+
+
+def _landscape(
+    base: dict[str, Any], f: MapFilters, actors: list[str], topics: list[str], ghosts: list[dict]
+) -> tuple[dict[str, tuple[float, float]], dict[str, Any]]:
+    """Positions in the Akteurslandkarte and its geometry (landscape.geometry_json), kept per
+    data state, filters and language."""
+    snap = state.snapshot()
+    store = snap.value("map-landscape", OrderedDict)
+    key = (f, str(get_locale()))
+    hit = store.get(key)
+    if hit is not None:
+        return hit
+    graph = base["graph"]
+    chosen = topic_node(f.topic) if f.topic is not None else None
+    items = []
+    counts: dict[str, int] = {}
+    for node in actors:
+        attrs = graph.nodes[node]
+        roles = [
+            role
+            for _, target, attrs_edge in graph.out_edges(node, data=True)
+            if attrs_edge["kind"] == TOPIC_LINK and (chosen is None or target == chosen)
+            for role in (attrs_edge.get("role"),)
+        ]
+        item = landscape.Item(
+            id=node,
+            name=attrs["label"],
+            slice=landscape.slice_of(attrs["sector"], attrs["level"]),
+            ring=landscape.ring_of(roles, attrs["power"], attrs["interest"]),
+            label=attrs["short_name"] or attrs["label"],
+        )
+        counts[item.slice] = counts.get(item.slice, 0) + 1
+        items.append(item)
+    for ghost in ghosts:
+        items.append(
+            landscape.Item(
+                id=ghost["id"],
+                name=ghost["label"],
+                slice=landscape.slice_of(ghost["sector"]),
+                ring=landscape.PRIMARY,
+                label=ghost["label"],
+            )
+        )
+        ghost["slice"] = items[-1].slice
+    centre = [(t, graph.nodes[t]["code"]) for t in topics]
+    pos, geometry = landscape.place(items, centre)
+    hit = (pos, landscape.geometry_json(geometry, counts))
+    store[key] = hit
+    while len(store) > RESPONSE_CACHE:
+        store.popitem(last=False)
+    return hit
 
 
 def _visible_actors(base: dict[str, Any], f: MapFilters) -> list[str]:

@@ -16,6 +16,8 @@ TRUE = ("1", "true", "ja", "yes", "on", "an")
 FALSE = ("0", "false", "nein", "no", "off", "aus")
 SIZES = ("degree", "power")
 MAX_DEPTH = 3
+VIEWS = ("netz", "akteurslandkarte")
+PARAMS = {"view": "ansicht"}  # field → URL name where they differ
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class MapFilters:
     cancelled: bool = False  # cancelled workshops are left off unless asked for
     labels: bool = True
     size: str = "degree"
+    # the picture: the network ("netz") or the Akteurslandkarte (URL: ansicht=akteurslandkarte)
+    view: str = "netz"
 
     @property
     def narrows_actors(self) -> bool:
@@ -65,7 +69,7 @@ class MapFilters:
                 value = "1" if value else "0"
             elif isinstance(value, tuple):
                 value = list(value)
-            result[f.name] = value
+            result[PARAMS.get(f.name, f.name)] = value
         return result
 
 
@@ -148,6 +152,13 @@ def parse_filters(args: Mapping) -> MapFilters:
     size = size_values[0] if size_values else "degree"
     if size not in SIZES:
         raise Invalid(f"size muss degree oder power sein, nicht {size}.", field="size")
+    view_values = _values(args, "ansicht")
+    view = view_values[0].casefold() if view_values else VIEWS[0]
+    if view not in VIEWS:
+        raise Invalid(
+            f"ansicht muss netz oder akteurslandkarte sein, nicht {view_values[0]}.",
+            field="ansicht",
+        )
     return MapFilters(
         topic=topic["id"] if topic else None,
         category=chosen,
@@ -166,6 +177,7 @@ def parse_filters(args: Mapping) -> MapFilters:
         cancelled=_flag(args, "cancelled", False),
         labels=_flag(args, "labels", True),
         size=size,
+        view=view,
     )
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_wtf.csrf import generate_csrf
 
 from ..auth.permissions import can_edit, public
 from ..core.errors import DomainError
-from . import map_data, map_filters, map_styles
+from . import landscape_picture, map_data, map_filters, map_styles
 from . import vendor as vendor_files
 from .blueprint import bp
 
@@ -39,6 +39,7 @@ def map():  # the endpoint name network.map is what the navigation links to
         "positions": url_for("api.save_positions"),
         "layout": url_for("api.relayout"),
         "table": url_for("network.map_table"),
+        "svg": url_for("network.landscape_svg"),
         "page": url_for("network.map"),
         "csrf": generate_csrf(),
         "can_edit": can_edit(),
@@ -83,6 +84,16 @@ def map_table():
         counts=data["counts"],
         labels=map_styles.vocabulary_labels(),
     )
+
+
+@bp.route("/karte/akteurslandkarte.svg")
+def landscape_svg():
+    """The Akteurslandkarte of the map's filters as an SVG file with title, date and legend
+    (drawn on the server from the same positions as the map)."""
+    scene, title, description, _key = landscape_picture.picture(_filters())
+    response = current_app.response_class(scene.svg(title, description), mimetype="image/svg+xml")
+    response.headers["Content-Disposition"] = 'attachment; filename="akteurslandkarte.svg"'
+    return response
 
 
 @bp.route("/vendor/<name>")

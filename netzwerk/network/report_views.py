@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import sqlalchemy as sa
 from flask import (
     abort,
     current_app,
@@ -16,6 +17,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..actors.services import categories
@@ -23,8 +25,11 @@ from ..actors.vocab import Status
 from ..auth.permissions import admin_required, editor_required
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
+from ..core.timeutil import utcnow
 from ..core.views import confirm_delete, save_form
-from . import analysis, exports, reference_store, reports
+from ..extensions import db
+from ..topics.models import Topic
+from . import analysis, exports, history, reference_store, reports, state
 from . import grid as power_grid
 from .blueprint import bp
 from .report_forms import GridMoveForm, ReferenceItemForm
@@ -71,11 +76,13 @@ def gaps():
     args = {k: v for k, v in (("topic", topic), ("sort", sort)) if v}
     findings = reports.finding_list(topic, stale_ok=True)
     all_findings = request.args.get("befunde") == "alle"
+    groups = reports.gaps_by_topic(topic)
     return render_template(
         "network/gaps.html",
         topics=reports.topics(),
         topic=reports.resolve_topic(topic),
-        groups=reports.gaps_by_topic(topic),
+        groups=groups,
+        histories=_gap_charts([g["topic"]["id"] for g in groups]),
         unassigned=[] if topic else [i for i in reports.nomination_list() if i["topic"] is None],
         findings=findings if all_findings else findings[:FINDINGS_SHOWN],
         findings_total=len(findings),
@@ -90,6 +97,24 @@ def gaps():
         formats=exports.FORMATS,
         analyses_pending=reports.analyses_pending(),
     )
+
+
+def _gap_charts(topic_ids: list[int]) -> dict[int, dict]:
+    """Per topic: how its open gaps developed (history.gap_chart), where there is a history;
+    kept with the data state (the audit trail is read once per change, not per visit)."""
+    return state.snapshot().value(
+        ("gap-charts", tuple(topic_ids), str(get_locale())), lambda: _draw_gap_charts(topic_ids)
+    )
+
+
+def _draw_gap_charts(topic_ids: list[int]) -> dict[int, dict]:
+    found = db.session.scalars(sa.select(Topic).where(Topic.id.in_(topic_ids))).all()
+    charts = {}
+    for topic_id, past in history.gap_histories(list(found), utcnow()).items():
+        chart = history.gap_chart(next(t for t in found if t.id == topic_id), past)
+        if chart is not None:
+            charts[topic_id] = chart
+    return charts
 
 
 # --- coverage ------------------------------------------------------------------------------------

@@ -76,7 +76,7 @@ def gap_list(topic_ref: str | int | None = None) -> list[dict]:
             "need": gap["need"],
             "candidates": gap["candidates"],
             "candidate_actors": found.get((gap["topic"], gap["category"]), []),
-            "reason": gap["reason"],
+            "reason": analysis.reason_text(gap["reason"], str(get_locale())),
             "source": "checklist",
         }
         for gap in snap.gaps()
@@ -256,7 +256,9 @@ def _findings_for(snap: Snapshot, topic: dict | None, findings: list[dict]) -> l
         shown = {k: v for k, v in finding.items() if k != "parts"}
         if "parts" in finding:
             # the text in the reader's language (the graph's findings are computed once, in German)
-            shown["text"] = analysis.render_text(finding["parts"], gettext, labels)
+            shown["text"] = analysis.render_text(
+                finding["parts"], gettext, labels, str(get_locale())
+            )
         result.append({**shown, "actor_refs": refs})
     return result
 

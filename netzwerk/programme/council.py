@@ -24,12 +24,14 @@ from ..actors.vocab import Sector, Status
 from ..core import documents as doc
 from ..core.timeutil import utcnow
 from ..extensions import db
+from ..network import landscape_picture
+from ..network.map_filters import MapFilters
 from ..projects import services as project_services
 from ..topics.models import ActorTopic, Topic, TopicRole
 from ..topics.services import find_topic
 from ..workshops.models import Workshop, WorkshopStatus
 from ..workshops.timefmt import local
-from . import drafts, pictures
+from . import drafts
 from .models import MeasureStatus
 
 FINDINGS_PER_TOPIC = 12  # the document names the most severe; the page has all
@@ -139,6 +141,30 @@ def involved_organisations(content: dict, org_ids: set[int], topic_ids: list[int
             .order_by(Actor.name_key)
         )
     )
+
+
+def actor_map_blocks(topic_ids: list[int]) -> list:
+    """The Akteurslandkarte of the concept's topic (all topics when it has several) as numbered
+    dots, with its text alternative and the key (number, actor, sector slice, ring); nothing
+    while no actor works on these topics."""
+    linked = sa.select(ActorTopic.actor_id)
+    if topic_ids:
+        linked = linked.where(ActorTopic.topic_id.in_(topic_ids))
+    if db.session.scalar(linked.limit(1)) is None:
+        return []
+    filters = MapFilters(topic=topic_ids[0] if len(topic_ids) == 1 else None)
+    scene, title, description, key = landscape_picture.picture(filters, numbered=True)
+    return [
+        doc.Heading(_("Akteurslandkarte"), 2),
+        doc.Picture(scene, title, description, width_cm=16),
+        doc.Paragraph(description, small=True),
+        doc.Table(
+            [_("Nr."), _("Akteur"), _("Sektor"), _("Ring")],
+            [[str(e["number"]), e["name"], e["slice"], e["ring"]] for e in key],
+            widths=[0.5, 4, 2.5, 2],
+            numeric={0},
+        ),
+    ]
 
 
 def source(ref: str | int | None) -> tuple[str, dict]:
@@ -271,12 +297,7 @@ def document(ref: str | int | None = None, lang: str = "de") -> doc.Document:
             numeric={1},
         )
     )
-    picture = pictures.actor_map(set(topic_ids) or None)
-    if picture is not None:
-        scene, description = picture
-        blocks.append(doc.Heading(_("Akteurslandkarte"), 2))
-        blocks.append(doc.Picture(scene, _("Akteurslandkarte"), description, width_cm=16))
-        blocks.append(doc.Paragraph(description, small=True))
+    blocks += actor_map_blocks(topic_ids)
 
     # --- 3. stocktaking
     blocks.append(doc.Heading(_("3. Bestandsanalyse"), 1))

@@ -12,6 +12,7 @@ from flask_limiter.util import get_remote_address
 from ..auth.permissions import editor_required, public
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
+from ..core.web import rate_limit
 from ..extensions import db, limiter
 from ..workshops import services as workshop_services
 from ..workshops.timefmt import mail_language
@@ -20,9 +21,7 @@ from .forms import CommentForm, ReflectionLinksForm
 from .models import MeasureStatus, Stance
 from .views import bp
 
-
-def _rate_limit() -> str:
-    return current_app.config.get("REFLECTION_RATE_LIMIT", "60 per minute")
+_rate_limit = rate_limit("REFLECTION_RATE_LIMIT")
 
 
 # --- the editor's side ----------------------------------------------------------------------------

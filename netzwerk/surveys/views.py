@@ -7,7 +7,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -25,6 +24,7 @@ from ..auth.permissions import editor_required, public
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
 from ..core.views import confirm_delete, form_error, save_form
+from ..core.web import rate_limit
 from ..extensions import db, limiter
 from ..topics.models import TopicRole
 from ..topics.services import topics as all_topics
@@ -36,8 +36,7 @@ from .models import ProposalKind, ProposalStatus, Question
 bp = Blueprint("surveys", __name__)
 
 
-def _public_limit() -> str:
-    return current_app.config.get("SURVEY_RATE_LIMIT", "60 per minute")
+_public_limit = rate_limit("SURVEY_RATE_LIMIT")
 
 
 # --- the coordinator's pages ---------------------------------------------------------------------

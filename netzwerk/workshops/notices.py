@@ -7,10 +7,6 @@ once, one recipient per message; a personal link is put in while sending, never 
 from __future__ import annotations
 
 import re
-from datetime import UTC
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime
 
 import sqlalchemy as sa
 from flask import render_template
@@ -22,7 +18,7 @@ from ..core.errors import Invalid
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..mail import queue as mail_queue
-from ..mail.message import address, header_text, sender
+from ..mail.message import address, build_message, header_text
 from ..mail.models import MailKind, MailMessage, MailStatus
 from . import compose as invitation_mail
 from . import protocol
@@ -39,27 +35,26 @@ def compose(
     html: str,
     attachments: list[tuple[str, str, bytes]] = (),
 ) -> MailMessage:
-    """One message to one invitee: multipart/alternative (text, HTML) and, with attachments,
-    multipart/mixed. Headers go through policy SMTP, which refuses CR/LF in any of them."""
+    """One message to one invitee, built like every mail (mail.message.build_message):
+    multipart/alternative (text, HTML) and, with attachments, multipart/mixed."""
     workshop, contact = invitation.workshop, invitation.contact
     now = utcnow()
     mid = invitation_mail.message_id(invitation, kind, sequence)
-    msg = EmailMessage(policy=SMTP)
-    msg["From"] = sender()
-    msg["To"] = address(contact.name, contact.email)
-    if workshop.organizer_email:
-        msg["Reply-To"] = address(workshop.organizer_name, workshop.organizer_email)
-    msg["Subject"] = header_text(subject)
-    msg["Date"] = format_datetime(now.replace(tzinfo=UTC))
-    msg["Message-ID"] = mid
-    msg["Content-Language"] = mail_language(contact.language)
-    msg.set_content(text, cte="quoted-printable")
-    msg.add_alternative(html, subtype="html", cte="quoted-printable")
-    if attachments:
-        msg.make_mixed()
-        for filename, mimetype, data in attachments:
-            maintype, _, subtype = mimetype.partition("/")
-            msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    msg = build_message(
+        to=address(contact.name, contact.email),
+        reply_to=address(workshop.organizer_name, workshop.organizer_email)
+        if workshop.organizer_email
+        else None,
+        subject=subject,
+        text=text,
+        html=html,
+        calendar=None,
+        method=None,
+        message_id=mid,
+        date=now,
+        lang=mail_language(contact.language),
+        attachments=attachments,
+    )
     return MailMessage(
         scope=invitation_mail.scope(workshop),
         message_id=mid,

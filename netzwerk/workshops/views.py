@@ -31,6 +31,7 @@ from ..auth.permissions import can_edit, editor_required, public
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
 from ..core.views import confirm_delete, form_error, save_form
+from ..core.web import rate_limit
 from ..exchange.vcard import export_contacts
 from ..extensions import db, limiter
 from ..mail import links, queue
@@ -54,10 +55,9 @@ from .timefmt import local, mail_language, span
 bp = Blueprint("workshops", __name__)
 
 
-def public_limit() -> str:
-    """Requests per client address to the pages reached by a secret link (RSVP, poll,
-    calendar feeds), so that links cannot be guessed or hammered (PUBLIC_RATE_LIMIT)."""
-    return current_app.config.get("PUBLIC_RATE_LIMIT") or "60 per minute"
+# one counter per address for all public token pages (RSVP links, poll pages, calendar
+# feeds), so that links cannot be guessed or hammered
+public_limit = rate_limit("PUBLIC_RATE_LIMIT")
 
 
 def _viewer_tz() -> str:

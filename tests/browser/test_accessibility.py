@@ -151,6 +151,7 @@ def check_states(checker: Checker, page, tmp_path: Path) -> None:
     page.press("#map-search-input", "Enter")
     page.wait_for_selector("#map-panel:not([hidden])")
     checker.check(page, "/karte (side panel of an actor)")
+    checker.visit(page, "/karte?ansicht=akteurslandkarte&topic=SDG12")  # the Akteurslandkarte
 
     for url in ("/akteure/neu", "/themen/neu", "/workshops/neu"):
         page.goto(url)

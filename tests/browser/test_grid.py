@@ -71,7 +71,16 @@ def test_exported_html_map_draws_offline_and_runs_nothing(app, browser, tmp_path
         page.wait_for_selector("body[data-drawn]")
         assert page.locator("#netzwerk-map canvas").count() == 1
         # hover tooltips and the details panel hold the name as text
-        assert page.evaluate("document.querySelectorAll('img, b').length") == 0
+        # (the one image is the Akteurslandkarte: an SVG data: URI drawn by the export)
+        injected = "document.querySelectorAll('img:not(#akteurslandkarte > img), b').length"
+        assert page.evaluate(injected) == 0
+        assert page.evaluate(
+            "[...document.querySelectorAll('#akteurslandkarte > img')]"
+            ".map(i => i.src.startsWith('data:image/svg+xml;base64,'))"
+        ) == [True]
+        page.click("a[href='#akteurslandkarte']")  # the header's link shows it
+        assert page.locator("#akteurslandkarte > img").is_visible()
+        assert page.evaluate("document.querySelector('#akteurslandkarte > img').naturalWidth") > 0
         drawn = page.evaluate(
             "JSON.parse(document.getElementById('netzwerk-data').textContent).nodes.length"
         )

@@ -6,10 +6,14 @@
 (function () {
   const BIG_GRAPH = 400; // above: straight edges, edges hidden while dragging/zooming
   const FILTER_NAMES = ["topic", "category", "sector", "level", "kind", "status", "reciprocity", "ego",
-    "depth", "topics", "ghosts", "nominations", "workshops", "cancelled", "projects", "labels", "size"];
+    "depth", "topics", "ghosts", "nominations", "workshops", "cancelled", "projects", "labels", "size", "ansicht"];
   const DEFAULTS = { depth: "1", topics: "1", ghosts: "1", nominations: "1", workshops: "1", cancelled: "0",
-    projects: "0", labels: "1", size: "degree" };
+    projects: "0", labels: "1", size: "degree", ansicht: "netz" };
   const GHOSTS = new Set(["gap", "nomination"]); // drawn around their topic, never dragged
+  const LANDSCAPE_NODE_SIZE = 16; // as netzwerk/network/landscape.py assumes (NODE_SIZE, LABEL_WIDTH)
+  const LANDSCAPE_LABEL_WIDTH = 190;
+  const RING_FONT = "bold 15px system-ui, sans-serif";
+  const SLICE_FONT = "bold 22px system-ui, sans-serif";
 
   const configEl = document.getElementById("map-config");
   const container = document.getElementById("map-canvas");
@@ -84,6 +88,8 @@
     history.replaceState(null, "", config.page + (query ? "?" + query : ""));
     const tableLink = document.getElementById("map-table-link");
     if (tableLink) tableLink.href = config.table + (query ? "?" + query : "");
+    const svgLink = document.getElementById("map-svg");
+    if (svgLink) svgLink.href = config.svg + (query ? "?" + query : "");
     const ego = document.getElementById("map-ego");
     ego.hidden = !params.get("ego");
   }
@@ -141,14 +147,43 @@
       },
       drawExternalLabel() {
         if (!label) return;
-        ctx.font = "14px system-ui, sans-serif";
+        ctx.font = PENTAGON_FONT;
         ctx.textAlign = "center";
         ctx.textBaseline = "top";
         ctx.fillStyle = "#1d2430";
-        ctx.fillText(label, x, y + r + 4);
+        pentagonLines(ctx, label).forEach((line, i) => ctx.fillText(line, x, y + r + 4 + i * 17));
       },
       nodeDimensions: { width: 2 * r, height: 2 * r },
     };
+  }
+
+  // the pentagon's label is ours: in the Akteurslandkarte it wraps like vis-network's labels
+  const PENTAGON_FONT = "14px system-ui, sans-serif";
+  function pentagonLines(ctx, label) {
+    if (!(state.data && state.data.landscape)) return [label];
+    const lines = [];
+    let line = "";
+    for (const word of label.split(" ")) {
+      const next = line ? line + " " + word : word;
+      if (line && ctx.measureText(next).width > LANDSCAPE_LABEL_WIDTH) { lines.push(line); line = word; } else line = next;
+    }
+    lines.push(line);
+    return lines;
+  }
+
+  // the box a node and its label cover; vis-network measures it, except for the pentagon,
+  // whose label map.js draws itself (vis-network's box for custom shapes leaves the label out)
+  function nodeBox(id) {
+    const drawn = state.nodes.get(id);
+    if (drawn.shape !== "custom") return state.network.getBoundingBox(id);
+    const at = state.network.getPositions([id])[id];
+    const r = state.network.body.nodes[id].options.size;
+    const ctx = document.createElement("canvas").getContext("2d");
+    ctx.font = PENTAGON_FONT;
+    const lines = drawn.label ? pentagonLines(ctx, drawn.label) : [];
+    const width = Math.max(2 * r, ...lines.map((l) => ctx.measureText(l).width));
+    return { left: at.x - width / 2, right: at.x + width / 2, top: at.y - r,
+      bottom: at.y + r + (lines.length ? 4 + lines.length * 17 : 0) };
   }
 
   function visNode(node, styles, showLabels, size) {
@@ -169,8 +204,10 @@
       });
     } else if (GHOSTS.has(node.kind)) {
       const s = styles.kinds[node.kind];
+      // in the Akteurslandkarte a gap is an empty slot: no fill, only the dashed border
+      const fill = state.data && state.data.landscape && node.kind === "gap" ? "#ffffff" : s.color;
       Object.assign(base, { shape: s.shape, size: 12,
-        color: { background: s.color, border: s.border, highlight: { background: "#fff", border: "#333" } },
+        color: { background: fill, border: s.border, highlight: { background: "#fff", border: "#333" } },
         shapeProperties: { borderDashes: styles.gap_dashes }, borderWidth: 2,
         font: { color: s.font, size: 13 } });
     } else {
@@ -181,6 +218,9 @@
         widthConstraint: { maximum: node.kind === "topic" ? 220 : 150 },
         shapeProperties: { borderRadius: node.kind === "topic" ? 4 : 12 },
         label: node.kind === "topic" || showLabels ? node.label : "" });
+    }
+    if (state.data && state.data.landscape && node.kind !== "topic") {
+      base.widthConstraint = { maximum: LANDSCAPE_LABEL_WIDTH };
     }
     return base;
   }
@@ -207,9 +247,9 @@
 
   // --- drawing ---------------------------------------------------------------------------------
 
-  function options(count) {
+  function options(count, landscape) {
     const big = count > BIG_GRAPH;
-    return {
+    const result = {
       physics: false,
       layout: { improvedLayout: false },
       interaction: { hover: true, tooltipDelay: 150, dragNodes: Boolean(config.can_edit), multiselect: false,
@@ -218,10 +258,96 @@
         scaling: { min: 8, max: 32, label: { enabled: false } } },
       edges: { smooth: big ? false : { type: "continuous" }, selectionWidth: 2, hoverWidth: 0.5 },
     };
+    if (landscape) { // the server placed every node; sizes as it assumed (landscape.py)
+      result.nodes.scaling.max = LANDSCAPE_NODE_SIZE;
+      result.edges.smooth = false;
+      result.edges.color = { opacity: 0.55 };
+      result.interaction.dragNodes = false;
+    }
+    return result;
+  }
+
+  // --- the Akteurslandkarte: rings, slice lines and their names under the nodes --------------
+
+  function drawLandscape(ctx) {
+    const geo = state.data && state.data.landscape;
+    if (!geo) return;
+    ctx.save();
+    ctx.lineWidth = 1.5;
+    ctx.strokeStyle = "#9aa5b1";
+    ctx.fillStyle = "#f6f8fa";
+    ctx.beginPath();
+    ctx.arc(0, 0, geo.radius, 0, 2 * Math.PI);
+    ctx.fill();
+    const circles = [geo.centre].concat(geo.rings.map((r) => r.outer));
+    for (const radius of circles) {
+      ctx.beginPath();
+      ctx.arc(0, 0, radius, 0, 2 * Math.PI);
+      ctx.stroke();
+    }
+    for (const slice of geo.slices) {
+      ctx.beginPath();
+      ctx.moveTo(geo.centre * Math.cos(slice.start), geo.centre * Math.sin(slice.start));
+      ctx.lineTo(geo.radius * Math.cos(slice.start), geo.radius * Math.sin(slice.start));
+      ctx.stroke();
+    }
+    // ring names along the horizontal line to the left, slice names outside the circle
+    ctx.font = RING_FONT;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    for (const ring of geo.rings) {
+      const x = -(ring.inner + ring.outer) / 2;
+      const width = ctx.measureText(ring.label).width + 10;
+      ctx.fillStyle = "#f6f8fa";
+      ctx.fillRect(x - width / 2, -10, width, 20);
+      ctx.fillStyle = "#4a5563";
+      ctx.fillText(ring.label, x, 0);
+    }
+    ctx.font = SLICE_FONT;
+    ctx.fillStyle = "#1d2430";
+    for (const slice of sliceLabels(geo)) {
+      ctx.textAlign = slice.align;
+      ctx.textBaseline = slice.baseline;
+      ctx.fillText(slice.label, slice.x, slice.y);
+    }
+    ctx.restore();
+  }
+
+  function sliceLabels(geo) {
+    return geo.slices.map((slice) => {
+      const angle = (slice.start + slice.end) / 2;
+      const cos = Math.cos(angle);
+      const sin = Math.sin(angle);
+      return { label: slice.label, x: (geo.radius + 16) * cos, y: (geo.radius + 16) * sin,
+        align: Math.abs(cos) < 0.2 ? "center" : cos > 0 ? "left" : "right",
+        baseline: Math.abs(sin) < 0.2 ? "middle" : sin > 0 ? "top" : "bottom" };
+    });
+  }
+
+  // the whole circle with its slice names in view (fit() would only see the nodes)
+  function fitLandscape() {
+    const geo = state.data.landscape;
+    const width = container.clientWidth || 800;
+    const height = container.clientHeight || 600;
+    const ctx = document.createElement("canvas").getContext("2d");
+    ctx.font = SLICE_FONT;
+    let extentX = geo.radius;
+    let extentY = geo.radius;
+    for (const slice of sliceLabels(geo)) {
+      const w = ctx.measureText(slice.label).width;
+      const left = slice.align === "center" ? slice.x - w / 2 : slice.align === "left" ? slice.x : slice.x - w;
+      extentX = Math.max(extentX, Math.abs(left), Math.abs(left + w));
+      extentY = Math.max(extentY, Math.abs(slice.y) + 30);
+    }
+    extentX += 12;
+    extentY += 12;
+    const scale = Math.min(width / (2 * extentX), height / (2 * extentY));
+    state.network.moveTo({ position: { x: 0, y: 0 }, scale, animation: false });
   }
 
   function draw(data) {
     state.data = data;
+    document.body.classList.toggle("landscape-view", Boolean(data.landscape));
     state.byId = new Map(data.nodes.map((n) => [n.id, n]));
     const showLabels = labelsShown();
     const size = sizeMode();
@@ -230,15 +356,15 @@
     container.dataset.state = "drawing";
     if (!state.network) {
       state.network = new vis.Network(container, { nodes: state.nodes, edges: state.edges },
-        options(data.nodes.length));
+        options(data.nodes.length, Boolean(data.landscape)));
       bindNetwork(state.network);
     } else {
-      state.network.setOptions(options(data.nodes.length));
+      state.network.setOptions(options(data.nodes.length, Boolean(data.landscape)));
       state.network.setData({ nodes: state.nodes, edges: state.edges });
     }
     state.generation += 1;
     state.pendingDraw = state.generation;
-    state.network.fit({ animation: false });
+    if (data.landscape) fitLandscape(); else state.network.fit({ animation: false });
     fillSearchList(data.nodes);
     if (config.focus && !state.focusShown) { // "Auf der Karte zeigen": once, on the first drawing
       state.focusShown = true;
@@ -260,6 +386,7 @@
   }
 
   function bindNetwork(network) {
+    network.on("beforeDrawing", drawLandscape);
     network.on("afterDrawing", () => {
       if (state.pendingDraw && state.pendingDraw === state.generation) {
         state.pendingDraw = null;
@@ -453,21 +580,95 @@
   function exportPng() {
     const source = container.querySelector("canvas");
     if (!source) return;
-    const canvas = document.createElement("canvas");
-    canvas.width = source.width;
-    canvas.height = source.height;
-    const ctx = canvas.getContext("2d");
-    ctx.fillStyle = "#ffffff";
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
-    ctx.drawImage(source, 0, 0);
+    const landscape = Boolean(state.data && state.data.landscape);
+    const canvas = landscape ? landscapeImage(source) : document.createElement("canvas");
+    if (!landscape) {
+      canvas.width = source.width;
+      canvas.height = source.height;
+      const ctx = canvas.getContext("2d");
+      ctx.fillStyle = "#ffffff";
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+      ctx.drawImage(source, 0, 0);
+    }
+    const name = landscape ? "akteurslandkarte.png" : "netzwerkkarte.png";
     canvas.toBlob((blob) => {
       const url = URL.createObjectURL(blob);
-      const a = el("a", { href: url, download: "netzwerkkarte.png", class: "visually-hidden" }, "PNG");
+      const a = el("a", { href: url, download: name, class: "visually-hidden" }, "PNG");
       document.body.append(a);
       a.click();
       setTimeout(() => { URL.revokeObjectURL(url); a.remove(); }, 10000);
       say(t("PNG gespeichert."));
     }, "image/png");
+  }
+
+  // the Akteurslandkarte as a picture for the steering group: title and date above, the
+  // legend (rings, slots, candidates) to the right of the drawing
+  function landscapeImage(source) {
+    const ratio = source.width / (container.clientWidth || source.width);
+    const head = 70 * ratio;
+    const side = 330 * ratio;
+    const canvas = document.createElement("canvas");
+    canvas.width = source.width + side;
+    canvas.height = Math.max(source.height + head, head + 420 * ratio);
+    const ctx = canvas.getContext("2d");
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.drawImage(source, 0, head);
+    ctx.scale(ratio, ratio);
+    const topic = form.elements.topic && form.elements.topic.value
+      ? form.elements.topic.selectedOptions[0].textContent.trim() : t("alle Themen");
+    const lang = document.documentElement.lang || "de";
+    ctx.fillStyle = "#1d2430";
+    ctx.textBaseline = "top";
+    ctx.font = "bold 22px system-ui, sans-serif";
+    ctx.fillText(t("Akteurslandkarte") + ": " + topic, 16, 12);
+    ctx.font = "15px system-ui, sans-serif";
+    ctx.fillText(t("Stand: {date}", { date: new Date().toLocaleDateString(lang) }), 16, 42);
+    const x = source.width / ratio + 10;
+    let y = 80;
+    const styles = state.data.styles;
+    ctx.font = "bold 17px system-ui, sans-serif";
+    ctx.fillText(t("Legende"), x, y);
+    y += 30;
+    ctx.font = "14px system-ui, sans-serif";
+    state.data.landscape.rings.forEach((ring, i) => {
+      ctx.fillText(`${i + 1}. ${ring.label}` + (i === 0 ? " (" + t("innen") + ")" : ""), x, y);
+      y += 22;
+    });
+    y += 10;
+    const samples = [
+      [styles.kinds.gap.border, "#ffffff", true, t("fehlende Akteursgruppe (leerer Platz)")],
+      [styles.kinds.nomination.border, styles.kinds.nomination.color, true, t("in einer Befragung genannt, fehlt im Netzwerk")],
+      [styles.status.kandidat ? styles.status.kandidat.border : "#8a5a00", "#d5dae1", false, t("Kandidat (dicker Rand)")],
+    ];
+    for (const [border, fill, dashed, text] of samples) {
+      ctx.beginPath();
+      ctx.arc(x + 9, y + 8, 8, 0, 2 * Math.PI);
+      ctx.fillStyle = fill;
+      ctx.fill();
+      ctx.setLineDash(dashed ? styles.gap_dashes : []);
+      ctx.lineWidth = dashed ? 2 : 3;
+      ctx.strokeStyle = border;
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = "#1d2430";
+      wrapText(ctx, text, x + 26, y, 290, 18).forEach(() => { y += 18; });
+      y += 8;
+    }
+    ctx.fillText(t("Farbe: Kategorie, Form: Sektor"), x, y + 6);
+    return canvas;
+  }
+
+  function wrapText(ctx, text, x, y, width, lineHeight) {
+    const lines = [];
+    let line = "";
+    for (const word of text.split(" ")) {
+      const next = line ? line + " " + word : word;
+      if (line && ctx.measureText(next).width > width) { lines.push(line); line = word; } else line = next;
+    }
+    lines.push(line);
+    lines.forEach((l, i) => ctx.fillText(l, x, y + i * lineHeight));
+    return lines;
   }
 
   // --- wiring ----------------------------------------------------------------------------------
@@ -498,6 +699,35 @@
     load();
   });
   document.getElementById("map-png").addEventListener("click", exportPng);
+  // printing the Akteurslandkarte: the canvas takes the A4 landscape size of map.css, the
+  // circle is fitted into it, and title, date and ring names are written above it
+  const PRINT_SIZE = { width: 1040, height: 620 }; // 277 mm × 165 mm at 96 dpi
+  window.addEventListener("beforeprint", () => {
+    if (!state.network || !state.data || !state.data.landscape) return;
+    const topic = form.elements.topic && form.elements.topic.value
+      ? form.elements.topic.selectedOptions[0].textContent.trim() : t("alle Themen");
+    const lang = document.documentElement.lang || "de";
+    document.getElementById("map-print-title").textContent = t("Akteurslandkarte") + ": " + topic;
+    document.getElementById("map-print-legend").textContent = [
+      t("Stand: {date}", { date: new Date().toLocaleDateString(lang) }),
+      state.data.landscape.rings.map((r, i) => `${i + 1}. ${r.label}`).join(", ") + " (" + t("innen") + " → " + t("außen") + ")",
+      t("gestrichelter leerer Kreis: fehlende Akteursgruppe (leerer Platz)"),
+      t("Farbe: Kategorie, Form: Sektor"),
+    ].join(" · ");
+    container.style.width = PRINT_SIZE.width + "px";
+    container.style.height = PRINT_SIZE.height + "px";
+    state.network.setSize(PRINT_SIZE.width + "px", PRINT_SIZE.height + "px");
+    fitLandscape();
+    state.network.redraw();
+  });
+  window.addEventListener("afterprint", () => {
+    if (!state.network || !state.data || !state.data.landscape) return;
+    container.style.width = "";
+    container.style.height = "";
+    state.network.setSize("100%", "100%");
+    fitLandscape();
+    state.network.redraw();
+  });
   const relayoutButton = document.getElementById("map-relayout");
   if (relayoutButton) relayoutButton.addEventListener("click", relayout);
 
@@ -508,6 +738,9 @@
     node: (id) => state.byId.get(id),
     visNode: (id) => (state.nodes ? state.nodes.get(id) : null),
     positions: () => (state.network ? state.network.getPositions() : {}),
+    boundingBoxes: () => Object.fromEntries((state.nodes ? state.nodes.getIds() : [])
+      .map((id) => [id, nodeBox(id)])),
+    landscape: () => (state.data ? state.data.landscape || null : null),
     canvasPosition: (id) => state.network.canvasToDOM(state.network.getPositions([id])[id]),
     drawnAt: () => state.drawnAt,
     selected: () => (state.network ? state.network.getSelectedNodes() : []),
