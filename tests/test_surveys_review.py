@@ -434,3 +434,45 @@ def test_a_nul_in_a_nomination_is_refused_and_nothing_is_saved(app, client):
     assert response.status_code == 400
     assert "unzulässige Steuerzeichen" in response.get_data(as_text=True)
     assert proposals(app, ProposalKind.NOMINATION) == []
+
+
+def test_a_decided_proposal_can_be_reopened_and_decided_again(app, client, login, api):
+    data = network(app)
+    survey_id = make_survey(app, data)
+    tokens_by_name = links(app, survey_id)
+    for name in ("Stadtverwaltung Aachen", "Eine Welt Forum Aachen"):
+        answer(
+            client,
+            tokens_by_name[name],
+            data["topic"],
+            nominations=[("Misereor", "foerdermittelgeber", "")],
+        )
+    first, second = proposals(app, ProposalKind.NOMINATION)
+    editor = login("editor")
+    assert "2 abgelehnt" in decide(editor, first.id, "ablehnen").get_data(as_text=True)
+    url = f"/befragungen/{survey_id}/pruefen?kind=nennung&status=abgelehnt"
+    assert "Wieder öffnen" in editor.get(url).get_data(as_text=True)
+    page = decide(editor, second.id, "wieder-oeffnen").get_data(as_text=True)
+    assert "2 wieder geöffnet" in page
+    assert {p.status for p in proposals(app, ProposalKind.NOMINATION)} == {ProposalStatus.PENDING}
+    # accepted, reopened and accepted again: the candidate made the first time is kept and reused
+    decide(editor, first.id, "annehmen", category="foerdermittelgeber")
+    assert "2 wieder geöffnet" in decide(editor, first.id, "wieder-oeffnen").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(Actor.id).where(Actor.name == "Misereor"))
+    assert "2 angenommen" in decide(
+        editor, first.id, "annehmen", category="foerdermittelgeber"
+    ).get_data(as_text=True)
+    with app.app_context():
+        named = sa.select(sa.func.count(Actor.id)).where(Actor.name == "Misereor")
+        assert db.session.scalar(named) == 1
+        trail = db.session.scalars(
+            sa.select(AuditEntry.action).where(
+                AuditEntry.entity == "survey", AuditEntry.entity_id == survey_id
+            )
+        ).all()
+        assert trail.count("reopen") == 2
+    # what is open cannot be reopened
+    decide(editor, first.id, "wieder-oeffnen")
+    page = decide(editor, first.id, "wieder-oeffnen").get_data(as_text=True)
+    assert "lässt sich nicht öffnen" in page
