@@ -427,7 +427,9 @@ class Client:
 
 def warm_up(browsers: list[Browser], data: dict, workers: int, limit: float = 120) -> dict:
     """Until every worker has built its caches: rounds of concurrent requests to each read
-    route, until a round's slowest answer is under 300 ms (or `limit` seconds passed)."""
+    route, until a round's slowest answer is under 300 ms (or `limit` seconds passed). Not
+    measured, so a request may take up to `limit`: the first round queues 2 × workers cold
+    requests per route, which on a busy machine outlast the clients' 30 s timeout."""
     paths = [
         "/api/graph",
         "/api/gaps",
@@ -441,7 +443,7 @@ def warm_up(browsers: list[Browser], data: dict, workers: int, limit: float = 12
     with ThreadPoolExecutor(max_workers=min(len(browsers), 4 * workers)) as pool:
         while time.monotonic() - started < limit:
             jobs = [
-                pool.submit(browsers[i % len(browsers)].request, "GET", path)
+                pool.submit(browsers[i % len(browsers)].request, "GET", path, None, None, limit)
                 for path in paths
                 for i in range(2 * workers)
             ]

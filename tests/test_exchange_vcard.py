@@ -1,6 +1,6 @@
-"""Address books: the contacts of a workshop or of a filtered actor list as one vCard 4.0 file,
-parsed with vobject, stored in a real CardDAV address book (Radicale) and read back; audited as
-a personal-data export, for editors only."""
+"""Address books: the contacts of a workshop, a survey or a filtered actor list as one vCard 4.0
+file, parsed with vobject, stored in a real CardDAV address book (Radicale) and read back; audited
+as a personal-data export, for editors only."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from netzwerk.actors.models import Contact
 from netzwerk.audit.models import AuditEntry
 from netzwerk.core.timeutil import utcnow
 from netzwerk.exchange import vcard
+from netzwerk.exchange.privacy import erase_contact
 from netzwerk.extensions import db
+from netzwerk.surveys import services as survey_services
 from netzwerk.workshops import invitations as workshop_invitations
 from netzwerk.workshops import services as workshop_services
-from tests import factories
+from tests import factories, surveys_support
 from tests.conftest import dav
 from tests.workshops_support import plan
 
@@ -174,3 +176,83 @@ def test_a_carddav_address_book_stores_and_returns_every_card(app, login, radica
         assert twin.uid.value == card.uid.value and twin.version.value == "4.0"
         assert getattr(twin, "email", None) is None or twin.email.value == card.email.value
     assert back["Prof. Dr. Anna Müller-Lüdenscheidt"].tel.value == "+49 241 5572-10"
+
+
+def _survey_with_recipients(app) -> dict:
+    """Four people asked; one revoked consent since, one was erased (Art. 17); one more contact
+    of the same organisation was never asked."""
+    data = surveys_support.network(app)
+    with app.app_context():
+        ngo = db.session.get(Contact, data["ngo"]["contact"]).actor
+        gone = factories.contact(ngo, name="Gerda Gelöscht", email="gerda@example.org")
+        revoked = factories.contact(ngo, name="Rolf Widerruf", email="rolf@example.org")
+        factories.contact(ngo, name="Nina Nichtgefragt", email="nina@example.org")
+        data["gone"], data["revoked"] = gone.id, revoked.id
+    survey_id = surveys_support.make_survey(app, data)
+    with app.app_context():
+        survey = survey_services.get_survey(survey_id)
+        survey_services.add_recipients(survey, [data["gone"], data["revoked"]])
+        db.session.get(Contact, data["revoked"]).consent_revoked_at = utcnow()
+        erase_contact(db.session.get(Contact, data["gone"]), purge=False)
+        db.session.commit()
+    return {**data, "survey": survey_id}
+
+
+def test_survey_recipients_as_one_vcard_4_file(app, login):
+    data = _survey_with_recipients(app)
+    url = f"/befragungen/{data['survey']}/empfaenger.vcf"
+    editor = login("editor")
+    page = editor.get(f"/befragungen/{data['survey']}/empfaenger").get_data(as_text=True)
+    assert f'href="{url}"' in page
+    response = editor.get(url)
+    assert response.status_code == 200 and response.mimetype == "text/vcard"
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="befragung-{data["survey"]}-empfaenger.vcf"'
+    )
+    cards = _cards(response.data)
+    # the erased person, the one who revoked consent and the one never asked are not in it
+    assert {name: card.email.value for name, card in cards.items()} == {
+        "Kontakt Eine Welt Forum Aachen": "ngo@example.org",
+        "Kontakt RWTH Aachen": "uni@example.org",
+        "Kontakt Stadtverwaltung Aachen": "city@example.org",
+    }
+    assert cards["Kontakt RWTH Aachen"].org.value == ["RWTH Aachen"]
+    assert all(card.version.value == "4.0" for card in cards.values())
+    assert b"Nina" not in response.data and b"Gerda" not in response.data
+    with app.app_context():
+        # the same card as in the workshop's address book: a second import updates
+        assert cards["Kontakt RWTH Aachen"].uid.value == vcard.contact_uid(
+            db.session.get(Contact, data["uni"]["contact"])
+        )
+        entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "export"))
+        assert entry.username == "editor-user"
+        assert entry.changes["format"] == [None, "vcf"]
+        assert entry.changes["personal_data"] == [None, True]
+        assert entry.changes["rows"] == [None, 3]
+        assert "Adressbuch Befragung" in entry.changes["content"][1]
+
+
+def test_survey_address_book_is_for_editors_and_imports_into_carddav(app, login, radicale):
+    data = _survey_with_recipients(app)
+    url = f"/befragungen/{data['survey']}/empfaenger.vcf"
+    viewer = login("viewer")
+    assert viewer.get(url).status_code == 403
+    page = viewer.get(f"/befragungen/{data['survey']}/empfaenger").get_data(as_text=True)
+    assert "empfaenger.vcf" not in page
+    exported = login("editor").get(url).data
+    book = f"{radicale}/kepol/befragung/"
+    status, body = dav("MKCOL", book, MKCOL_ADDRESSBOOK, "application/xml; charset=utf-8")
+    assert status == 201, body
+    for card in vobject.readComponents(exported.decode("utf-8")):
+        name = card.uid.value.removeprefix("urn:uuid:") + ".vcf"
+        status, body = dav(
+            "PUT", book + name, card.serialize().encode(), "text/vcard; charset=utf-8"
+        )
+        assert status == 201, body
+    status, stored = dav("GET", book)
+    assert status == 200
+    assert sorted(_cards(stored)) == [
+        "Kontakt Eine Welt Forum Aachen",
+        "Kontakt RWTH Aachen",
+        "Kontakt Stadtverwaltung Aachen",
+    ]

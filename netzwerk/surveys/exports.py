@@ -14,9 +14,10 @@ from ..core.errors import Invalid
 from ..core.timeutil import DEFAULT_TZ, in_zone
 from ..exchange import tables
 from ..exchange.services import MIMETYPES, Download
+from ..exchange.vcard import export_contacts
 from ..extensions import db
 from .models import Survey, SurveyProposal
-from .services import label, recipient_rows
+from .services import label, recipient_contacts, recipient_rows
 
 
 def _local(value):
@@ -138,3 +139,13 @@ def export_responses(survey: Survey, fmt: str, personal: bool = False) -> Downlo
     )
     db.session.commit()
     return result
+
+
+def export_address_book(survey: Survey) -> Download:
+    """The recipients as one vCard file (exchange/vcard.py: contacts who revoked their consent
+    are left out), audited as a personal-data export like the workshop's address book."""
+    return export_contacts(
+        recipient_contacts(survey),
+        f"Adressbuch Befragung {survey.id} ({survey.title})",
+        f"befragung-{survey.id}-empfaenger.vcf",
+    )

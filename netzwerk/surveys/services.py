@@ -375,6 +375,11 @@ def remove_recipient(recipient: SurveyRecipient) -> None:
     db.session.commit()
 
 
+def recipient_contacts(survey: Survey) -> list[Contact]:
+    """The contacts asked in this survey (erased people are no longer there)."""
+    return [r.contact for r in survey.recipients if r.contact is not None]
+
+
 def recipient_rows(survey: Survey) -> list[dict]:
     """The recipients for the progress page: answered, opened, invited, reminded."""
     rows = db.session.execute(

@@ -401,6 +401,17 @@ def export(survey_id: int, fmt: str):
     return response
 
 
+@bp.route("/befragungen/<int:survey_id>/empfaenger.vcf")
+@editor_required
+def address_book(survey_id: int):
+    """The recipients as one vCard file for Outlook or Thunderbird (a personal-data export)."""
+    result = exports.export_address_book(services.get_survey(survey_id))
+    response = Response(result.data, mimetype=result.mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 # --- the respondents' pages ----------------------------------------------------------------------
 
 
