@@ -298,7 +298,8 @@ def test_reciprocity_confirmed_when_both_name_it_one_sided_otherwise(app, client
         ("Stadtverwaltung Aachen", "RWTH Aachen", "kooperation"): "bestaetigt",
         ("Stadtverwaltung Aachen", "Eine Welt Forum Aachen", "foerderung"): "einseitig",
     }
-    findings = api("viewer").get("/api/findings").get_json()
+    viewer = api("viewer")
+    findings = viewer.get("/api/findings").get_json()
     kinds = {f["kind"] for f in findings}
     assert "one_sided_relation" in kinds
     (one_sided,) = [f for f in findings if f["kind"] == "one_sided_relation"]
@@ -309,6 +310,12 @@ def test_reciprocity_confirmed_when_both_name_it_one_sided_otherwise(app, client
     assert "2 von 3 befragten Organisationen haben geantwortet (67 %)" in rate["text"]
     bias = [f["text"] for f in findings if f["kind"] == "survey_bias"]
     assert any("Aus Zivilgesellschaft hat" in t and "niemand geantwortet" in t for t in bias)
+    # an English reader gets the survey findings in English
+    english = viewer.get("/api/findings?lang=en").get_json()
+    (rate,) = [f for f in english if f["kind"] == "survey_response_rate"]
+    assert "2 of 3 organisations asked have answered (67 %)" in rate["text"]
+    bias = [f["text"] for f in english if f["kind"] == "survey_bias"]
+    assert any("Nobody from Civil society answered" in t for t in bias), bias
 
 
 def test_markup_in_a_nomination_stays_text_everywhere(app, client, login, api):
@@ -427,3 +434,45 @@ def test_a_nul_in_a_nomination_is_refused_and_nothing_is_saved(app, client):
     assert response.status_code == 400
     assert "unzulässige Steuerzeichen" in response.get_data(as_text=True)
     assert proposals(app, ProposalKind.NOMINATION) == []
+
+
+def test_a_decided_proposal_can_be_reopened_and_decided_again(app, client, login, api):
+    data = network(app)
+    survey_id = make_survey(app, data)
+    tokens_by_name = links(app, survey_id)
+    for name in ("Stadtverwaltung Aachen", "Eine Welt Forum Aachen"):
+        answer(
+            client,
+            tokens_by_name[name],
+            data["topic"],
+            nominations=[("Misereor", "foerdermittelgeber", "")],
+        )
+    first, second = proposals(app, ProposalKind.NOMINATION)
+    editor = login("editor")
+    assert "2 abgelehnt" in decide(editor, first.id, "ablehnen").get_data(as_text=True)
+    url = f"/befragungen/{survey_id}/pruefen?kind=nennung&status=abgelehnt"
+    assert "Wieder öffnen" in editor.get(url).get_data(as_text=True)
+    page = decide(editor, second.id, "wieder-oeffnen").get_data(as_text=True)
+    assert "2 wieder geöffnet" in page
+    assert {p.status for p in proposals(app, ProposalKind.NOMINATION)} == {ProposalStatus.PENDING}
+    # accepted, reopened and accepted again: the candidate made the first time is kept and reused
+    decide(editor, first.id, "annehmen", category="foerdermittelgeber")
+    assert "2 wieder geöffnet" in decide(editor, first.id, "wieder-oeffnen").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(Actor.id).where(Actor.name == "Misereor"))
+    assert "2 angenommen" in decide(
+        editor, first.id, "annehmen", category="foerdermittelgeber"
+    ).get_data(as_text=True)
+    with app.app_context():
+        named = sa.select(sa.func.count(Actor.id)).where(Actor.name == "Misereor")
+        assert db.session.scalar(named) == 1
+        trail = db.session.scalars(
+            sa.select(AuditEntry.action).where(
+                AuditEntry.entity == "survey", AuditEntry.entity_id == survey_id
+            )
+        ).all()
+        assert trail.count("reopen") == 2
+    # what is open cannot be reopened
+    decide(editor, first.id, "wieder-oeffnen")
+    page = decide(editor, first.id, "wieder-oeffnen").get_data(as_text=True)
+    assert "lässt sich nicht öffnen" in page

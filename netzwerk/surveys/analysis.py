@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..actors.models import Actor, Category
 from ..actors.vocab import Sector, Status
@@ -121,13 +122,14 @@ def _finding(kind: str, severity: str, text: str, actors=()) -> dict:
 def _names(items: list[str], total: int) -> str:
     shown = ", ".join(items[:NAMES_SHOWN])
     rest = total - min(total, NAMES_SHOWN)
-    return f"{shown} und {rest} weitere" if rest > 0 else shown
+    return _("%(names)s und %(n)s weitere", names=shown, n=rest) if rest > 0 else shown
 
 
 def survey_findings(_sender: Any = None) -> list[dict]:
     """Findings of the sent surveys: response rate with the non-respondents per category, and
     a warning when the answers come mostly from one sector (receiver of
-    core.signals.analysis_findings)."""
+    core.signals.analysis_findings). The texts are in the reader's language: the network
+    caches these findings per language."""
     result = []
     for survey in db.session.scalars(
         sa.select(Survey).where(Survey.sent_at.is_not(None)).order_by(Survey.id)
@@ -135,15 +137,29 @@ def survey_findings(_sender: Any = None) -> list[dict]:
         data = progress(survey)
         if not data["organisations"]:
             continue
-        title = f"Befragung „{survey.title}“"
-        text = (
-            f"{title}: {data['organisations_answered']} von {data['organisations']} befragten "
-            f"Organisationen haben geantwortet ({data['organisation_rate']:.0f} %)."
+        title = survey.title
+        text = _(
+            "Befragung „%(title)s“: %(answered)s von %(asked)s befragten Organisationen haben "
+            "geantwortet (%(rate)s %%).",
+            title=title,
+            answered=data["organisations_answered"],
+            asked=data["organisations"],
+            rate=f"{data['organisation_rate']:.0f}",
         )
         missing = [c for c in data["by_category"] if c["missing"]]
         if missing:
-            parts = [f"{c['label']} {c['missing']} von {c['asked']}" for c in missing]
-            text += f" Ohne Antwort nach Kategorie: {_names(parts, len(parts))}."
+            parts = [
+                _(
+                    "%(label)s %(missing)s von %(asked)s",
+                    label=c["label"],
+                    missing=c["missing"],
+                    asked=c["asked"],
+                )
+                for c in missing
+            ]
+            text += " " + _(
+                "Ohne Antwort nach Kategorie: %(names)s.", names=_names(parts, len(parts))
+            )
         severity = "mittel" if data["organisation_rate"] < 50 else "niedrig"
         silent = [a.id for a in data["non_respondents"]]
         result.append(_finding("survey_response_rate", severity, text, silent))
@@ -162,19 +178,25 @@ def _bias(title: str, data: dict) -> list[dict]:
         answer_share = 100 * sector["answered"] / answered_total
         asked_share = 100 * sector["asked"] / asked_total
         if answer_share >= 50 and answer_share - asked_share >= BIAS_POINTS:
-            text = (
-                f"Die Antworten der {title} kommen zu {answer_share:.0f} % aus dem Sektor "
-                f"{sector['label']} (befragt: {asked_share:.0f} %). Das Netzwerk ist damit vor "
-                f"allem aus dieser Sicht beschrieben; Beziehungen der anderen Akteure fehlen "
-                "wahrscheinlich. Bitte bei den anderen nachfragen."
+            text = _(
+                "Die Antworten der Befragung „%(title)s“ kommen zu %(share)s %% aus dem Sektor "
+                "%(sector)s (befragt: %(asked)s %%). Das Netzwerk ist damit vor allem aus dieser "
+                "Sicht beschrieben; Beziehungen der anderen Akteure fehlen wahrscheinlich. Bitte "
+                "bei den anderen nachfragen.",
+                title=title,
+                share=f"{answer_share:.0f}",
+                sector=sector["label"],
+                asked=f"{asked_share:.0f}",
             )
             result.append(_finding("survey_bias", "mittel", text))
     silent = [s for s in data["by_sector"] if s["asked"] and not s["answered"]]
     if silent:
-        labels = ", ".join(s["label"] for s in silent)
-        text = (
-            f"Aus {labels} hat bei der {title} niemand geantwortet: die Beziehungen dieser "
-            "Akteure sieht die Karte nur aus der Sicht der anderen."
+        labels = ", ".join(str(s["label"]) for s in silent)
+        text = _(
+            "Aus %(sectors)s hat bei der Befragung „%(title)s“ niemand geantwortet: die "
+            "Beziehungen dieser Akteure sieht die Karte nur aus der Sicht der anderen.",
+            sectors=labels,
+            title=title,
         )
         result.append(_finding("survey_bias", "mittel", text))
     return result

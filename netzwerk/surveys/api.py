@@ -193,6 +193,15 @@ def proposals_reject(proposal_id: int):
     return jsonify(_decision_body(outcome, proposal))
 
 
+@api_bp.post("/proposals/<int:proposal_id>/reopen")
+@editor_required
+def proposals_reopen(proposal_id: int):
+    """A decided proposal back to open; what accepting created stays (see review.reopen)."""
+    proposal = services.get_proposal(proposal_id)
+    outcome = review.reopen(proposal)
+    return jsonify(_decision_body(outcome, proposal))
+
+
 @api_bp.post("/proposals/<int:proposal_id>/merge")
 @editor_required
 def proposals_merge(proposal_id: int):

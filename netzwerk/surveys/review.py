@@ -126,6 +126,7 @@ class Outcome:
     merged: int = 0
     rejected: int = 0
     superseded: int = 0
+    reopened: int = 0
     skipped: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -134,6 +135,7 @@ class Outcome:
             "merged": self.merged,
             "rejected": self.rejected,
             "superseded": self.superseded,
+            "reopened": self.reopened,
             "skipped": self.skipped,
         }
 
@@ -414,6 +416,13 @@ def _accept_nomination(
             field="category",
         )
     existing = actors.find_actor_by_name(name)
+    if existing is not None and existing.id in {m.result_actor_id for m in members}:
+        # accepted before, reopened and accepted again: the actor made then is this one
+        for member in members:
+            member.result_actor_id = existing.id
+            _settle(member, ProposalStatus.ACCEPTED)
+            outcome.accepted += 1
+        return
     if existing is not None:
         raise Invalid(
             f"„{existing.name}“ gibt es schon (#{existing.id}): bitte zusammenführen.",
@@ -500,6 +509,52 @@ def reject(proposal: SurveyProposal, note: str = "") -> Outcome:
     outcome = Outcome()
     _reject(proposal, note, outcome, _Batch())
     _record_decision(proposal.survey, "reject", outcome)
+    db.session.commit()
+    return outcome
+
+
+# decisions an editor can take back; a withdrawn proposal is the respondent's own doing
+REOPENABLE = (
+    ProposalStatus.ACCEPTED,
+    ProposalStatus.MERGED,
+    ProposalStatus.REJECTED,
+    ProposalStatus.SUPERSEDED,
+)
+
+
+def reopen(proposal: SurveyProposal) -> Outcome:
+    """Put a decided proposal back into the queue (a nomination: the decided members of its
+    group with the same decision). What accepting created (an actor, a contact, a relation)
+    stays: it may be linked, invited or edited since, and the audit trail shows where it came
+    from; the coordinator removes it on its own page if it was wrong. The proposal keeps the
+    link to it (result_actor/result_relation), so accepting again reuses it."""
+    if proposal.status not in REOPENABLE:
+        raise Invalid(f"Der Vorschlag ist {proposal.status.label} und lässt sich nicht öffnen.")
+    members = [proposal]
+    if proposal.kind == ProposalKind.NOMINATION:
+        groups = nomination_groups_of(proposal.survey_id)
+        leader = groups.get(proposal.name_key, proposal.name_key)
+        keys = [key for key, lead in groups.items() if lead == leader] or [proposal.name_key]
+        members += db.session.scalars(
+            sa.select(SurveyProposal).where(
+                SurveyProposal.survey_id == proposal.survey_id,
+                SurveyProposal.kind == ProposalKind.NOMINATION,
+                SurveyProposal.status == proposal.status,
+                SurveyProposal.name_key.in_(keys),
+                SurveyProposal.topic_id.is_(None)
+                if proposal.topic_id is None
+                else SurveyProposal.topic_id == proposal.topic_id,
+                SurveyProposal.id != proposal.id,
+            )
+        ).all()
+    outcome = Outcome()
+    for member in members:
+        member.status = ProposalStatus.PENDING
+        member.reviewed_at = None
+        member.reviewed_by = ""
+        member.review_note = ""
+        outcome.reopened += 1
+    _record_decision(proposal.survey, "reopen", outcome)
     db.session.commit()
     return outcome
 
@@ -844,8 +899,14 @@ def _nomination_page(survey: Survey, f: QueueFilters, page: int) -> dict[str, An
         found = {g["key"]: matcher.matches(g["key"]) for g in shown}
         ids = {i for hits in found.values() for i, _ in hits}
         ids |= {i for g in shown for i in g["named_by_ids"]}
+        # plain rows: the page shows only names and links (whole actors cost a third of it)
         by_id = (
-            {a.id: a for a in db.session.scalars(sa.select(Actor).where(Actor.id.in_(ids)))}
+            {
+                a.id: a
+                for a in db.session.execute(
+                    sa.select(Actor.id, Actor.name, Actor.name_key).where(Actor.id.in_(ids))
+                )
+            }
             if ids
             else {}
         )

@@ -336,6 +336,8 @@ def _flash_outcome(outcome: decisions.Outcome) -> None:
         parts.append(_("%(n)s abgelehnt", n=outcome.rejected))
     if outcome.superseded:
         parts.append(_("%(n)s überholt", n=outcome.superseded))
+    if outcome.reopened:
+        parts.append(_("%(n)s wieder geöffnet", n=outcome.reopened))
     if parts:
         flash(", ".join(parts) + ".", "success")
     for item in outcome.skipped[:10]:
@@ -347,11 +349,17 @@ def _flash_outcome(outcome: decisions.Outcome) -> None:
         flash(_("%(n)s weitere übersprungen.", n=len(outcome.skipped) - 10), "error")
 
 
-ACTIONS = {"annehmen": "accept", "ablehnen": "reject", "zusammenfuehren": "merge"}
+ACTIONS = {
+    "annehmen": "accept",
+    "ablehnen": "reject",
+    "zusammenfuehren": "merge",
+    "wieder-oeffnen": "reopen",
+}
 
 
 @bp.route(
-    "/befragungen/vorschlaege/<int:proposal_id>/<any(annehmen, ablehnen, zusammenfuehren):action>",
+    "/befragungen/vorschlaege/<int:proposal_id>/"
+    "<any(annehmen, ablehnen, zusammenfuehren, 'wieder-oeffnen'):action>",
     methods=["POST"],
 )
 @editor_required
@@ -371,6 +379,8 @@ def decide(proposal_id: int, action: str):
             )
         elif ACTIONS[action] == "reject":
             outcome = decisions.reject(proposal, form.note.data or "")
+        elif ACTIONS[action] == "reopen":
+            outcome = decisions.reopen(proposal)
         else:
             outcome = decisions.merge(proposal, form.actor_id.data)
     except DomainError as exc:
