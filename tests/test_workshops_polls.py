@@ -4,7 +4,7 @@ organizer fixes the best slot in one click."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
@@ -262,3 +262,41 @@ def test_several_dates_are_proposed_in_one_step_or_not_at_all(app, login):
     viewer = login("viewer", username="leser")
     forbidden = viewer.post(url, data=times | {"csrf_token": viewer.csrf, "date_0": "2030-03-01"})
     assert forbidden.status_code == 403
+
+
+def test_fixing_a_date_offers_the_invitations_that_tell_every_voter(app, client, login):
+    """A draft polled before anyone was invited: after fixing the date the coordinator is
+    offered to send the invitations; doing so plans the workshop and every voter gets the
+    invitation with the chosen date."""
+    from tests.workshops_support import event_of, wait_for_batch
+
+    ws = undated_workshop(app)
+    _january, july = add_slots(app, ws["id"])
+    for token in [invitation_token(app, ws["id"], cid) for cid in ws["contact_ids"][:2]]:
+        url = f"/einladung/{token}/umfrage"
+        data = {"csrf_token": _csrf(client.get(url).get_data(as_text=True)), f"slot-{july}": "ja"}
+        assert client.post(url, data=data).status_code == 302
+    editor = login("editor")
+    fixed = editor.post(
+        f"/workshops/{ws['id']}/umfrage/{july}/festlegen", data={"csrf_token": editor.csrf}
+    )
+    offer_url = f"/workshops/{ws['id']}/umfrage/einladen"
+    assert fixed.status_code == 302 and fixed.location.endswith(offer_url)
+    offer = editor.get(offer_url).get_data(as_text=True)
+    assert "16. Juli 2030" in offer and "alle 3 Eingeladenen" in offer
+    assert "die 2, die abgestimmt haben" in offer and "„geplant“" in offer
+    sent = editor.post(offer_url, data={"csrf_token": editor.csrf})
+    assert sent.status_code == 302 and "/versand/" in sent.location
+    wait_for_batch(editor, sent.location + ".json")
+    with app.app_context():
+        assert db.session.get(Workshop, ws["id"]).status == "geplant"
+    messages = [
+        message_from_bytes(p.read_bytes(), policy=default)
+        for p in Path(app.config["OUTBOX_DIR"]).glob("*.eml")
+    ]
+    assert len(messages) == 3
+    for message in messages:
+        _cal, event = event_of(message)
+        assert event["DTSTART"].dt.astimezone(UTC) == datetime(2030, 7, 16, 8, 0, tzinfo=UTC)
+    # the viewer may not, and nothing is offered while no date is fixed
+    assert login("viewer").get(offer_url).status_code == 403

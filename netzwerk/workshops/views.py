@@ -575,7 +575,59 @@ def fix_slot(workshop_id: int, slot_id: int):
         flash(exc.message, "error")
         return redirect(url_for("workshops.poll", workshop_id=workshop.id))
     flash(_("Termin festgelegt; die Umfrage ist geschlossen."), "success")
+    if batch is None and workshop.active_invitations:
+        # nobody has the invitation yet: offer to send it now, which tells every voter the date
+        return redirect(url_for("workshops.invite_after_poll", workshop_id=workshop.id))
     return _progress(workshop.id, batch, url_for("workshops.show", workshop_id=workshop.id))
+
+
+@bp.route("/workshops/<int:workshop_id>/umfrage/einladen", methods=["GET", "POST"])
+@editor_required
+def invite_after_poll(workshop_id: int):
+    """After a date is fixed: GET offers to send the invitations with that date to everyone on
+    the guest list (the voters learn the date from it); POST plans a draft workshop and sends."""
+    workshop = services.get_workshop(workshop_id)
+    form = ConfirmForm()
+    back = url_for("workshops.show", workshop_id=workshop.id)
+    if not form.validate_on_submit():
+        if request.method == "POST":
+            abort(400)
+        if workshop.starts_at is None:
+            return redirect(url_for("workshops.poll", workshop_id=workshop.id))
+        voters = {vote.invitation_id for slot in workshop.slots for vote in slot.votes}
+        return render_template(
+            "workshops/confirm.html",
+            form=form,
+            heading=_("Einladungen mit dem Termin verschicken"),
+            question=_(
+                "„%(title)s“ findet am %(when)s statt. Jetzt die Einladung an alle "
+                "%(count)s Eingeladenen schicken? So erfahren auch die %(voters)s, die "
+                "abgestimmt haben, den Termin.",
+                title=workshop.title,
+                when=span(workshop.starts_at, workshop.ends_at, workshop.timezone),
+                count=len(workshop.active_invitations),
+                voters=len(voters),
+            ),
+            note=_("Ein Entwurf wird dabei auf „geplant“ gesetzt.")
+            if workshop.status == WorkshopStatus.DRAFT
+            else None,
+            button=_("Einladungen verschicken"),
+            cancel_url=back,
+        )
+    try:
+        if workshop.status == WorkshopStatus.DRAFT:
+            services.update_workshop(workshop, {"status": WorkshopStatus.PLANNED.value})
+        batch, counts = invites.send_invitations(workshop)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(back)
+    for item in counts["blocked"]:
+        flash(
+            _("Nicht verschickt an %(name)s: %(reason)s", name=item["name"], reason=item["reason"]),
+            "error",
+        )
+    return _progress(workshop.id, batch if counts["queued"] else None, back)
 
 
 @bp.route("/workshops/<int:workshop_id>/umfrage/<int:slot_id>/loeschen", methods=["POST"])
