@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from flask import flash, redirect, render_template
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..extensions import db
@@ -14,6 +15,15 @@ from .errors import DomainError
 from .forms import ConfirmForm
 
 T = TypeVar("T")
+
+
+def flash_not_sent(blocked: Iterable[dict]) -> None:
+    """One error message per recipient a mail batch left out ({"name", "reason"} each)."""
+    for item in blocked:
+        flash(
+            _("Nicht verschickt an %(name)s: %(reason)s", name=item["name"], reason=item["reason"]),
+            "error",
+        )
 
 
 def form_error(form, exc: DomainError) -> None:

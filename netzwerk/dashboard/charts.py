@@ -99,16 +99,21 @@ def process_chart(rows: list[dict]) -> Chart:
     return chart(scene, _("Der Prozess"), description)
 
 
+def _per_topic(
+    rows: list[tuple[str, str, int]], colour: str, title: str, description: str
+) -> Chart:
+    """Bars per topic code; the text alternative carries every topic's full name."""
+    scene = bar_chart([(code, n, colour) for code, _t, n in rows], width=420, label_width=90)
+    return chart(scene, title, description)
+
+
 def gaps_chart(rows: list[tuple[str, str, int]]) -> Chart | None:
     """(code, title, open gaps) per topic; None without topics."""
     if not rows:
         return None
-    scene = bar_chart([(code, n, GAP_COLOUR) for code, _t, n in rows], width=420, label_width=90)
-    description = _(
-        "Offene Lücken je Thema: %(items)s.",
-        items=", ".join(f"{code} {title}: {n}" for code, title, n in rows),
-    )
-    return chart(scene, _("Offene Lücken je Thema"), description)
+    items = ", ".join(f"{code} {title}: {n}" for code, title, n in rows)
+    description = _("Offene Lücken je Thema: %(items)s.", items=items)
+    return _per_topic(rows, GAP_COLOUR, _("Offene Lücken je Thema"), description)
 
 
 def sectors_chart(counts: dict[str, int]) -> Chart:
@@ -128,9 +133,6 @@ def topics_chart(rows: list[tuple[str, str, int]]) -> Chart | None:
     """(code, title, actors) per topic; None without topics."""
     if not rows:
         return None
-    scene = bar_chart([(code, n, ACTOR_COLOUR) for code, _t, n in rows], width=420, label_width=90)
-    description = _(
-        "Akteure je Thema: %(items)s.",
-        items=", ".join(f"{code} {title}: {n}" for code, title, n in rows),
-    )
-    return chart(scene, _("Akteure je Thema"), description)
+    items = ", ".join(f"{code} {title}: {n}" for code, title, n in rows)
+    description = _("Akteure je Thema: %(items)s.", items=items)
+    return _per_topic(rows, ACTOR_COLOUR, _("Akteure je Thema"), description)

@@ -12,6 +12,7 @@ from flask_limiter.util import get_remote_address
 from ..auth.permissions import editor_required, public
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
+from ..core.views import flash_not_sent
 from ..core.web import rate_limit
 from ..extensions import db, limiter
 from ..workshops import services as workshop_services
@@ -157,11 +158,7 @@ def send_reflection_links(number: int):
     if not ConfirmForm().validate_on_submit():
         return redirect(back)
     batch, counts = reflection.send_links(draft)
-    for item in counts["blocked"]:
-        flash(
-            _("Nicht verschickt an %(name)s: %(reason)s", name=item["name"], reason=item["reason"]),
-            "error",
-        )
+    flash_not_sent(counts["blocked"])
     if counts["queued"]:
         mail_queue.deliver_in_background(current_app._get_current_object(), batch)
         flash(_("%(n)s Mails werden verschickt.", n=counts["queued"]), "success")

@@ -23,7 +23,7 @@ from ..actors.vocab import RelationKind, Sector
 from ..auth.permissions import editor_required, public
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
-from ..core.views import confirm_delete, form_error, save_form
+from ..core.views import confirm_delete, flash_not_sent, form_error, save_form
 from ..core.web import rate_limit
 from ..extensions import db, limiter
 from ..topics.models import TopicRole
@@ -212,11 +212,7 @@ def _send(survey_id: int, queue) -> Response:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(back)
-    for item in counts["blocked"]:
-        flash(
-            _("Nicht verschickt an %(name)s: %(reason)s", name=item["name"], reason=item["reason"]),
-            "error",
-        )
+    flash_not_sent(counts["blocked"])
     if not counts["queued"]:
         flash(_("Alle Mails sind schon verschickt."), "info")
         return redirect(back)

@@ -25,7 +25,7 @@ from ..auth.permissions import editor_required
 from ..core import documents
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
-from ..core.views import confirm_delete, save_form
+from ..core.views import confirm_delete, flash_not_sent, save_form
 from ..extensions import db
 from ..mail import queue as mail_queue
 from ..topics import services as topic_services
@@ -265,11 +265,7 @@ def send_protocol(workshop_id: int):
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(back)
-    for item in counts["blocked"]:
-        flash(
-            _("Nicht verschickt an %(name)s: %(reason)s", name=item["name"], reason=item["reason"]),
-            "error",
-        )
+    flash_not_sent(counts["blocked"])
     if not counts["queued"]:
         flash(_("Das Protokoll ist an alle schon verschickt."), "info")
         return redirect(back)

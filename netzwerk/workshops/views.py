@@ -30,7 +30,7 @@ from flask_login import current_user
 from ..auth.permissions import can_edit, editor_required, public
 from ..core.errors import DomainError
 from ..core.forms import ConfirmForm
-from ..core.views import confirm_delete, form_error, save_form
+from ..core.views import confirm_delete, flash_not_sent, form_error, save_form
 from ..core.web import rate_limit
 from ..exchange.vcard import export_contacts
 from ..extensions import db, limiter
@@ -354,11 +354,7 @@ def send(workshop_id: int):
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(back)
-    for item in counts["blocked"]:
-        flash(
-            _("Nicht verschickt an %(name)s: %(reason)s", name=item["name"], reason=item["reason"]),
-            "error",
-        )
+    flash_not_sent(counts["blocked"])
     if not counts["queued"]:
         flash(_("Alle Einladungen sind schon verschickt."), "info")
         return redirect(back)
@@ -622,11 +618,7 @@ def invite_after_poll(workshop_id: int):
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(back)
-    for item in counts["blocked"]:
-        flash(
-            _("Nicht verschickt an %(name)s: %(reason)s", name=item["name"], reason=item["reason"]),
-            "error",
-        )
+    flash_not_sent(counts["blocked"])
     return _progress(workshop.id, batch if counts["queued"] else None, back)
 
 
