@@ -47,6 +47,12 @@ class Span:
 
 
 def _entries() -> list:
+    return read_entries((LINK, "actor"))
+
+
+def read_entries(entities: tuple[str, ...]) -> list:
+    """The create and delete entries of these entities, oldest first: (entity, entity_id,
+    action, changes, created_at). Also read by past.py, which rebuilds whole past networks."""
     return db.session.execute(
         sa.select(
             AuditEntry.entity,
@@ -55,7 +61,7 @@ def _entries() -> list:
             AuditEntry.changes,
             AuditEntry.created_at,
         )
-        .where(AuditEntry.entity.in_((LINK, "actor")), AuditEntry.action.in_(("create", "delete")))
+        .where(AuditEntry.entity.in_(entities), AuditEntry.action.in_(("create", "delete")))
         .order_by(AuditEntry.id)
     ).all()
 

@@ -6,19 +6,21 @@ from __future__ import annotations
 import json
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 import networkx as nx
 import sqlalchemy as sa
 from flask import current_app, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
 from ..actors.models import Actor
 from ..actors.services import categories
 from ..actors.vocab import Level, Sector, Status
+from ..core.timeutil import DEFAULT_TZ, as_utc, in_zone
 from ..extensions import db
-from . import analysis, landscape, layout, reports, state
+from . import analysis, landscape, layout, past, reports, state
 from .graph import TOPIC_LINK, actor_node, category_labels, topic_node
 from .map_filters import MapFilters
 from .map_styles import styles
@@ -168,12 +170,13 @@ def graph_json(filters: MapFilters) -> bytes:
     state, so a repeated request costs two small SELECTs; after a change, the actors and edges
     that did not change are not encoded again (Part)."""
     snap = state.snapshot()
-    metrics = snap.metrics_result(stale_ok=True)
+    view = _view(filters, snap)
+    metrics = view.metrics_result(stale_ok=True)
     responses = snap.value("map-responses", OrderedDict)
     key = (positions_stamp(), str(get_locale()), filters, metrics.key)
     cached = responses.get(key)
     if cached is None:
-        nodes, edges, rest = _map_parts(filters, snap, metrics)
+        nodes, edges, rest = _map_parts(filters, view, metrics)
         cached = b"".join(
             (
                 b'{"nodes":[',
@@ -202,8 +205,46 @@ def map_data(
     Degree, betweenness and community may come from an earlier state while the current one
     is computed in the background (state.Snapshot.metrics_result): then "metrics_current"
     is false and "metrics_as_of" names the state (change counter) they describe."""
+    if snap is None:
+        current = state.snapshot()
+        snap = _view(filters, current)
+        if snap is not current:
+            metrics = None
     nodes, edges, rest = _map_parts(filters, snap, metrics)
     return {"nodes": [p.data for p in nodes], "edges": [p.data for p in edges], **rest}
+
+
+def _view(filters: MapFilters, snap: state.Snapshot) -> state.Snapshot:
+    """The state the map shows: today's, or that of the end of the day filters.at."""
+    return past.snapshot_at(filters.at, snap) if filters.in_past else snap
+
+
+def _compared(
+    filters: MapFilters, view: state.Snapshot
+) -> tuple[state.Snapshot, dict[str, Any]] | None:
+    """With filters.since: the state drawn (the view plus the actors, relations and links
+    removed since, which the map shows faded) and the changes (past.changes_since); kept with
+    the current state."""
+    if filters.since is None:
+        return None
+    current = state.snapshot()
+
+    def build():
+        changes = past.changes_since(filters.since, view, current)
+        graph = view.graph.copy()
+        old = changes["since"]
+        for node in changes["removed"]:
+            if node in old:
+                graph.add_node(node, **old.nodes[node])
+        for u, v, key, attrs in old.edges(keys=True, data=True):
+            if key in changes["removed"] and u in graph and v in graph:
+                graph.add_edge(u, v, key, **attrs)
+        drawn = state.Snapshot(current.key, graph, current.reference, state.Analyses())
+        return drawn, changes
+
+    day = filters.at if filters.in_past else None
+    drawn, changes = current.value(("map-compared", day, filters.since), build)
+    return drawn, {**changes, "since_label": format_date(filters.since, "medium")}
 
 
 class Part:
@@ -262,6 +303,11 @@ def _map_parts(
 ) -> tuple[list[Part], list[Part], dict[str, Any]]:
     snap = snap or state.snapshot()
     metrics = metrics or snap.metrics_result(stale_ok=True)
+    view = snap  # the state whose gaps and metrics the map shows
+    compared = _compared(filters, view)
+    changes = None
+    if compared is not None:  # draw the removed ones too
+        snap, changes = compared
     base = current_base(snap)
     pos = positions(base)
     graph = base["graph"]
@@ -269,7 +315,7 @@ def _map_parts(
     actor_set = set(actors)
     topics = _visible_topics(base, filters, actor_set)
     topic_set = set(topics)
-    ghosts = _ghosts(base, filters, topics, pos) if filters.topics else []
+    ghosts = _ghosts(base, filters, topics, pos, view, changes) if filters.topics else []
     landscape_view = filters.view == landscape.VIEW
     geometry = None
     if landscape_view:  # sector slices and rings instead of the network's positions
@@ -277,6 +323,8 @@ def _map_parts(
         for ghost in ghosts:
             ghost["x"], ghost["y"] = pos[ghost["id"]]
     workshops = [] if landscape_view else _visible_workshops(base, filters, actor_set, topic_set)
+    if filters.in_past:  # the workshops that had begun by the end of that day
+        workshops = [w for w in workshops if _begun(w, past.end_of_day(filters.at))]
     nodes = [Part(_topic_json(graph, t, pos)) for t in topics]
     by_id = _metrics_by_id(metrics.value)
     texts = _actor_texts()
@@ -284,7 +332,9 @@ def _map_parts(
     nodes += [_actor_part(cache, base, a, pos, by_id, texts) for a in actors]
     _pruned(cache, base["actor_nodes"], len(base["actor_nodes"]))
     nodes += [Part(_workshop_json(w, pos)) for w in workshops]
-    projects = [] if landscape_view else _visible_projects(base, filters, actor_set, topic_set)
+    projects = []
+    if not landscape_view and not filters.in_past:
+        projects = _visible_projects(base, filters, actor_set, topic_set)
     nodes += [Part(_project_json(p, pos)) for p in projects]
     nodes += [Part(g) for g in ghosts]
     # in the Akteurslandkarte the ring shows the role: no lines to the topic in the middle
@@ -348,25 +398,73 @@ def _map_parts(
         if not landscape_view
     ]
     named = sum(1 for g in ghosts if g["kind"] == "nomination")
+    closed = sum(1 for g in ghosts if g["kind"] == CLOSED_GAP)
+    if changes is not None:
+        nodes = [_flagged(p, changes) for p in nodes]
+        edges = [_flagged(p, changes) for p in edges]
     rest = {
         "counts": {
-            "actors": len(actors),
+            "actors": sum(1 for p in nodes if p.data["kind"] == "actor")
+            - sum(1 for p in nodes if p.data.get("change") == "removed"),
             "topics": len(topics),
             "workshops": len(workshops),
             "projects": len(projects),
-            "gaps": len(ghosts) - named,
+            "gaps": len(ghosts) - named - closed,
             "nominations": named,
             "edges": len(edges),
-            "all_actors": len(base["actor_nodes"]),
+            "all_actors": len(current_base(view)["actor_nodes"]),
         },
         "filters": filters.query(),
         "styles": styles(),
         "metrics_as_of": metrics.key,
         "metrics_current": metrics.key == snap.key,
     }
+    if changes is not None:
+        rest["counts"].update(
+            added=sum(1 for p in nodes if p.data.get("change") == "new"),
+            removed=sum(1 for p in nodes if p.data.get("change") == "removed"),
+            closed_gaps=closed,
+        )
+        rest["since"] = filters.since.isoformat()
+    if filters.at is not None:
+        rest["at"] = filters.at.isoformat()
     if geometry is not None:
         rest["landscape"] = geometry
     return nodes, edges, rest
+
+
+CLOSED_GAP = "closed_gap"
+
+
+def _local_day(moment: datetime) -> str:
+    return format_date(in_zone(moment, DEFAULT_TZ).date(), "medium")
+
+
+def _flagged(part: Part, changes: dict[str, Any]) -> Part:
+    """A node or edge added since filters.since ("change": "new") or removed since
+    ("removed", drawn faded), with the text the map shows ("change_label")."""
+    item = part.data["id"]
+    if item in changes["added"]:
+        when = changes["when"].get(item)
+        day = _local_day(when) if when else changes["since_label"]
+        label = _("neu seit %(day)s", day=changes["since_label"])
+        return Part({**part.data, "change": "new", "changed_on": day, "change_label": label})
+    if item in changes["removed"]:
+        when = changes["when"].get(item)
+        day = _local_day(when) if when else ""
+        label = _("entfernt am %(day)s", day=day) if day else _("entfernt")
+        return Part({**part.data, "change": "removed", "changed_on": day, "change_label": label})
+    return part
+
+
+def _begun(workshop: dict, moment: datetime) -> bool:
+    starts = workshop.get("starts_at")
+    if not starts:
+        return False
+    try:
+        return as_utc(datetime.fromisoformat(starts)) <= moment
+    except (TypeError, ValueError):
+        return False
 
 
 def _landscape(
@@ -680,11 +778,17 @@ def _project_json(project: dict, pos: Mapping) -> dict[str, Any]:
 
 
 def _ghosts(
-    base: dict[str, Any], f: MapFilters, topics: list[str], pos: Mapping
+    base: dict[str, Any],
+    f: MapFilters,
+    topics: list[str],
+    pos: Mapping,
+    view: state.Snapshot | None = None,
+    changes: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Grey, dashed nodes around each visible topic: one per gap of the checklist (f.ghosts)
-    and one per organisation the actors named as missing in a survey (f.nominations,
-    "genannt von N"), fanned out together around the topic."""
+    of the state shown (`view`), one per organisation the actors named as missing in a survey
+    (f.nominations, "genannt von N"; not on the map of a past day) and, in a comparison, one
+    per gap closed since (`changes`), fanned out together around the topic."""
     visible = set(topics)
     sector_of = base["category_sector"]
     by_topic: dict[str, list[dict]] = {}
@@ -698,10 +802,17 @@ def _ghosts(
         return not (f.sector and sector_of.get(item["category"]) not in f.sector)
 
     if f.ghosts:
-        for gap in reports.gap_list():
+        for gap in reports.gap_list(snap=view):
             if wanted(gap):
                 by_topic.setdefault(topic_node(gap["topic_id"]), []).append(_gap_json(gap))
-    if f.nominations:
+    if f.ghosts and changes is not None:
+        closed = {(g["topic_id"], g["category"]) for g in changes["closed"]}
+        then = past.snapshot_at(f.since)
+        for gap in reports.gap_list(snap=then):
+            if (gap["topic_id"], gap["category"]) in closed and wanted(gap):
+                item = _closed_gap_json(gap, changes["since_label"])
+                by_topic.setdefault(topic_node(gap["topic_id"]), []).append(item)
+    if f.nominations and not f.in_past:
         for item in reports.nomination_list():
             if wanted(item):
                 by_topic.setdefault(topic_node(item["topic_id"]), []).append(_nomination_json(item))
@@ -737,6 +848,26 @@ def _gap_json(gap: dict) -> dict[str, Any]:
         "link_url": url_for(
             "topics.link_actor", topic_id=gap["topic_id"], category=gap["category"]
         ),
+    }
+
+
+def _closed_gap_json(gap: dict, since: str) -> dict[str, Any]:
+    """A gap of the checklist that was open at the comparison day and is filled now."""
+    return {
+        "id": f"c{gap['topic_id']}-{gap['category']}",
+        "kind": CLOSED_GAP,
+        "source": "checklist",
+        "label": _("geschlossen: %(category)s", category=gap["category_label"]),
+        "category": gap["category"],
+        "category_label": gap["category_label"],
+        "topic_id": gap["topic_id"],
+        "topic": gap["topic"],
+        "topic_label": gap["topic_label"],
+        "have": gap["have"],
+        "need": gap["need"],
+        "reason": gap["reason"],
+        "change": "closed",
+        "change_label": _("Lücke geschlossen seit %(day)s", day=since),
     }
 
 

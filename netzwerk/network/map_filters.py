@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from datetime import date
 from typing import Any
 
 from ..actors.services import categories
 from ..actors.vocab import Level, Reciprocity, RelationKind, Sector, Status
 from ..core.errors import Invalid
-from . import reports, state
+from . import past, reports, state
 from .graph import category_labels
 
 TRUE = ("1", "true", "ja", "yes", "on", "an")
@@ -17,7 +18,7 @@ FALSE = ("0", "false", "nein", "no", "off", "aus")
 SIZES = ("degree", "power")
 MAX_DEPTH = 3
 VIEWS = ("netz", "akteurslandkarte")
-PARAMS = {"view": "ansicht"}  # field → URL name where they differ
+PARAMS = {"view": "ansicht", "since": "seit"}  # field → URL name where they differ
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,15 @@ class MapFilters:
     size: str = "degree"
     # the picture: the network ("netz") or the Akteurslandkarte (URL: ansicht=akteurslandkarte)
     view: str = "netz"
+    # "Stand am": the network at the end of that day (past.py); None: today
+    at: date | None = None
+    # comparison ("seit"): what was added, removed and closed since the end of that day
+    since: date | None = None
+
+    @property
+    def in_past(self) -> bool:
+        """The map of an earlier day, not of today."""
+        return self.at is not None and self.at < past.today()
 
     @property
     def narrows_actors(self) -> bool:
@@ -69,6 +79,8 @@ class MapFilters:
                 value = "1" if value else "0"
             elif isinstance(value, tuple):
                 value = list(value)
+            elif isinstance(value, date):
+                value = value.isoformat()
             result[PARAMS.get(f.name, f.name)] = value
         return result
 
@@ -122,9 +134,15 @@ def parse_focus(args: Mapping) -> str | None:
 
 
 def parse_filters(args: Mapping) -> MapFilters:
-    """Read and check the filters; an unknown value is an error, never silently ignored."""
+    """Read and check the filters; an unknown value is an error, never silently ignored. A
+    date that is no date is a BadRequest (400), a day after today Invalid (422)."""
     snap = state.snapshot()
+    at_values, since_values = _values(args, "at"), _values(args, "seit")
+    at = past.parse_day(at_values[0], "at") if at_values else None
+    since = past.parse_day(since_values[0], "seit") if since_values else None
     graph = snap.graph
+    if at is not None and at < past.today():
+        graph = past.snapshot_at(at, snap).graph
     topic_refs = _values(args, "topic")
     topic = reports.resolve_topic(topic_refs[0], snap) if topic_refs else None
     known = category_labels(graph)
@@ -178,6 +196,8 @@ def parse_filters(args: Mapping) -> MapFilters:
         labels=_flag(args, "labels", True),
         size=size,
         view=view,
+        at=at,
+        since=since,
     )
 
 

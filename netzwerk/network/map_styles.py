@@ -43,6 +43,8 @@ KIND_STYLES = {
     "gap": {"shape": "dot", "color": "#f1f1f1", "border": "#7a7a7a", "font": "#5b6472"},
     # an organisation named as missing in a survey: a candidate ghost ("genannt von N")
     "nomination": {"shape": "dot", "color": "#fff4d6", "border": "#8a5a00", "font": "#5b4a00"},
+    # a gap of the checklist filled since the comparison day (?seit=)
+    "closed_gap": {"shape": "dot", "color": "#e6f4ea", "border": "#1a7f37", "font": "#1a5c2a"},
     "gap_edge": {"color": "#9a9a9a", "dashes": [5, 5]},
     "workshop_edge": {"color": "#c79a3b", "dashes": [2, 3]},
     "project_edge": {"color": "#5aa469", "dashes": [6, 3]},
@@ -52,6 +54,12 @@ STATUS_STYLES = {
     Status.INACTIVE: {"border": "#9a9a9a", "border_width": 1, "opacity": 0.35},
 }
 GAP_DASHES = [5, 4]
+# the comparison (?seit=): added since drawn with a thick green border (edges wider, green
+# halo), removed since faded and dashed
+CHANGE_STYLES = {
+    "new": {"border": "#1a7f37", "border_width": 4, "opacity": 1.0, "dashes": False},
+    "removed": {"border": "#7a7a7a", "border_width": 1.5, "opacity": 0.3, "dashes": [4, 4]},
+}
 # relations a survey asked about: named by both sides drawn wider, by one side dotted and pale
 RECIPROCITY_STYLES = {
     Reciprocity.CONFIRMED: {"width_bonus": 1.5, "dashes": False, "opacity": 1.0},
@@ -79,6 +87,7 @@ def styles() -> dict[str, Any]:
         "status": {str(s): style for s, style in STATUS_STYLES.items()},
         "gap_dashes": GAP_DASHES,
         "reciprocity": {str(r): style for r, style in RECIPROCITY_STYLES.items()},
+        "changes": CHANGE_STYLES,
     }
 
 
@@ -97,6 +106,7 @@ def legend() -> dict[str, list[dict]]:
         "roles": [{"key": str(r), "label": r.label, **table["roles"][str(r)]} for r in TopicRole],
         "status": [{"key": str(s), "label": s.label, **STATUS_STYLES[s]} for s in STATUS_STYLES],
         "kinds": KIND_STYLES,
+        "changes": CHANGE_STYLES,
         "reciprocity": [
             {"key": str(r), "label": r.label, **RECIPROCITY_STYLES[r]} for r in RECIPROCITY_STYLES
         ],

@@ -9,7 +9,7 @@ from flask_wtf.csrf import generate_csrf
 
 from ..auth.permissions import can_edit, public
 from ..core.errors import DomainError
-from . import landscape_picture, map_data, map_filters, map_styles
+from . import landscape_picture, map_data, map_filters, map_styles, past
 from . import vendor as vendor_files
 from .blueprint import bp
 
@@ -51,6 +51,7 @@ def map():  # the endpoint name network.map is what the navigation links to
         query=filters.query(),
         choices=map_filters.filter_choices(),
         legend=map_styles.legend(),
+        today=past.today().isoformat(),
         config=config,
         vis_version=vendor_files.VIS_VERSION,
     )
@@ -79,6 +80,8 @@ def map_table():
         projects=[n for n in data["nodes"] if n["kind"] == "project"],
         gaps=[n for n in data["nodes"] if n["kind"] == "gap"],
         nominations=[n for n in data["nodes"] if n["kind"] == "nomination"],
+        closed_gaps=[n for n in data["nodes"] if n["kind"] == map_data.CLOSED_GAP],
+        today=past.today().isoformat(),
         edges=data["edges"],
         by_id=by_id,
         counts=data["counts"],

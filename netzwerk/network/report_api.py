@@ -9,15 +9,19 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from ..core.api import api_bp
-from . import reports, state
+from . import past, reports, state
 
 
 @api_bp.get("/gaps")
 def gaps():
     """?topic=SDG12 (code or id) → [{source, topic, category, have, need, candidates, reason,
     ...}]: the checklist gaps (source "checklist"), then the organisations the actors named as
-    missing in surveys (source "survey": name, named_by, named_by_actors, reasons, status)."""
+    missing in surveys (source "survey": name, named_by, named_by_actors, reasons, status).
+    ?at=YYYY-MM-DD: the checklist gaps of the network at the end of that day (past.py)."""
     topic = request.args.get("topic")
+    day = past.parse_day(request.args.get("at"), "at")
+    if day is not None and day < past.today():
+        return jsonify(reports.gap_list(topic, past.snapshot_at(day)))
     return jsonify(reports.gap_list(topic) + reports.nomination_list(topic))
 
 

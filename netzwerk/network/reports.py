@@ -58,9 +58,10 @@ def resolve_topic(ref: str | int | None, snap: Snapshot | None = None) -> dict |
 # --- gaps ----------------------------------------------------------------------------------------
 
 
-def gap_list(topic_ref: str | int | None = None) -> list[dict]:
-    """Gaps with labels and the candidate actors already noted for each, for page and API."""
-    snap = state.snapshot()
+def gap_list(topic_ref: str | int | None = None, snap: Snapshot | None = None) -> list[dict]:
+    """Gaps with labels and the candidate actors already noted for each, for page and API;
+    of the current state or of `snap` (a past day's, past.snapshot_at)."""
+    snap = snap or state.snapshot()
     topic = resolve_topic(topic_ref, snap)
     labels = category_labels(snap.graph)
     found = snap.carry(CANDIDATES)

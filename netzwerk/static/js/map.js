@@ -6,10 +6,10 @@
 (function () {
   const BIG_GRAPH = 400; // above: straight edges, edges hidden while dragging/zooming
   const FILTER_NAMES = ["topic", "category", "sector", "level", "kind", "status", "reciprocity", "ego",
-    "depth", "topics", "ghosts", "nominations", "workshops", "cancelled", "projects", "labels", "size", "ansicht"];
+    "depth", "topics", "ghosts", "nominations", "workshops", "cancelled", "projects", "labels", "size", "ansicht", "at", "seit"];
   const DEFAULTS = { depth: "1", topics: "1", ghosts: "1", nominations: "1", workshops: "1", cancelled: "0",
     projects: "0", labels: "1", size: "degree", ansicht: "netz" };
-  const GHOSTS = new Set(["gap", "nomination"]); // drawn around their topic, never dragged
+  const GHOSTS = new Set(["gap", "nomination", "closed_gap"]); // drawn around their topic, never dragged
   const LANDSCAPE_NODE_SIZE = 16; // as netzwerk/network/landscape.py assumes (NODE_SIZE, LABEL_WIDTH)
   const LANDSCAPE_LABEL_WIDTH = 190;
   const RING_FONT = "bold 15px system-ui, sans-serif";
@@ -107,6 +107,7 @@
   function tooltip(node) {
     const box = el("div", { class: "map-tooltip" });
     box.append(el("strong", { text: node.name || node.label }));
+    if (node.change_label) box.append(el("div", { class: "map-change map-change-" + node.change, text: node.change_label }));
     if (node.kind === "actor") {
       box.append(el("div", { text: node.category_label + " · " + node.status_label }));
       if (node.description) box.append(el("div", { class: "map-tooltip-text", text: node.description }));
@@ -222,10 +223,42 @@
     if (state.data && state.data.landscape && node.kind !== "topic") {
       base.widthConstraint = { maximum: LANDSCAPE_LABEL_WIDTH };
     }
+    return changed(base, node, styles);
+  }
+
+  // the comparison (?seit=): added since with a thick green border, removed since faded and dashed
+  function changed(base, item, styles) {
+    const s = item.change && styles.changes ? styles.changes[item.change] : null;
+    if (!s) return base;
+    if (item.change === "new") {
+      base.borderWidth = s.border_width;
+      base.color = Object.assign({}, base.color, { border: s.border });
+    } else {
+      base.opacity = s.opacity;
+      base.shapeProperties = Object.assign({}, base.shapeProperties, { borderDashes: s.dashes });
+      base.color = Object.assign({}, base.color, { border: s.border });
+    }
+    return base;
+  }
+
+  function changedEdge(base, edge, styles) {
+    const s = edge.change && styles.changes ? styles.changes[edge.change] : null;
+    if (!s) return base;
+    if (edge.change === "new") {
+      base.width = (base.width || 1) + 2;
+      base.shadow = { enabled: true, color: s.border, size: 6, x: 0, y: 0 };
+    } else {
+      base.dashes = s.dashes;
+      base.color = Object.assign({}, base.color, { opacity: s.opacity });
+    }
     return base;
   }
 
   function visEdge(edge, styles) {
+    return changedEdge(plainEdge(edge, styles), edge, styles);
+  }
+
+  function plainEdge(edge, styles) {
     const base = { id: edge.id, from: edge.from, to: edge.to };
     if (edge.kind === "topic_link") {
       const s = styles.roles[edge.role] || {};
@@ -382,7 +415,13 @@
       count(c.workshops, "{n} Workshop", "{n} Workshops")];
     if (c.projects) parts.push(count(c.projects, "{n} Projekt", "{n} Projekte"));
     if (c.nominations) parts.push(t("{n} genannte Organisationen", { n: c.nominations }));
-    say(parts.join(", "));
+    if (data.since) {
+      parts.push(t("{n} neu", { n: c.added }), t("{n} entfernt", { n: c.removed }),
+        t("{n} Lücken geschlossen", { n: c.closed_gaps }));
+    }
+    const lang = document.documentElement.lang || "de";
+    const day = data.at ? new Date(data.at + "T12:00:00").toLocaleDateString(lang) : "";
+    say((day ? t("Stand am {date}", { date: day }) + ": " : "") + parts.join(", "));
   }
 
   function bindNetwork(network) {
@@ -402,7 +441,8 @@
     });
     network.on("dragEnd", (params) => {
       if (!config.can_edit || !params.nodes.length) return;
-      savePositions(params.nodes.filter((id) => state.byId.get(id) && !GHOSTS.has(state.byId.get(id).kind)));
+      savePositions(params.nodes.filter((id) => state.byId.get(id) && !GHOSTS.has(state.byId.get(id).kind)
+        && state.byId.get(id).change !== "removed"));
     });
   }
 
@@ -447,7 +487,17 @@
       if (hadFocus) document.getElementById("map-search-input").focus(); // keyboard users stay on the page
     });
     const parts = [close, el("h2", { text: node.name || node.label })];
-    if (node.kind === "actor") {
+    if (node.change_label) parts.push(el("p", { class: "map-change map-change-" + node.change, text: node.change_label }));
+    if (node.kind === "closed_gap") {
+      parts.push(facts([[t("Thema"), node.topic_label], [t("Kategorie"), node.category_label],
+        [t("vorhanden / nötig"), `${node.have} / ${node.need}`]]));
+      parts.push(el("p", { class: "map-reason", text: node.reason }));
+    } else if (node.kind === "actor" && node.change === "removed") {
+      parts.push(facts([
+        [t("Kategorie"), node.category_label], [t("Sektor"), node.sector_label], [t("Ebene"), node.level_label],
+        [t("Status"), node.status_label], [t("Ort"), node.city],
+      ]));
+    } else if (node.kind === "actor") {
       parts.push(facts([
         [t("Kategorie"), node.category_label], [t("Sektor"), node.sector_label], [t("Ebene"), node.level_label],
         [t("Status"), node.status_label], [t("Ort"), node.city], [t("Einfluss / Interesse"), `${node.power} / ${node.interest}`],
