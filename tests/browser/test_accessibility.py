@@ -152,6 +152,8 @@ def check_states(checker: Checker, page, tmp_path: Path) -> None:
     page.wait_for_selector("#map-panel:not([hidden])")
     checker.check(page, "/karte (side panel of an actor)")
     checker.visit(page, "/karte?ansicht=akteurslandkarte&topic=SDG12")  # the Akteurslandkarte
+    checker.visit(page, "/karte?seit=2026-01-01")  # the comparison: marks, counts, legend
+    checker.visit(page, "/karte/tabelle?seit=2026-01-01")
 
     for url in ("/akteure/neu", "/themen/neu", "/workshops/neu"):
         page.goto(url)

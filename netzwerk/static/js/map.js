@@ -235,6 +235,7 @@
       base.color = Object.assign({}, base.color, { border: s.border });
     } else {
       base.opacity = s.opacity;
+      base.font = Object.assign({}, base.font, { color: "#6b7480" });
       base.shapeProperties = Object.assign({}, base.shapeProperties, { borderDashes: s.dashes });
       base.color = Object.assign({}, base.color, { border: s.border });
     }
