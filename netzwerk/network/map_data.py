@@ -243,7 +243,7 @@ def _compared(
         return drawn, changes
 
     day = filters.at if filters.in_past else None
-    drawn, changes = current.value(("map-compared", day, filters.since), build)
+    drawn, changes = past.kept(current, ("map-compared", day, filters.since), build)
     return drawn, {**changes, "since_label": format_date(filters.since, "medium")}
 
 

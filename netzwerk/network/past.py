@@ -17,8 +17,12 @@ projects and nominations off and shows the workshops that had begun by then).
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import networkx as nx
@@ -42,6 +46,7 @@ from .graph import (
 )
 
 ENTITIES = ("actor", "relation", history.LINK)
+KEPT_DAYS = 8  # past networks and comparisons kept per state of the data
 ACTOR_VALUES = {  # graph field → audited actor field
     "name": "name",
     "short_name": "short_name",
@@ -278,10 +283,29 @@ def snapshot_at(day: date, snap: state.Snapshot | None = None) -> state.Snapshot
 
     def build() -> state.Snapshot:
         graph = graph_at(end_of_day(day), _timeline(snap))
-        past = state.Snapshot(snap.key, graph, snap.reference, state.Analyses())
-        return past
+        return state.Snapshot(snap.key, graph, snap.reference, state.Analyses())
 
-    return snap.value(("past", day), build)
+    return kept(snap, ("past", day), build)
+
+
+def kept(snap: state.Snapshot, key: Any, build: Callable[[], Any]) -> Any:
+    """A value of a past day kept with the current state, the last KEPT_DAYS of them (a user
+    stepping through dates must not keep a graph per day in memory)."""
+    store = snap.value("past-days", OrderedDict)
+    with _kept_lock:
+        hit = store.get(key)
+        if hit is not None:
+            store.move_to_end(key)
+            return hit
+    hit = build()  # outside the lock: two requests may build the same day once each
+    with _kept_lock:
+        store[key] = hit
+        while len(store) > KEPT_DAYS:
+            store.popitem(last=False)
+    return hit
+
+
+_kept_lock = threading.Lock()
 
 
 # --- comparing two days --------------------------------------------------------------------------
