@@ -173,5 +173,19 @@ def test_the_map_page_keeps_the_dates_in_its_filter_form(app, login):
     assert "neu seit" in html and "Lücke geschlossen" in html  # the legend
     table = viewer.get("/karte/tabelle?seit=2026-02-20&topic=SDG99").get_data(as_text=True)
     assert "Ratsfraktion &lt;b&gt;X&lt;/b&gt;" in table and "entfernt am 01.03.2026" in table
+    svg = viewer.get("/karte/akteurslandkarte.svg?seit=2026-02-20&topic=SDG99").get_data(
+        as_text=True
+    )
+    assert "Ratsfraktion &lt;b&gt;X&lt;/b&gt;" in svg and "<b>" not in svg
+    for row in (
+        "neu seit dem Datum",
+        "entfernt seit dem Datum",
+        "Lücke geschlossen seit dem Datum",
+    ):
+        assert row in svg
+    past = viewer.get("/karte/akteurslandkarte.svg?at=2026-01-20&topic=SDG99").get_data(
+        as_text=True
+    )
+    assert "Stand: 20. Januar 2026" in past and "Schule Nord" not in past
     wrong = viewer.get("/karte?at=kein-datum").get_data(as_text=True)
     assert "kein Datum" in wrong

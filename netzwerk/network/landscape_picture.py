@@ -90,7 +90,7 @@ def picture(
     scene.text(
         24,
         58 * size,
-        _("Stand: %(day)s", day=format_date(today or date.today(), format="long")),
+        _("Stand: %(day)s", day=format_date(today or filters.at or date.today(), format="long")),
         size=12 * size,
         color=MUTED,
     )
@@ -149,15 +149,21 @@ def picture(
             scene.rect(box[0], box[1], box[2] - box[0], box[3] - box[1], fill=fill)
             scene.text(x, y + 6, node["label"], size=16, anchor="middle", bold=True, color="#fff")
             continue
-        radius_dot = (SLOT if kind in ("gap", "nomination") else DOT) * (1.45 if numbered else 1)
-        if kind in ("gap", "nomination"):
+        slots = ("gap", "nomination", map_data.CLOSED_GAP)
+        radius_dot = (SLOT if kind in slots else DOT) * (1.45 if numbered else 1)
+        change = map_styles.CHANGE_STYLES.get(node.get("change"))
+        if kind in slots:
             style = kinds[kind]
             scene.circle(x, y, radius_dot, fill="#ffffff", stroke=style["border"], dash=True)
             colour, number_colour = style["font"], style["font"]
+        elif node.get("change") == "removed":  # the comparison: removed since, faded
+            scene.circle(x, y, radius_dot, fill="#eef0f3", stroke=change["border"], dash=True)
+            colour, number_colour = "#6b7480", "#1d2430"
         else:
             candidate = node.get("status") == Status.CANDIDATE
             fill = colours.get(node.get("category"), map_styles.FALLBACK_COLOR)
-            scene.circle(x, y, radius_dot, fill=fill, stroke="#8a5a00" if candidate else "#ffffff")
+            stroke = change["border"] if change else "#8a5a00" if candidate else "#ffffff"
+            scene.circle(x, y, radius_dot, fill=fill, stroke=stroke)
             colour, number_colour = "#1d2430", _readable_on(fill)
         if numbered:
             number = str(numbers[node["id"]])
@@ -260,6 +266,17 @@ def _legend_rows(nodes: list[dict], categories: list[dict]) -> list[tuple[str, s
         rows.append(
             (_("in einer Befragung genannt, fehlt im Netzwerk"), "#ffffff", "#8a5a00", True)
         )
+    changes = {n.get("change") for n in nodes}
+    new, removed = map_styles.CHANGE_STYLES["new"], map_styles.CHANGE_STYLES["removed"]
+    if "new" in changes:
+        rows.append((_("neu seit dem Datum (grüner Rand)"), "#d5dae1", new["border"], False))
+    if "removed" in changes:
+        rows.append(
+            (_("entfernt seit dem Datum (blass, gestrichelt)"), "#eef0f3", removed["border"], True)
+        )
+    if "closed" in changes:
+        closed = map_styles.KIND_STYLES["closed_gap"]["border"]
+        rows.append((_("Lücke geschlossen seit dem Datum"), "#ffffff", closed, True))
     return rows
 
 
@@ -290,7 +307,7 @@ def _legend(scene: Scene, rows: list, x0: float, y0: float, width: float, size: 
 def _description(nodes: list[dict], geo: dict[str, Any]) -> str:
     """The text alternative: actors per slice and ring, and the empty slots."""
     slices, rings = geo["slices"], geo["rings"]
-    actors = [n for n in nodes if n["kind"] == "actor"]
+    actors = [n for n in nodes if n["kind"] == "actor" and n.get("change") != "removed"]
     slots = [n for n in nodes if n["kind"] in ("gap", "nomination")]
     per_slice = Counter(_where(n, geo)[0]["key"] for n in actors)
     per_ring = Counter(_where(n, geo)[1]["key"] for n in actors)

@@ -674,7 +674,7 @@
     ctx.font = "bold 22px system-ui, sans-serif";
     ctx.fillText(t("Akteurslandkarte") + ": " + topic, 16, 12);
     ctx.font = "15px system-ui, sans-serif";
-    ctx.fillText(t("Stand: {date}", { date: new Date().toLocaleDateString(lang) }), 16, 42);
+    ctx.fillText(t("Stand: {date}", { date: shownDay(lang) }), 16, 42);
     const x = source.width / ratio + 10;
     let y = 80;
     const styles = state.data.styles;
@@ -708,6 +708,12 @@
     }
     ctx.fillText(t("Farbe: Kategorie, Form: Sektor"), x, y + 6);
     return canvas;
+  }
+
+  // the day the map shows: "Stand am" (?at=) or today
+  function shownDay(lang) {
+    const at = state.data && state.data.at;
+    return (at ? new Date(at + "T12:00:00") : new Date()).toLocaleDateString(lang);
   }
 
   function wrapText(ctx, text, x, y, width, lineHeight) {
@@ -760,7 +766,7 @@
     const lang = document.documentElement.lang || "de";
     document.getElementById("map-print-title").textContent = t("Akteurslandkarte") + ": " + topic;
     document.getElementById("map-print-legend").textContent = [
-      t("Stand: {date}", { date: new Date().toLocaleDateString(lang) }),
+      t("Stand: {date}", { date: shownDay(lang) }),
       state.data.landscape.rings.map((r, i) => `${i + 1}. ${r.label}`).join(", ") + " (" + t("innen") + " → " + t("außen") + ")",
       t("gestrichelter leerer Kreis: fehlende Akteursgruppe (leerer Platz)"),
       t("Farbe: Kategorie, Form: Sektor"),
