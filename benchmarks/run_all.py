@@ -68,21 +68,14 @@ def part_map(quick: bool) -> list[dict]:
 
     bench = load_module("map")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    fresh: dict[int, float] = {}
+    first: dict[int, float] = {}  # the first map of the installation: all metrics computed
+    fresh: dict[int, float] = {}  # the first map of a worker started later: metrics shared
     touch = bench.touch
 
     def warm_then_touch(app) -> None:
-        import sqlalchemy as sa
-
-        from netzwerk.actors.models import Actor
-        from netzwerk.extensions import db
-        from netzwerk.network import map_data, map_filters
-
-        with app.test_request_context("/api/graph"):
-            actors = db.session.scalar(sa.select(sa.func.count(Actor.id)))
-            started = time.perf_counter()
-            map_data.graph_json(map_filters.parse_filters({}))
-            fresh.setdefault(actors, time.perf_counter() - started)
+        actors, first_map, fresh_map = bench.first_maps(app)
+        first.setdefault(actors, first_map)
+        fresh.setdefault(actors, fresh_map)
         touch(app)
 
     bench.touch = warm_then_touch
@@ -133,8 +126,17 @@ def part_map(quick: bool) -> list[dict]:
         rows.append(
             row(
                 "Map API",
-                f"first map of a freshly started process (all metrics), {n:,} actors",
+                f"first map of the installation (all metrics computed, then shared), {n:,} actors",
+                seconds(first.get(n)),
+            )
+        )
+        rows.append(
+            row(
+                "Map API",
+                f"first map of a freshly started worker (metrics shared), {n:,} actors",
                 seconds(fresh.get(n)),
+                "≤ 1 s" if n == 8000 else "",
+                fresh[n] <= 1.0 if n == 8000 and n in fresh else None,
             )
         )
     return rows

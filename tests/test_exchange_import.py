@@ -16,6 +16,7 @@ from netzwerk.audit.models import AuditEntry
 from netzwerk.exchange import services
 from netzwerk.exchange.tables import write_csv, write_xlsx
 from netzwerk.extensions import db
+from netzwerk.network.models import NodePosition
 from netzwerk.projects.models import Project
 from netzwerk.topics.models import ActorTopic, Topic
 from tests import factories
@@ -506,7 +507,12 @@ def test_cli_import_prints_what_it_did(app, runner, tmp_path):
     assert "UTF-8 mit BOM, Trennzeichen Semikolon (;)" in done.output
     assert "Importiert: Akteure: 1 neu, 0 geändert, 0 unverändert" in done.output
     with app.app_context():
-        assert db.session.scalar(sa.select(Actor.name)) == "Eine Welt Forum"
+        actor_id = db.session.scalar(sa.select(Actor.id).where(Actor.name == "Eine Welt Forum"))
+        # the map's place is stored with the import: no worker has to compute it on a visit
+        placed = db.session.scalar(
+            sa.select(NodePosition.key).where(NodePosition.key == f"a{actor_id}")
+        )
+        assert placed == f"a{actor_id}"
 
 
 # --- the XLSX reader -------------------------------------------------------------------------

@@ -219,3 +219,56 @@ def test_every_string_in_the_code_is_in_the_catalogue():
         if entry is None or not entry.string or entry.fuzzy:
             missing.append(f"{where}: {msgid!r}")
     assert not missing, "run `make messages` and translate in messages.po:\n" + "\n".join(missing)
+
+
+# --- the services' messages follow the reader's language ---------------------------------------
+
+
+def test_error_messages_from_the_services_read_in_english(app, login):
+    """What a service refuses (API, forms, imports, polls) is said in the reader's language;
+    the German interface keeps the German wording."""
+    from tests.test_exchange_import import csv_bytes, upload
+    from tests.test_workshops_polls import undated_workshop
+
+    with app.app_context():
+        factories.actor(name="Welthaus Aachen")
+    editor = login("editor")
+    editor.get("/?lang=en")
+
+    missing = editor.get("/api/actors/99999")
+    assert missing.status_code == 404
+    assert missing.get_json()["error"] == "Actor 99999 not found."
+    invalid = editor.post(
+        "/api/actors", json={"name": "", "category": "schule"}, headers={"X-CSRFToken": editor.csrf}
+    )
+    assert invalid.status_code == 422
+    assert "The name is missing." in invalid.get_data(as_text=True)
+    typed = editor.post(
+        "/api/actors", json={"name": 5, "category": "schule"}, headers={"X-CSRFToken": editor.csrf}
+    )
+    assert "name must be a string." in typed.get_data(as_text=True)
+
+    preview = upload(
+        editor, "akteure.csv", csv_bytes("Name;Kategorie;Einfluss\nWelthaus;schule;9\n")
+    )
+    text = html.unescape(preview.get_data(as_text=True))
+    assert "Einfluss: 9 – allowed 1–5" in text  # the file's own column name, in English words
+    assert "erlaubt" not in text
+
+    ws = undated_workshop(app)
+    refused = editor.post(
+        f"/workshops/{ws['id']}/umfrage/mehrere",
+        data={
+            "csrf_token": editor.csrf,
+            "start_time": "10:00",
+            "end_time": "12:00",
+            "date_0": "2020-01-15",
+        },
+    )
+    assert refused.status_code == 422
+    text = html.unescape(refused.get_data(as_text=True))
+    assert "This date is in the past." in text and "Vergangenheit" not in text
+
+    editor.get("/?lang=de")
+    german = editor.get("/api/actors/99999").get_json()["error"]
+    assert german == "Akteur 99999 nicht gefunden."

@@ -405,3 +405,77 @@ def test_gaps_are_kept_or_computed_again_as_the_change_requires(app, demo):
         assert current().gaps() != linked.gaps()  # one more active actor for SDG12
         actor_services.update_actor(church, {"name": "Katholikenrat Aachen", "status": "kandidat"})
         current()
+
+
+# --- the metrics shared by all workers -----------------------------------------------------------
+
+
+def second_worker(app):
+    """Another process of the same installation: an app of its own on the same database."""
+    from netzwerk import create_app
+
+    return create_app(dict(app.config))
+
+
+def counting_metrics(monkeypatch) -> list:
+    """Records every computation of the metrics (they still run)."""
+    calls = []
+    real = analysis.metrics
+
+    def counted(graph):
+        calls.append(graph.number_of_nodes())
+        return real(graph)
+
+    monkeypatch.setattr(analysis, "metrics", counted)
+    return calls
+
+
+def test_a_fresh_worker_reads_the_metrics_another_worker_computed(app, demo, monkeypatch):
+    calls = counting_metrics(monkeypatch)
+    with app.app_context():
+        first = state.snapshot()
+        rows = first.metrics()
+        first.analyses.sharing.join(CATCH_UP)
+    assert len(calls) == 1
+
+    other = second_worker(app)
+    with other.app_context():
+        fresh = state.snapshot()
+        assert fresh is not first
+        assert fresh.metrics() == rows  # the same figures, read instead of computed
+    assert len(calls) == 1
+
+    # a new relation changes the structure: the next worker computes and shares anew
+    with app.app_context():
+        actor_services.create_relation(
+            {
+                "source_id": demo["kepol"],
+                "target_id": factories.actor(name="Neu e.V.").id,
+                "kind": "kooperation",
+            }
+        )
+        after = state.snapshot()
+        changed = after.metrics()
+        after.analyses.sharing.join(CATCH_UP)
+    assert len(calls) == 2 and changed != rows
+    with other.app_context():
+        assert state.snapshot().metrics() == changed
+    assert len(calls) == 2
+
+
+def test_a_rename_elsewhere_keeps_the_shared_metrics(app, demo, monkeypatch):
+    """A name or category edit leaves the relations as they were: the shared metrics still
+    describe the structure, so no worker computes them again."""
+    calls = counting_metrics(monkeypatch)
+    with app.app_context():
+        snap = state.snapshot()
+        snap.metrics()
+        snap.analyses.sharing.join(CATCH_UP)
+        actor_services.update_actor(
+            db.session.get(Actor, demo["kepol"]), {"name": "KEpol (umbenannt)"}
+        )
+    other = second_worker(app)
+    with other.app_context():
+        rows = state.snapshot().metrics()
+    assert len(calls) == 1
+    assert "KEpol (umbenannt)" in {r["label"] for r in rows}  # today's names on the old figures

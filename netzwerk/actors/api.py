@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
@@ -147,7 +148,7 @@ def actors_index():
     if "topic" in filters:
         topic = topic_services.find_topic(filters["topic"])
         if topic is None:
-            raise Invalid(f"Unbekanntes Thema: {filters['topic']}", field="topic")
+            raise Invalid(_("Unbekanntes Thema: %(value)s", value=filters["topic"]), field="topic")
         filters["topic"] = str(topic.id)
     return paged(services.actor_query(filters).options(*ACTOR_LOAD), actor_json)
 
@@ -206,7 +207,7 @@ def _contact_actor(data: dict[str, Any]) -> Actor:
     """The actor named in a body: unknown is a validation error (422), not a missing page."""
     actor = db.session.get(Actor, data["actor_id"])
     if actor is None:
-        raise Invalid(f"Unbekannter Akteur: {data['actor_id']}", field="actor_id")
+        raise Invalid(_("Unbekannter Akteur: %(value)s", value=data["actor_id"]), field="actor_id")
     return actor
 
 
@@ -239,7 +240,7 @@ def contacts_index():
 def contacts_create():
     data = checked(json_body(), CONTACT_FIELDS, {"id", "may_invite"})
     if "actor_id" not in data:
-        raise Invalid("actor_id fehlt: zu welchem Akteur gehört der Kontakt?", field="actor_id")
+        raise Invalid(_("actor_id fehlt: zu welchem Akteur gehört der Kontakt?"), field="actor_id")
     contact = services.create_contact(_contact_actor(data), data)
     return created(contact_json(contact), url_for("api.contacts_show", contact_id=contact.id))
 

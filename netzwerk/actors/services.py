@@ -9,6 +9,7 @@ from importlib import resources
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..audit.services import apply_changes, record, reverse, snapshot
 from ..core import signals
@@ -81,7 +82,9 @@ def category(key: str) -> Category:
     cat = db.session.get(Category, key)
     if cat is None:
         allowed = ", ".join(db.session.scalars(sa.select(Category.key).order_by(Category.position)))
-        raise Invalid(f"Unbekannte Kategorie: {key}", field="category", allowed=allowed)
+        raise Invalid(
+            _("Unbekannte Kategorie: %(key)s", key=key), field="category", allowed=allowed
+        )
     return cat
 
 
@@ -101,9 +104,9 @@ def save_category(data: dict[str, Any], existing: Category | None = None) -> Cat
     key = (data.get("key") or "").strip().lower()
     if existing is None:
         if not key:
-            raise Invalid("Schlüssel fehlt.", field="key")
+            raise Invalid(_("Schlüssel fehlt."), field="key")
         if db.session.get(Category, key):
-            raise Conflict(f"Die Kategorie {key} gibt es schon.", field="key")
+            raise Conflict(_("Die Kategorie %(key)s gibt es schon.", key=key), field="key")
         existing = Category(key=key, position=len(categories()))
         db.session.add(existing)
         action = "create"
@@ -111,7 +114,7 @@ def save_category(data: dict[str, Any], existing: Category | None = None) -> Cat
         action = "update"
     sector = Sector.parse(data.get("sector"))
     if sector is None:
-        raise Invalid("Unbekannter Sektor.", field="sector")
+        raise Invalid(_("Unbekannter Sektor."), field="sector")
     changes = apply_changes(
         existing,
         {
@@ -132,7 +135,7 @@ def save_category(data: dict[str, Any], existing: Category | None = None) -> Cat
 def get_actor(actor_id: int) -> Actor:
     actor = db.session.get(Actor, actor_id)
     if actor is None:
-        raise NotFound(f"Akteur {actor_id} nicht gefunden.")
+        raise NotFound(_("Akteur %(actor_id)s nicht gefunden.", actor_id=actor_id))
     return actor
 
 
@@ -147,17 +150,20 @@ def clean_actor(data: dict[str, Any], actor: Actor | None) -> dict[str, Any]:
         value = data.get(field, getattr(actor, field, "") if actor else "")
         value = "" if value is None else str(value).strip()
         if len(value) > limit:
-            raise Invalid(f"{field} ist zu lang (höchstens {limit} Zeichen).", field=field)
+            raise Invalid(
+                _("%(field)s ist zu lang (höchstens %(limit)s Zeichen).", field=field, limit=limit),
+                field=field,
+            )
         return value
 
     name = text("name", 200)
     if not name:
-        raise Invalid("Der Name fehlt.", field="name")
+        raise Invalid(_("Der Name fehlt."), field="name")
     key = data.get("category", data.get("category_key"))
     if key in (None, "") and actor is not None:
         key = actor.category_key
     if key in (None, ""):
-        raise Invalid("Die Kategorie fehlt.", field="category")
+        raise Invalid(_("Die Kategorie fehlt."), field="category")
     cat = category(str(key).strip())
     sector = vocab_value(Sector, data, "sector", None)
     if sector is None:
@@ -189,7 +195,11 @@ def _check_unique_name(name: str, actor: Actor | None) -> None:
     other = find_actor_by_name(name)
     if other is not None and other is not actor:
         raise Conflict(
-            f"Es gibt schon einen Akteur mit diesem Namen: {other.name} (#{other.id}).",
+            _(
+                "Es gibt schon einen Akteur mit diesem Namen: %(name)s (#%(id)s).",
+                name=other.name,
+                id=other.id,
+            ),
             field="name",
         )
 
@@ -212,8 +222,10 @@ def update_actor(
     """Apply changes; a stale `version` (another editor saved meanwhile) is a conflict."""
     if version is not None and str(version).strip() != str(actor.version):
         raise Conflict(
-            "Dieser Akteur wurde inzwischen von jemand anderem geändert. "
-            "Bitte laden Sie die Seite neu und übernehmen Sie Ihre Änderungen erneut.",
+            _(
+                "Dieser Akteur wurde inzwischen von jemand anderem geändert. Bitte "
+                "laden Sie die Seite neu und übernehmen Sie Ihre Änderungen erneut."
+            ),
             field="version",
         )
     values = clean_actor(data, actor)
@@ -268,7 +280,10 @@ def actor_query(filters: dict[str, Any]) -> sa.Select:
         if value := filters.get(field):
             member = enum_cls.parse(value)
             if member is None:
-                raise Invalid(f"Unbekannter Wert für {field}: {value}", field=field)
+                raise Invalid(
+                    _("Unbekannter Wert für %(field)s: %(value)s", field=field, value=value),
+                    field=field,
+                )
             query = query.where(column == member)
     if value := filters.get("category"):
         query = query.where(Actor.category_key == value)
@@ -330,7 +345,7 @@ def similar_actors(name: str, exclude: Actor | None = None, limit: int = 5) -> l
 def get_contact(contact_id: int) -> Contact:
     contact = db.session.get(Contact, contact_id)
     if contact is None:
-        raise NotFound(f"Kontakt {contact_id} nicht gefunden.")
+        raise NotFound(_("Kontakt %(contact_id)s nicht gefunden.", contact_id=contact_id))
     return contact
 
 
@@ -339,15 +354,18 @@ def clean_contact(data: dict[str, Any], contact: Contact | None) -> dict[str, An
         value = data.get(field, getattr(contact, field) if contact else default)
         value = "" if value is None else str(value).strip()
         if len(value) > limit:
-            raise Invalid(f"{field} ist zu lang (höchstens {limit} Zeichen).", field=field)
+            raise Invalid(
+                _("%(field)s ist zu lang (höchstens %(limit)s Zeichen).", field=field, limit=limit),
+                field=field,
+            )
         return value
 
     name = text("name", 200)
     if not name:
-        raise Invalid("Der Name fehlt.", field="name")
+        raise Invalid(_("Der Name fehlt."), field="name")
     tz = text("timezone", 64, "Europe/Berlin") or "Europe/Berlin"
     if not is_timezone(tz):
-        raise Invalid(f"Unbekannte Zeitzone: {tz}", field="timezone")
+        raise Invalid(_("Unbekannte Zeitzone: %(tz)s", tz=tz), field="timezone")
     language = (text("language", 8, "de") or "de").lower()
     return {
         "name": name,
@@ -373,7 +391,11 @@ def clean_consent(data: dict[str, Any], contact: Contact | None) -> dict[str, An
         if parsed is None:
             allowed = ", ".join(m.label for m in LegalBasis)
             raise Invalid(
-                f"Unbekannte Rechtsgrundlage: {data['legal_basis']} (erlaubt: {allowed})",
+                _(
+                    "Unbekannte Rechtsgrundlage: %(value)s (erlaubt: %(allowed)s)",
+                    value=data["legal_basis"],
+                    allowed=allowed,
+                ),
                 field="legal_basis",
             )
         basis = parsed.value
@@ -384,7 +406,9 @@ def clean_consent(data: dict[str, Any], contact: Contact | None) -> dict[str, An
     if "consent_source" in data:
         source = "" if data["consent_source"] is None else str(data["consent_source"]).strip()
         if len(source) > 200:
-            raise Invalid("consent_source ist zu lang (höchstens 200 Zeichen).", "consent_source")
+            raise Invalid(
+                _("consent_source ist zu lang (höchstens 200 Zeichen)."), "consent_source"
+            )
     invitations = current("consent_invitations", True)
     if data.get("consent_invitations") not in (None, ""):
         invitations = parse_bool(data["consent_invitations"], "consent_invitations")
@@ -453,7 +477,7 @@ def delete_contact(contact: Contact) -> None:
 def get_relation(relation_id: int) -> Relation:
     relation = db.session.get(Relation, relation_id)
     if relation is None:
-        raise NotFound(f"Beziehung {relation_id} nicht gefunden.")
+        raise NotFound(_("Beziehung %(relation_id)s nicht gefunden.", relation_id=relation_id))
     return relation
 
 
@@ -467,18 +491,20 @@ def clean_relation(
         try:
             ident = int_value(value, field)
         except Invalid as exc:
-            raise Invalid(f"{field} muss die Nummer eines Akteurs sein.", field=field) from exc
+            raise Invalid(
+                _("%(field)s muss die Nummer eines Akteurs sein.", field=field), field=field
+            ) from exc
         exists = actor_exists(ident) if actor_exists else db.session.get(Actor, ident)
         if not exists:
-            raise Invalid(f"Unbekannter Akteur: {ident}", field=field)
+            raise Invalid(_("Unbekannter Akteur: %(ident)s", ident=ident), field=field)
         return ident
 
     source_id, target_id = actor_id("source_id"), actor_id("target_id")
     if source_id == target_id:
-        raise Invalid("Ein Akteur kann keine Beziehung zu sich selbst haben.", field="target_id")
+        raise Invalid(_("Ein Akteur kann keine Beziehung zu sich selbst haben."), field="target_id")
     kind = vocab_value(RelationKind, data, "kind", relation.kind if relation else None)
     if kind is None:
-        raise Invalid("Die Art der Beziehung fehlt.", field="kind")
+        raise Invalid(_("Die Art der Beziehung fehlt."), field="kind")
     directed = data.get("directed", relation.directed if relation else False)
     if isinstance(directed, str):
         directed = directed.strip().lower() in ("1", "true", "ja", "yes", "y", "on")
@@ -506,7 +532,7 @@ def _check_duplicate_relation(values: dict, relation: Relation | None) -> None:
         )
     )
     if other is not None and other is not relation:
-        raise Conflict(f"Diese Beziehung gibt es schon (#{other.id}).", field="kind")
+        raise Conflict(_("Diese Beziehung gibt es schon (#%(id)s).", id=other.id), field="kind")
 
 
 def _relation_label(relation: Relation) -> str:
@@ -581,7 +607,9 @@ def _id_filter(filters: dict[str, Any], field: str) -> int | None:
     try:
         number = int(value)
     except (TypeError, ValueError) as exc:
-        raise Invalid(f"{field} muss eine Nummer sein: {value}", field=field) from exc
+        raise Invalid(
+            _("%(field)s muss eine Nummer sein: %(value)s", field=field, value=value), field=field
+        ) from exc
     return int_value(number, field)
 
 

@@ -41,12 +41,19 @@ def check_password_rules(password: str) -> None:
     """At least MIN_PASSWORD characters and not one of the few thousand most common ones."""
     if len(password) < MIN_PASSWORD:
         raise Invalid(
-            f"Das Passwort muss mindestens {MIN_PASSWORD} Zeichen haben.", field="password"
+            _(
+                "Das Passwort muss mindestens %(MIN_PASSWORD)s Zeichen haben.",
+                MIN_PASSWORD=MIN_PASSWORD,
+            ),
+            field="password",
         )
     if password.strip().casefold() in common_passwords():
         raise Invalid(
-            "Dieses Passwort steht auf der Liste der häufigsten Passwörter und ist leicht zu "
-            "erraten. Bitte wählen Sie ein anderes (z. B. drei zufällige Wörter).",
+            _(
+                "Dieses Passwort steht auf der Liste der häufigsten Passwörter und ist "
+                "leicht zu erraten. Bitte wählen Sie ein anderes (z. B. drei zufällige "
+                "Wörter)."
+            ),
             field="password",
         )
 
@@ -54,7 +61,7 @@ def check_password_rules(password: str) -> None:
 def get_user(username: str) -> User:
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"Unbekannter Benutzer: {username}")
+        raise NotFound(_("Unbekannter Benutzer: %(username)s", username=username))
     return user
 
 
@@ -68,13 +75,15 @@ def create_user(
 ) -> User:
     username = username.strip()
     if not username:
-        raise Invalid("Benutzername fehlt.", field="username")
+        raise Invalid(_("Benutzername fehlt."), field="username")
     check_password_rules(password)
     role = Role.parse(role)
     if role is None:
-        raise Invalid("Unbekannte Rolle.", field="role")
+        raise Invalid(_("Unbekannte Rolle."), field="role")
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
-        raise Conflict(f"Den Benutzer {username} gibt es schon.", field="username")
+        raise Conflict(
+            _("Den Benutzer %(username)s gibt es schon.", username=username), field="username"
+        )
     user = User(username=username, role=role, display_name=display_name, email=email)
     user.set_password(password)
     db.session.add(user)
@@ -279,7 +288,7 @@ def sync_directory_users() -> dict[str, list[str]]:
     update the ones it knows, deactivate the ones it no longer lets in."""
     directory_settings = ldap.settings()
     if directory_settings is None:
-        raise Invalid("Kein Verzeichnis konfiguriert (NETZWERK_LDAP_URL).")
+        raise Invalid(_("Kein Verzeichnis konfiguriert (NETZWERK_LDAP_URL)."))
     directory = ldap.Directory(directory_settings)
     result: dict[str, list[str]] = {"updated": [], "deactivated": [], "unchanged": []}
     users = db.session.scalars(

@@ -7,6 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -38,49 +40,49 @@ def _check_csrf_for_session_requests() -> None:
 def _integrity_error(exc: IntegrityError):
     """A unique constraint hit by a concurrent request the service check could not see yet."""
     db.session.rollback()
-    return jsonify(error="Das widerspricht einem vorhandenen Eintrag (doppelt?)."), 409
+    return jsonify(error=_("Das widerspricht einem vorhandenen Eintrag (doppelt?).")), 409
 
 
 @api_bp.errorhandler(StaleDataError)
 def _stale_data(exc: StaleDataError):
     db.session.rollback()
     return jsonify(
-        error="Der Eintrag wurde inzwischen von jemand anderem geändert. Bitte neu laden."
+        error=_("Der Eintrag wurde inzwischen von jemand anderem geändert. Bitte neu laden.")
     ), 409
 
 
 def json_body() -> dict[str, Any]:
     """The request's JSON object; anything else is a 400 with a message saying what is wrong."""
     if not request.is_json:
-        raise BadRequest("Bitte senden Sie JSON (Content-Type: application/json).")
+        raise BadRequest(_("Bitte senden Sie JSON (Content-Type: application/json)."))
     try:
         data = request.get_json()
     except HTTPException as exc:
         if exc.code == 413:  # larger than MAX_CONTENT_LENGTH: answered as such
             raise
-        raise BadRequest("Der Request-Körper ist kein gültiges JSON.") from exc
+        raise BadRequest(_("Der Request-Körper ist kein gültiges JSON.")) from exc
     if not isinstance(data, dict):
-        raise BadRequest('Der JSON-Körper muss ein Objekt sein, z. B. {"name": "…"}.')
+        raise BadRequest(_('Der JSON-Körper muss ein Objekt sein, z. B. {"name": "…"}.'))
     return data
 
 
-FIELD_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
-    "text": ((str,), "ein Text"),
-    "text?": ((str, type(None)), "ein Text oder null"),
-    "int": ((int,), "eine ganze Zahl"),
-    "int?": ((int, type(None)), "eine ganze Zahl oder null"),
-    "number?": ((int, float, str, type(None)), "eine Zahl oder null"),
-    "list": ((list,), "eine Liste"),
-    "bool": ((bool,), "true oder false"),
-    "ref": ((int, str), "eine Nummer oder ein Code"),
-    "refs": ((list,), "eine Liste von Nummern oder Codes"),
-    "ids": ((list,), "eine Liste von Nummern"),
+FIELD_TYPES: dict[str, tuple[tuple[type, ...], Any]] = {
+    "text": ((str,), _l("ein Text")),
+    "text?": ((str, type(None)), _l("ein Text oder null")),
+    "int": ((int,), _l("eine ganze Zahl")),
+    "int?": ((int, type(None)), _l("eine ganze Zahl oder null")),
+    "number?": ((int, float, str, type(None)), _l("eine Zahl oder null")),
+    "list": ((list,), _l("eine Liste")),
+    "bool": ((bool,), _l("true oder false")),
+    "ref": ((int, str), _l("eine Nummer oder ein Code")),
+    "refs": ((list,), _l("eine Liste von Nummern oder Codes")),
+    "ids": ((list,), _l("eine Liste von Nummern")),
 }
 ITEM_TYPES = {"refs": "ref", "ids": "int"}  # the type of each element of a list field
 
 
 def _has_type(value: Any, kind: str) -> bool:
-    types, _ = FIELD_TYPES[kind]
+    types = FIELD_TYPES[kind][0]
     if isinstance(value, bool) and bool not in types:
         return False  # true is an int in Python, not in JSON
     if kind in ITEM_TYPES:
@@ -105,12 +107,18 @@ def checked(
             if _has_type(value, writable[field]):
                 clean[field] = value
             else:
-                errors[field] = [f"{field} muss {FIELD_TYPES[writable[field]][1]} sein."]
+                errors[field] = [
+                    _(
+                        "%(field)s muss %(kind)s sein.",
+                        field=field,
+                        kind=FIELD_TYPES[writable[field]][1],
+                    )
+                ]
         elif field in readonly:
             if current is not None and field in current and current[field] != value:
-                errors[field] = [f"{field} kann nicht geändert werden."]
+                errors[field] = [_("%(field)s kann nicht geändert werden.", field=field)]
         else:
-            errors[field] = [f"Unbekanntes Feld: {field}"]
+            errors[field] = [_("Unbekanntes Feld: %(field)s", field=field)]
     if errors:
         field, messages = next(iter(errors.items()))
         raise Invalid(messages[0], field=field, errors=errors)
@@ -123,8 +131,11 @@ def filter_args(allowed: tuple[str, ...]) -> dict[str, str]:
     unknown = sorted(set(request.args) - set(allowed) - {"page", "per_page"})
     if unknown:
         raise Invalid(
-            f"Unbekannter Parameter: {', '.join(unknown)} (erlaubt: {', '.join(allowed)}, "
-            "page, per_page)",
+            _(
+                "Unbekannter Parameter: %(value)s (erlaubt: %(value2)s, page, per_page)",
+                value=", ".join(unknown),
+                value2=", ".join(allowed),
+            ),
             field=unknown[0],
         )
     return {k: v for k in allowed if (v := request.args.get(k, "").strip())}
@@ -149,7 +160,7 @@ def page_args() -> tuple[int, int]:
     for field, default in (("page", 1), ("per_page", 50)):
         values[field] = int_value(request.args.get(field, default), field)
         if values[field] < 1:
-            raise Invalid(f"{field} muss mindestens 1 sein.", field=field)
+            raise Invalid(_("%(field)s muss mindestens 1 sein.", field=field), field=field)
     return values["page"], min(values["per_page"], current_app.config["API_MAX_PER_PAGE"])
 
 

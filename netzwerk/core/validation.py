@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 
 from .errors import Invalid
 
@@ -23,7 +24,7 @@ def int_value(value: Any, field: str) -> int:
     """An integer as a query parameter, a JSON id or a form field gives it: a 422 naming the
     field if it is no integer or beyond 64 bits (which the database would refuse with a 500)."""
     if isinstance(value, bool):
-        raise Invalid(f"{field} muss eine ganze Zahl sein.", field=field)
+        raise Invalid(_("%(field)s muss eine ganze Zahl sein.", field=field), field=field)
     try:
         if isinstance(value, int):
             number = value
@@ -32,9 +33,9 @@ def int_value(value: Any, field: str) -> int:
         else:
             number = int(str(value).strip())
     except (TypeError, ValueError, OverflowError) as exc:
-        raise Invalid(f"{field} muss eine ganze Zahl sein.", field=field) from exc
+        raise Invalid(_("%(field)s muss eine ganze Zahl sein.", field=field), field=field) from exc
     if not INT64[0] <= number <= INT64[1]:
-        raise Invalid(f"{field}: die Zahl ist zu groß.", field=field)
+        raise Invalid(_("%(field)s: die Zahl ist zu groß.", field=field), field=field)
     return number
 
 
@@ -49,7 +50,10 @@ def xml_safe(text: str) -> str:
 
 def check_text(value: str, field: str) -> str:
     if has_illegal_characters(value):
-        raise Invalid(f"{field} {ILLEGAL_MESSAGE}.", field=field)
+        raise Invalid(
+            _("%(field)s enthält unzulässige Steuerzeichen (z. B. NUL).", field=field),
+            field=field,
+        )
     return value
 
 
@@ -65,7 +69,14 @@ def int_in_range(data: dict, field: str, low: int, high: int, default: int) -> i
         raise
     if not low <= number <= high:
         raise Invalid(
-            f"{field} muss zwischen {low} und {high} liegen.", field=field, allowed=f"{low}–{high}"
+            _(
+                "%(field)s muss zwischen %(low)s und %(high)s liegen.",
+                field=field,
+                low=low,
+                high=high,
+            ),
+            field=field,
+            allowed=f"{low}–{high}",
         )
     return number
 
@@ -78,7 +89,12 @@ def vocab_value(enum_cls, data: dict, field: str, current):
     if value is None:
         allowed = ", ".join(m.value for m in enum_cls)
         raise Invalid(
-            f"Unbekannter Wert für {field}: {data[field]} (erlaubt: {allowed})",
+            _(
+                "Unbekannter Wert für %(field)s: %(value)s (erlaubt: %(allowed)s)",
+                field=field,
+                value=data[field],
+                allowed=allowed,
+            ),
             field=field,
             allowed=allowed,
         )
@@ -93,7 +109,7 @@ def check_email(value: str, field: str = "email") -> str:
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise Invalid(f"Ungültige E-Mail-Adresse: {value}", field=field) from exc
+        raise Invalid(_("Ungültige E-Mail-Adresse: %(value)s", value=value), field=field) from exc
 
 
 YES = ("1", "true", "ja", "yes", "y", "j", "x", "on", "wahr")
@@ -109,7 +125,9 @@ def parse_bool(value: Any, field: str) -> bool:
         return True
     if text in NO:
         return False
-    raise Invalid(f"{field}: „{value}“ ist weder ja noch nein.", field=field)
+    raise Invalid(
+        _("%(field)s: „%(value)s“ ist weder ja noch nein.", field=field, value=value), field=field
+    )
 
 
 def parse_date(value: Any, field: str) -> date | None:
@@ -130,7 +148,14 @@ def parse_date(value: Any, field: str) -> date | None:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise Invalid(f"{field}: „{text}“ ist kein Datum (TT.MM.JJJJ oder JJJJ-MM-TT).", field=field)
+    raise Invalid(
+        _(
+            "%(field)s: „%(text)s“ ist kein Datum (TT.MM.JJJJ oder JJJJ-MM-TT).",
+            field=field,
+            text=text,
+        ),
+        field=field,
+    )
 
 
 def parse_decimal(value: Any, field: str, minimum: Decimal | None = None) -> Decimal | None:
@@ -140,7 +165,7 @@ def parse_decimal(value: Any, field: str, minimum: Decimal | None = None) -> Dec
     if value in (None, ""):
         return None
     if isinstance(value, bool):
-        raise Invalid(f"{field} muss eine Zahl sein.", field=field)
+        raise Invalid(_("%(field)s muss eine Zahl sein.", field=field), field=field)
     if isinstance(value, int | Decimal):
         number = Decimal(value)
     elif isinstance(value, float):
@@ -155,13 +180,20 @@ def parse_decimal(value: Any, field: str, minimum: Decimal | None = None) -> Dec
         try:
             number = Decimal(text)
         except InvalidOperation as exc:
-            raise Invalid(f"{field}: „{value}“ ist keine Zahl.", field=field) from exc
+            raise Invalid(
+                _("%(field)s: „%(value)s“ ist keine Zahl.", field=field, value=value), field=field
+            ) from exc
     if not number.is_finite():
-        raise Invalid(f"{field}: „{value}“ ist keine Zahl.", field=field)
+        raise Invalid(
+            _("%(field)s: „%(value)s“ ist keine Zahl.", field=field, value=value), field=field
+        )
     if minimum is not None and number < minimum:
-        raise Invalid(f"{field} darf nicht kleiner als {minimum} sein.", field=field)
+        raise Invalid(
+            _("%(field)s darf nicht kleiner als %(minimum)s sein.", field=field, minimum=minimum),
+            field=field,
+        )
     if abs(number) >= Decimal("1e12"):
-        raise Invalid(f"{field} ist zu groß.", field=field)
+        raise Invalid(_("%(field)s ist zu groß.", field=field), field=field)
     return number
 
 
@@ -169,7 +201,12 @@ def date_range(start: date | None, end: date | None, end_field: str) -> None:
     """An end before its start is an error at the end field."""
     if start is not None and end is not None and end < start:
         raise Invalid(
-            f"{end_field}: das Ende ({end:%d.%m.%Y}) liegt vor dem Beginn ({start:%d.%m.%Y}).",
+            _(
+                "%(end_field)s: das Ende (%(end)s) liegt vor dem Beginn (%(start)s).",
+                end_field=end_field,
+                end=format(end, "%d.%m.%Y"),
+                start=format(start, "%d.%m.%Y"),
+            ),
             field=end_field,
         )
 
@@ -180,5 +217,12 @@ def check_url(value: Any, field: str) -> str:
     if not text:
         return ""
     if not re.fullmatch(r"https?://[^\s<>\"']+", text) or len(text) > 500:
-        raise Invalid(f"{field}: „{text[:80]}“ ist kein Link (http:// oder https://).", field=field)
+        raise Invalid(
+            _(
+                "%(field)s: „%(value)s“ ist kein Link (http:// oder https://).",
+                field=field,
+                value=text[:80],
+            ),
+            field=field,
+        )
     return text

@@ -38,7 +38,7 @@ from ..extensions import db
 from .errors import DomainError, Invalid
 from .files import make_private
 from .timeutil import aware
-from .validation import ILLEGAL_MESSAGE, INT64, has_illegal_characters, int_value
+from .validation import INT64, has_illegal_characters, int_value
 
 JSON_MAX_DEPTH = 32  # nesting of a JSON body; ours needs 3
 
@@ -74,7 +74,11 @@ class CheckedRequest(Request):
             data = super().get_json(force=force, silent=silent, cache=cache)
         except RecursionError as exc:
             raise TooDeep(
-                f"Der JSON-Körper ist zu tief verschachtelt (höchstens {JSON_MAX_DEPTH} Ebenen)."
+                _(
+                    "Der JSON-Körper ist zu tief verschachtelt (höchstens "
+                    "%(JSON_MAX_DEPTH)s Ebenen).",
+                    JSON_MAX_DEPTH=JSON_MAX_DEPTH,
+                )
             ) from exc
         if data is not None:
             check_json(data)
@@ -88,24 +92,38 @@ def check_json(data) -> None:
         value, path, depth = stack.pop()
         if depth > JSON_MAX_DEPTH:
             raise TooDeep(
-                f"Der JSON-Körper ist zu tief verschachtelt (höchstens {JSON_MAX_DEPTH} Ebenen)."
+                _(
+                    "Der JSON-Körper ist zu tief verschachtelt (höchstens "
+                    "%(JSON_MAX_DEPTH)s Ebenen).",
+                    JSON_MAX_DEPTH=JSON_MAX_DEPTH,
+                )
             )
         field = path.split(".", 1)[0].split("[", 1)[0] or None
         if isinstance(value, dict):
             for key, item in value.items():
                 if has_illegal_characters(key):
-                    raise Invalid(f"Ein Feldname {ILLEGAL_MESSAGE}.")
+                    raise Invalid(_("Ein Feldname enthält unzulässige Steuerzeichen (z. B. NUL)."))
                 stack.append((item, f"{path}.{key}" if path else key, depth + 1))
         elif isinstance(value, list):
             stack.extend((item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value))
         elif isinstance(value, str) and has_illegal_characters(value):
-            raise Invalid(f"{path or 'Der Wert'} {ILLEGAL_MESSAGE}.", field=field)
+            message = (
+                _("%(field)s enthält unzulässige Steuerzeichen (z. B. NUL).", field=path)
+                if path
+                else _("Der Wert enthält unzulässige Steuerzeichen (z. B. NUL).")
+            )
+            raise Invalid(message, field=field)
         elif (
             isinstance(value, int)
             and not isinstance(value, bool)
             and not INT64[0] <= value <= INT64[1]
         ):
-            raise Invalid(f"{path or 'Die Zahl'}: die Zahl ist zu groß.", field=field)
+            message = (
+                _("%(field)s: die Zahl ist zu groß.", field=path)
+                if path
+                else _("Die Zahl ist zu groß.")
+            )
+            raise Invalid(message, field=field)
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -222,7 +240,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(OverflowError)
     def overflow(exc: OverflowError):
         """A number no check caught that the database cannot store: the caller's input."""
-        return domain_error(Invalid("Eine Zahl in der Anfrage ist zu groß."))
+        return domain_error(Invalid(_("Eine Zahl in der Anfrage ist zu groß.")))
 
     @app.errorhandler(OperationalError)
     def operational_error(exc: OperationalError):

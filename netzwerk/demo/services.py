@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..actors import services as actors
 from ..actors.models import Actor
@@ -31,8 +32,10 @@ def load_demo(path: Path | None = None) -> dict[str, int]:
     """Load everything in one transaction; refuses to mix with existing actors."""
     if not is_empty():
         raise Conflict(
-            "Die Datenbank enthält schon Akteure; die Demo wird nur in eine leere "
-            "Datenbank geladen."
+            _(
+                "Die Datenbank enthält schon Akteure; die Demo wird nur in eine leere "
+                "Datenbank geladen."
+            )
         )
     data = demo_data(path)
     actors.ensure_categories()

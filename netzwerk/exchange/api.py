@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import jsonify, request
+from flask_babel import gettext as _
 
 from ..actors import services as actor_services
 from ..audit.models import AuditEntry
@@ -62,7 +63,9 @@ def _day(name: str) -> datetime | None:
             return datetime.combine(date.fromisoformat(value), time.min)
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise Invalid(f"{name} ist kein Datum (JJJJ-MM-TT): {value}", field=name) from exc
+        raise Invalid(
+            _("%(name)s ist kein Datum (JJJJ-MM-TT): %(value)s", name=name, value=value), field=name
+        ) from exc
 
 
 @api_bp.get("/audit")
@@ -73,8 +76,11 @@ def audit_list():
     unknown = sorted(set(request.args) - set(AUDIT_FILTERS) - {"page", "per_page"})
     if unknown:
         raise Invalid(
-            f"Unbekannter Parameter: {', '.join(unknown)} (erlaubt: {', '.join(AUDIT_FILTERS)}, "
-            "page, per_page)",
+            _(
+                "Unbekannter Parameter: %(value)s (erlaubt: %(value2)s, page, per_page)",
+                value=", ".join(unknown),
+                value2=", ".join(AUDIT_FILTERS),
+            ),
             field=unknown[0],
         )
     entity_id = request.args.get("entity_id", "").strip()

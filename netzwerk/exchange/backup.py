@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.engine import make_url
 
 from ..audit.services import data_version, raise_data_version_above, record
@@ -54,7 +55,7 @@ def _sqlite_path() -> Path | None:
     if url.get_backend_name() != "sqlite":
         return None
     if not url.database or url.database == ":memory:":
-        raise Invalid("Eine Datenbank im Arbeitsspeicher lässt sich nicht sichern.")
+        raise Invalid(_("Eine Datenbank im Arbeitsspeicher lässt sich nicht sichern."))
     return Path(url.database).resolve()
 
 
@@ -86,7 +87,7 @@ def backup(directory: str | Path, keep: int | None = None, check: bool = True) -
             src.close()
         if problems:
             partial.unlink(missing_ok=True)
-            raise Invalid(f"Die Sicherung ist fehlerhaft: {problems}")
+            raise Invalid(_("Die Sicherung ist fehlerhaft: %(problems)s", problems=problems))
         partial.rename(path)
         path.chmod(0o600)
     if keep:
@@ -135,10 +136,10 @@ def check_backup(path: str | Path) -> Checked:
     Raises Invalid with the reason otherwise."""
     path = Path(path)
     if not path.is_file():
-        raise Invalid(f"Datei nicht gefunden: {path}")
+        raise Invalid(_("Datei nicht gefunden: %(path)s", path=path))
     with open(path, "rb") as head:
         if head.read(16) != b"SQLite format 3\x00":
-            raise Invalid(f"{path.name} ist keine SQLite-Datenbank.")
+            raise Invalid(_("%(name)s ist keine SQLite-Datenbank.", name=path.name))
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
@@ -151,22 +152,36 @@ def check_backup(path: str | Path) -> Checked:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        raise Invalid(f"{path.name} ist nicht lesbar: {exc}") from exc
+        raise Invalid(_("%(name)s ist nicht lesbar: %(exc)s", name=path.name, exc=exc)) from exc
     if problems:
-        raise Invalid(f"{path.name} ist beschädigt (integrity_check): {problems}")
+        raise Invalid(
+            _(
+                "%(name)s ist beschädigt (integrity_check): %(problems)s",
+                name=path.name,
+                problems=problems,
+            )
+        )
     missing = sorted(REQUIRED_TABLES - set(tables))
     if missing:
         raise Invalid(
-            f"{path.name} ist keine netzwerk-Datenbank: "
-            f"es fehlen die Tabellen {', '.join(missing)}."
+            _(
+                "%(name)s ist keine netzwerk-Datenbank: es fehlen die Tabellen %(value)s.",
+                name=path.name,
+                value=", ".join(missing),
+            )
         )
     history = revisions()
     head = history[-1]
     if version is not None and version not in history:
         raise Invalid(
-            f"{path.name} hat den unbekannten Datenbankstand (Alembic-Revision) „{version[:40]}“; "
-            f"bekannt sind {', '.join(history)}. Die Sicherung stammt nicht aus dieser Version "
-            "von netzwerk oder wurde verändert."
+            _(
+                "%(name)s hat den unbekannten Datenbankstand (Alembic-Revision) "
+                "„%(value)s“; bekannt sind %(value2)s. Die Sicherung stammt nicht aus "
+                "dieser Version von netzwerk oder wurde verändert.",
+                name=path.name,
+                value=version[:40],
+                value2=", ".join(history),
+            )
         )
     expected = reference_schema(version or head)
     if version is None:
@@ -329,7 +344,7 @@ def restore(path: str | Path, safety_dir: str | Path | None = None) -> Restored:
         return _restore_postgres(path, safety_dir, version_before)
     checked = check_backup(path)
     if path == target:
-        raise Invalid("Die Sicherung ist die laufende Datenbank selbst.")
+        raise Invalid(_("Die Sicherung ist die laufende Datenbank selbst."))
     carried = privacy.erased_identities()
     with tempfile.TemporaryDirectory(prefix="netzwerk-restore-", dir=target.parent) as tmp:
         source = path
@@ -340,8 +355,13 @@ def restore(path: str | Path, safety_dir: str | Path | None = None) -> Restored:
                 migrate_file(source)
             except Exception as exc:  # noqa: BLE001 - any failure means: do not restore
                 raise Invalid(
-                    f"{path.name} (Stand {checked.version}) ließ sich nicht auf den aktuellen "
-                    f"Stand bringen: {exc}. Nichts wurde geändert."
+                    _(
+                        "%(name)s (Stand %(version)s) ließ sich nicht auf den aktuellen Stand "
+                        "bringen: %(exc)s. Nichts wurde geändert.",
+                        name=path.name,
+                        version=checked.version,
+                        exc=exc,
+                    )
                 ) from exc
             check_backup(source)
         safety = backup(Path(safety_dir) if safety_dir else target.parent / "backups", check=False)
@@ -355,12 +375,14 @@ def restore(path: str | Path, safety_dir: str | Path | None = None) -> Restored:
             finally:
                 dst.close()
         except sqlite3.Error as exc:
-            raise Invalid(f"Wiederherstellen fehlgeschlagen: {exc}") from exc
+            raise Invalid(_("Wiederherstellen fehlgeschlagen: %(exc)s", exc=exc)) from exc
         finally:
             src.close()
     db.engine.dispose()
     if problems:
-        raise Invalid(f"Nach dem Wiederherstellen meldet integrity_check: {problems}")
+        raise Invalid(
+            _("Nach dem Wiederherstellen meldet integrity_check: %(problems)s", problems=problems)
+        )
     _record_restore(path, safety, version_before)
     erasures = privacy.reapply_erasures(carried)
     return Restored(safety, checked.version if checked.migrate else None, erasures)
@@ -409,7 +431,11 @@ def _tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
         raise Invalid(
-            f"{name} wurde nicht gefunden; bitte die PostgreSQL-Client-Programme installieren."
+            _(
+                "%(name)s wurde nicht gefunden; bitte die PostgreSQL-Client-Programme "
+                "installieren.",
+                name=name,
+            )
         )
     return found
 
@@ -425,7 +451,7 @@ def _pg_dump(directory: Path) -> Path:
     done = _run([_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={path}", url], env)
     if done.returncode != 0:
         path.unlink(missing_ok=True)
-        raise Invalid(f"pg_dump fehlgeschlagen: {done.stderr.strip()}")
+        raise Invalid(_("pg_dump fehlgeschlagen: %(stderr)s", stderr=done.stderr.strip()))
     path.chmod(0o600)
     return path
 
@@ -456,10 +482,16 @@ def _pg_check(path: Path) -> Checked:
     """A pg_dump archive (custom format) that holds netzwerk's tables, nothing but tables,
     sequences, constraints and indexes, and a known Alembic revision."""
     if not path.is_file():
-        raise Invalid(f"Datei nicht gefunden: {path}")
+        raise Invalid(_("Datei nicht gefunden: %(path)s", path=path))
     listing = _run([_tool("pg_restore"), "--list", str(path)])
     if listing.returncode != 0:
-        raise Invalid(f"{path.name} ist keine pg_dump-Sicherung: {listing.stderr.strip()}")
+        raise Invalid(
+            _(
+                "%(name)s ist keine pg_dump-Sicherung: %(stderr)s",
+                name=path.name,
+                stderr=listing.stderr.strip(),
+            )
+        )
     entries = [m.group(1) for line in listing.stdout.splitlines() if (m := _PG_ENTRY.match(line))]
     found = {
         e.split()[2]
@@ -468,7 +500,13 @@ def _pg_check(path: Path) -> Checked:
     }
     missing = sorted(REQUIRED_TABLES - found)
     if missing:
-        raise Invalid(f"{path.name} ist keine netzwerk-Sicherung: es fehlen {', '.join(missing)}.")
+        raise Invalid(
+            _(
+                "%(name)s ist keine netzwerk-Sicherung: es fehlen %(value)s.",
+                name=path.name,
+                value=", ".join(missing),
+            )
+        )
     expected = set(db.metadata.tables) | {"alembic_version"}
     if "alembic_version" not in found:  # made without Alembic (create_all): must be the newest
         expected.discard("alembic_version")
@@ -479,8 +517,11 @@ def _pg_check(path: Path) -> Checked:
             problems.append(f"zusätzlich {' '.join(entry.split()[:4])}")
     if problems:
         raise Invalid(
-            f"{path.name} weicht vom Schema von netzwerk ab: {'; '.join(problems[:12])}. "
-            "Nichts wurde geändert."
+            _(
+                "%(name)s weicht vom Schema von netzwerk ab: %(value)s. Nichts wurde geändert.",
+                name=path.name,
+                value="; ".join(problems[:12]),
+            )
         )
     data = _run(
         [_tool("pg_restore"), "--data-only", "--table=alembic_version", "--file=-", str(path)]
@@ -495,8 +536,13 @@ def _pg_check(path: Path) -> Checked:
     if len(versions) != 1 or versions[0] not in history:
         shown = ", ".join(versions) or "keine"
         raise Invalid(
-            f"{path.name} hat einen unbekannten Datenbankstand (Alembic-Revision: {shown[:60]}); "
-            f"bekannt sind {', '.join(history)}. Nichts wurde geändert."
+            _(
+                "%(name)s hat einen unbekannten Datenbankstand (Alembic-Revision: "
+                "%(value)s); bekannt sind %(value2)s. Nichts wurde geändert.",
+                name=path.name,
+                value=shown[:60],
+                value2=", ".join(history),
+            )
         )
     return Checked(sorted(found), versions[0], migrate=versions[0] != history[-1])
 
@@ -534,4 +580,4 @@ def _pg_restore(path: Path) -> None:
         env,
     )
     if done.returncode != 0:
-        raise Invalid(f"pg_restore fehlgeschlagen: {done.stderr.strip()}")
+        raise Invalid(_("pg_restore fehlgeschlagen: %(stderr)s", stderr=done.stderr.strip()))

@@ -48,6 +48,10 @@ def import_command(files: tuple[Path, ...], dry_run: bool) -> None:
         raise SystemExit(1)
     prefix = "Prüfung ohne Fehler (nichts geschrieben)" if dry_run else "Importiert"
     click.echo(f"{prefix}: {report.summary()}")
+    if not dry_run:
+        from ..network.positions import place_new_nodes
+
+        place_new_nodes()  # the map's layout for the new actors, as after an import in a page
 
 
 @click.command("export")

@@ -28,6 +28,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.pool import StaticPool
@@ -40,7 +41,7 @@ from ..audit.services import apply_changes, plain, record, transaction_data_vers
 from ..core.errors import DomainError, Invalid, NotFound
 from ..core.files import write_private
 from ..core.timeutil import utcnow
-from ..core.validation import ILLEGAL_MESSAGE, has_illegal_characters, vocab_value
+from ..core.validation import has_illegal_characters, vocab_value
 from ..extensions import db
 from ..projects import services as project_services
 from ..projects.models import Project, ProjectStatus
@@ -67,10 +68,25 @@ def explain(table: Table, exc: DomainError, data: dict) -> str:
         return exc.message  # "Der Name fehlt."
     if exc.allowed:
         if "–" in exc.allowed and value.lstrip("-").isdigit():
-            return f"{column}: {value} – erlaubt {exc.allowed}"
+            return _(
+                "%(column)s: %(value)s – erlaubt %(allowed)s",
+                column=column,
+                value=value,
+                allowed=exc.allowed,
+            )
         if "–" in exc.allowed:
-            return f"{column}: {value} – keine ganze Zahl, erlaubt {exc.allowed}"
-        return f"{column}: {value} – unbekannt, erlaubt: {exc.allowed}"
+            return _(
+                "%(column)s: %(value)s – keine ganze Zahl, erlaubt %(allowed)s",
+                column=column,
+                value=value,
+                allowed=exc.allowed,
+            )
+        return _(
+            "%(column)s: %(value)s – unbekannt, erlaubt: %(allowed)s",
+            column=column,
+            value=value,
+            allowed=exc.allowed,
+        )
     return f"{column}: {exc.message}"
 
 
@@ -82,7 +98,12 @@ class Rejection:
     kind: str = ""
 
     def __str__(self) -> str:
-        return f"{self.source}, Zeile {self.row}: {self.reason}"
+        return _(
+            "%(source)s, Zeile %(row)s: %(reason)s",
+            source=self.source,
+            row=self.row,
+            reason=self.reason,
+        )
 
 
 @dataclass
@@ -120,8 +141,13 @@ class ImportReport:
         parts = []
         for kind, c in self.counts().items():
             parts.append(
-                f"{KIND_LABELS[kind]}: {c['create']} neu, {c['update']} geändert, "
-                f"{c['unchanged']} unverändert"
+                _(
+                    "%(kind)s: %(create)s neu, %(update)s geändert, %(unchanged)s unverändert",
+                    kind=KIND_LABELS[kind],
+                    create=c["create"],
+                    update=c["update"],
+                    unchanged=c["unchanged"],
+                )
             )
         return "; ".join(parts)
 
@@ -143,8 +169,11 @@ def import_files(files: Iterable[tuple[str, bytes]], commit: bool = True) -> Imp
         report.tables.extend(tables.read_file(name, data, limits))
     if not any(t.sheet for t in report.tables):
         raise Invalid(
-            "In den Dateien wurde keine bekannte Tabelle gefunden. Die erste Zeile muss die "
-            "Spaltenköpfe enthalten, wie in den Vorlagen (z. B. Name, Kategorie für Akteure)."
+            _(
+                "In den Dateien wurde keine bekannte Tabelle gefunden. Die erste Zeile "
+                "muss die Spaltenköpfe enthalten, wie in den Vorlagen (z. B. Name, "
+                "Kategorie für Akteure)."
+            )
         )
     seconds = current_app.config.get("IMPORT_TIME_LIMIT") if has_request_context() else None
     if commit:
@@ -309,9 +338,14 @@ class _Importer:
         for i, row in enumerate(table.rows):
             if self.deadline is not None and i % 256 == 0 and time.monotonic() > self.deadline:
                 raise Invalid(
-                    f"Die Prüfung wurde nach {self.seconds} Sekunden abgebrochen "
-                    f"({table.source}, bei Zeile {row[0]}). Bitte teilen Sie die Datei auf "
-                    "oder importieren Sie sie auf der Kommandozeile (flask import)."
+                    _(
+                        "Die Prüfung wurde nach %(seconds)s Sekunden abgebrochen (%(source)s, "
+                        "bei Zeile %(value)s). Bitte teilen Sie die Datei auf oder importieren "
+                        "Sie sie auf der Kommandozeile (flask import).",
+                        seconds=self.seconds,
+                        source=table.source,
+                        value=row[0],
+                    )
                 )
             number, data = row
             bad = [f for f, v in data.items() if isinstance(v, str) and has_illegal_characters(v)]
@@ -320,7 +354,10 @@ class _Importer:
                 self.reject(
                     table,
                     number,
-                    f"Spalte {headers.get(bad[0], bad[0])} {ILLEGAL_MESSAGE}.",
+                    _(
+                        "Spalte %(column)s enthält unzulässige Steuerzeichen (z. B. NUL).",
+                        column=headers.get(bad[0], bad[0]),
+                    ),
                 )
                 continue
             yield row
@@ -355,13 +392,19 @@ class _Importer:
             return self.actor_by_key[name.casefold()]
         ref = name or ext
         if not ref:
-            raise Invalid(f"{what}: Name oder externe ID fehlt.")
+            raise Invalid(_("%(what)s: Name oder externe ID fehlt.", what=what))
         earlier = self.rejected_actors.get(ref.casefold()) or self.rejected_actors.get(ext)
         if earlier is not None:
             raise Invalid(
-                f"{what} „{ref}“ wurde selbst abgelehnt ({earlier.source}, Zeile {earlier.row})."
+                _(
+                    "%(what)s „%(ref)s“ wurde selbst abgelehnt (%(source)s, Zeile %(row)s).",
+                    what=what,
+                    ref=ref,
+                    source=earlier.source,
+                    row=earlier.row,
+                )
             )
-        raise Invalid(f"Unbekannter {what}: {ref}")
+        raise Invalid(_("Unbekannter %(what)s: %(ref)s", what=what, ref=ref))
 
     # -- topics (bulk, like actors: one query per row made a preview quadratic)
 
@@ -374,7 +417,11 @@ class _Importer:
                 self.reject(
                     table,
                     number,
-                    f"Doppelt: das Thema {data['code']} steht schon in Zeile {seen[code]}.",
+                    _(
+                        "Doppelt: das Thema %(value)s steht schon in Zeile %(value2)s.",
+                        value=data["code"],
+                        value2=seen[code],
+                    ),
                 )
                 continue
             existing = self.topics.get(code)
@@ -425,7 +472,11 @@ class _Importer:
                 self.reject(
                     table,
                     number,
-                    f"Doppelt: der Akteur „{name}“ steht schon in Zeile {claimed[claim]}.",
+                    _(
+                        "Doppelt: der Akteur „%(name)s“ steht schon in Zeile %(value)s.",
+                        name=name,
+                        value=claimed[claim],
+                    ),
                 )
                 self.rejected_actors.setdefault(
                     name.casefold(), Rejection(table.source, number, "")
@@ -435,7 +486,11 @@ class _Importer:
                 self.reject(
                     table,
                     number,
-                    f"Doppelt: die externe ID {ext} steht schon in Zeile {claimed[('ext', ext)]}.",
+                    _(
+                        "Doppelt: die externe ID %(ext)s steht schon in Zeile %(value)s.",
+                        ext=ext,
+                        value=claimed["ext", ext],
+                    ),
                 )
                 continue
             claimed[claim] = number
@@ -456,12 +511,18 @@ class _Importer:
                     first = new_keys.get(key)
                     where = f" (Zeile {first})" if first else f" (#{other})"
                     raise Invalid(
-                        f"Es gibt schon einen Akteur mit diesem Namen: {values['name']}{where}."
+                        _(
+                            "Es gibt schon einen Akteur mit diesem Namen: %(value)s%(where)s.",
+                            value=values["name"],
+                            where=where,
+                        )
                     )
                 ext = values["external_id"]
                 holder = self.actor_by_ext.get(ext) if ext else None
                 if ext and ((holder is not None and holder != ident) or ext in new_exts):
-                    raise Invalid(f"Die externe ID {ext} gehört schon zu einem anderen Akteur.")
+                    raise Invalid(
+                        _("Die externe ID %(ext)s gehört schon zu einem anderen Akteur.", ext=ext)
+                    )
             except DomainError as exc:
                 self.reject(table, number, explain(table, exc, data))
                 name = str(data.get("name") or "").strip()
@@ -534,8 +595,11 @@ class _Importer:
                 self.reject(
                     table,
                     number,
-                    f"Doppelt: der Kontakt „{data.get('name')}“ steht schon in "
-                    f"Zeile {claimed[claim]}.",
+                    _(
+                        "Doppelt: der Kontakt „%(value)s“ steht schon in Zeile %(value2)s.",
+                        value=data.get("name"),
+                        value2=claimed[claim],
+                    ),
                 )
                 continue
             claimed[claim] = number
@@ -589,7 +653,12 @@ class _Importer:
                     raise Invalid(f"Unbekanntes Thema: {code}" if code else "Das Thema fehlt.")
                 pair = (actor_id, topic.id)
                 if pair in claimed:
-                    raise Invalid(f"Doppelt: diese Zuordnung steht schon in Zeile {claimed[pair]}.")
+                    raise Invalid(
+                        _(
+                            "Doppelt: diese Zuordnung steht schon in Zeile %(value)s.",
+                            value=claimed[pair],
+                        )
+                    )
             except DomainError as exc:
                 self.reject(table, number, explain(table, exc, data))
                 continue
@@ -651,7 +720,12 @@ class _Importer:
                 values = actor_services.clean_relation(payload, None, actor_exists=exists)
                 key = (source, target, values["kind"].value)
                 if key in claimed:
-                    raise Invalid(f"Doppelt: diese Beziehung steht schon in Zeile {claimed[key]}.")
+                    raise Invalid(
+                        _(
+                            "Doppelt: diese Beziehung steht schon in Zeile %(value)s.",
+                            value=claimed[key],
+                        )
+                    )
             except DomainError as exc:
                 self.reject(table, number, explain(table, exc, data))
                 continue
@@ -705,7 +779,11 @@ class _Importer:
                 self.reject(
                     table,
                     number,
-                    f"Doppelt: das Projekt „{title}“ steht schon in Zeile {seen[key]}.",
+                    _(
+                        "Doppelt: das Projekt „%(title)s“ steht schon in Zeile %(value)s.",
+                        title=title,
+                        value=seen[key],
+                    ),
                 )
                 continue
             try:
@@ -752,8 +830,12 @@ class _Importer:
                 matches = by_title.get(key, [])
                 if len(matches) > 1:
                     raise Invalid(
-                        f"Es gibt {len(matches)} Projekte mit dem Titel „{title}“; bitte die "
-                        "Titel zuerst eindeutig machen."
+                        _(
+                            "Es gibt %(matches)s Projekte mit dem Titel „%(title)s“; bitte die "
+                            "Titel zuerst eindeutig machen.",
+                            matches=len(matches),
+                            title=title,
+                        )
                     )
                 if matches:
                     changes = project_services.change_project(matches[0], payload)
@@ -857,7 +939,7 @@ def template_file(kind: str, fmt: str) -> tuple[str, bytes]:
 def sheet_for(kind: str) -> Sheet:
     sheet = BY_KIND.get(kind) or tables.SHEET_TITLES.get(tables.normalise_header(kind))
     if sheet is None:
-        raise Invalid(f"Unbekannte Tabelle: {kind}")
+        raise Invalid(_("Unbekannte Tabelle: %(kind)s", kind=kind))
     return sheet
 
 
@@ -966,7 +1048,7 @@ def _rows(kind: str) -> list[list]:
         ]
     if kind == "projects":
         return project_rows()
-    raise Invalid(f"Unbekannte Tabelle: {kind}")
+    raise Invalid(_("Unbekannte Tabelle: %(kind)s", kind=kind))
 
 
 def project_rows() -> list[list]:
@@ -1008,7 +1090,7 @@ MIMETYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX, "zip": "application
 
 def _check_format(fmt: str) -> None:
     if fmt not in ("csv", "xlsx"):
-        raise Invalid(f"Unbekanntes Format: {fmt} (csv oder xlsx)")
+        raise Invalid(_("Unbekanntes Format: %(fmt)s (csv oder xlsx)", fmt=fmt))
 
 
 def _audit_export(what: str, fmt: str, personal: bool, rows: int) -> None:
@@ -1145,7 +1227,7 @@ def export_report(which: str, fmt: str) -> Download:
     elif which == "luecken":
         sheets = [gaps_table()]
     else:
-        raise Invalid(f"Unbekannter Bericht: {which}")
+        raise Invalid(_("Unbekannter Bericht: %(which)s", which=which))
     if fmt == "xlsx":
         data = tables.write_xlsx(sheets)
     else:
@@ -1248,7 +1330,7 @@ def stash_upload(files: list[tuple[str, bytes]], user_id: int) -> str:
 
 def load_upload(token: str, user_id: int) -> list[tuple[str, bytes]]:
     folder = _upload_dir() / token
-    gone = NotFound("Die geprüften Dateien sind nicht mehr da; bitte erneut hochladen.")
+    gone = NotFound(_("Die geprüften Dateien sind nicht mehr da; bitte erneut hochladen."))
     if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token) or not (folder / "meta.json").is_file():
         raise gone
     if _expired(folder):

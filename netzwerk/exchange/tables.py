@@ -18,6 +18,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 import defusedxml.ElementTree as ET
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..core.errors import Invalid
@@ -214,7 +215,7 @@ def map_headers(sheet: Sheet, headers: Sequence[Any]) -> list[str | None]:
     for header in headers:
         name = index.get(normalise_header(header))
         if name in seen:
-            raise Invalid(f"Die Spalte „{header}“ kommt zweimal vor.")
+            raise Invalid(_("Die Spalte „%(header)s“ kommt zweimal vor.", header=header))
         if name:
             seen.add(name)
         fields.append(name)
@@ -310,7 +311,9 @@ def german_number(n: int) -> str:
 
 
 def too_large(name: str, what: str) -> Invalid:
-    return Invalid(f"{name}: die Datei ist zu groß für einen Import ({what}).")
+    return Invalid(
+        _("%(name)s: die Datei ist zu groß für einen Import (%(what)s).", name=name, what=what)
+    )
 
 
 @dataclass
@@ -347,7 +350,7 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("cp1252"), "Windows-1252"
     except UnicodeDecodeError as exc:
         raise Invalid(
-            "Die Kodierung der Datei ist unbekannt; bitte als UTF-8 oder Windows-1252 speichern."
+            _("Die Kodierung der Datei ist unbekannt; bitte als UTF-8 oder Windows-1252 speichern.")
         ) from exc
 
 
@@ -381,13 +384,13 @@ def _table(source: str, raw_rows: Iterable[tuple[int, Sequence[Any]]], sheet_hin
         headers = [str(h).strip() if h is not None else "" for h in header]
         break
     else:
-        return Table(source, None, [], note="leer")
+        return Table(source, None, [], note=_("leer"))
     while headers and not headers[-1]:
         headers.pop()
     sheet = detect_sheet(headers) or sheet_hint
     table = Table(source, sheet, headers)
     if sheet is None:
-        table.note = "keine bekannte Kopfzeile"
+        table.note = _("keine bekannte Kopfzeile")
         return table
     table.fields = map_headers(sheet, headers)
     wanted = [(i, f) for i, f in enumerate(table.fields) if f]
@@ -406,12 +409,16 @@ def read_csv(name: str, data: bytes, limits: Limits = Limits()) -> Table:
     try:
         for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
             if len(records) >= limits.max_rows:
-                raise too_large(name, f"höchstens {german_number(limits.max_rows)} Zeilen")
+                raise too_large(name, _("höchstens %(n)s Zeilen", n=german_number(limits.max_rows)))
             if len(record) > limits.max_columns:
-                raise too_large(name, f"höchstens {german_number(limits.max_columns)} Spalten")
+                raise too_large(
+                    name, _("höchstens %(n)s Spalten", n=german_number(limits.max_columns))
+                )
             records.append(record)
     except csv.Error as exc:
-        raise Invalid(f"{name}: die CSV-Datei ist nicht lesbar ({exc}).") from exc
+        raise Invalid(
+            _("%(name)s: die CSV-Datei ist nicht lesbar (%(exc)s).", name=name, exc=exc)
+        ) from exc
     stem = normalise_header(re.sub(r"\.[^.]*$", "", name.rsplit("/", 1)[-1]))
     table = _table(name, enumerate(records, start=1), SHEET_TITLES.get(stem))
     table.encoding, table.delimiter = encoding, delimiter
@@ -444,13 +451,15 @@ def open_xlsx(name: str, data: bytes, limits: Limits) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError) as exc:
-        raise Invalid(f"{name}: keine lesbare Excel-Datei (.xlsx).") from exc
+        raise Invalid(_("%(name)s: keine lesbare Excel-Datei (.xlsx).", name=name)) from exc
     infos = archive.infolist()
     if len(infos) > limits.max_entries:
-        raise too_large(name, f"höchstens {german_number(limits.max_entries)} Teile im Archiv")
+        raise too_large(
+            name, _("höchstens %(n)s Teile im Archiv", n=german_number(limits.max_entries))
+        )
     if sum(info.file_size for info in infos) > limits.max_unpacked:
         mb = limits.max_unpacked // (1024 * 1024)
-        raise too_large(name, f"höchstens {german_number(mb)} MB entpackt")
+        raise too_large(name, _("höchstens %(n)s MB entpackt", n=german_number(mb)))
     return archive
 
 
@@ -464,22 +473,31 @@ class _Bounds:
         if not 1 <= number <= self.limits.max_rows:
             raise too_large(
                 self.source,
-                f"Zeile {german_number(number)}; höchstens "
-                f"{german_number(self.limits.max_rows)} Zeilen",
+                _(
+                    "Zeile %(row)s; höchstens %(n)s Zeilen",
+                    row=german_number(number),
+                    n=german_number(self.limits.max_rows),
+                ),
             )
 
     def column(self, index: int, ref: str) -> None:
         if not 0 <= index < self.limits.max_columns:
             raise too_large(
                 self.source,
-                f"Zelle {ref[:20]}; höchstens {german_number(self.limits.max_columns)} Spalten",
+                _(
+                    "Zelle %(ref)s; höchstens %(n)s Spalten",
+                    ref=ref[:20],
+                    n=german_number(self.limits.max_columns),
+                ),
             )
 
     def cell(self, index: int, ref: str) -> None:
         self.column(index, ref)
         self.cells += 1
         if self.cells > self.limits.max_cells:
-            raise too_large(self.source, f"höchstens {german_number(self.limits.max_cells)} Zellen")
+            raise too_large(
+                self.source, _("höchstens %(n)s Zellen", n=german_number(self.limits.max_cells))
+            )
 
     def dimension(self, ref: str | None) -> None:
         """<dimension ref="A1:XFD1048576"/>: openpyxl would fill every row up to it."""
@@ -529,7 +547,7 @@ def scan_xlsx(archive: zipfile.ZipFile, name: str, limits: Limits) -> None:
                 elif elem.tag == dim_tag:
                     bounds.dimension(elem.get("ref"))
         except (ValueError, ET.ParseError, zipfile.BadZipFile, KeyError) as exc:
-            raise Invalid(f"{name}: keine lesbare Excel-Datei (.xlsx).") from exc
+            raise Invalid(_("%(name)s: keine lesbare Excel-Datei (.xlsx).", name=name)) from exc
 
 
 def _read_xlsx_openpyxl(name: str, data: bytes) -> list[Table]:
@@ -538,7 +556,7 @@ def _read_xlsx_openpyxl(name: str, data: bytes) -> list[Table]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise Invalid(f"{name}: keine lesbare Excel-Datei (.xlsx).") from exc
+        raise Invalid(_("%(name)s: keine lesbare Excel-Datei (.xlsx).", name=name)) from exc
     tables = []
     try:
         for ws in workbook.worksheets:
@@ -705,8 +723,14 @@ class _XlsxReader:
             return self.strings[index]
         except (ValueError, IndexError) as exc:
             raise Invalid(
-                f"{source}, Zeile {number}: die Zelle verweist auf einen Text ({text[:20]}), "
-                f"den es in der Datei nicht gibt (die Datei ist beschädigt)."
+                _(
+                    "%(source)s, Zeile %(number)s: die Zelle verweist auf einen Text "
+                    "(%(value)s), den es in der Datei nicht gibt (die Datei ist "
+                    "beschädigt).",
+                    source=source,
+                    number=number,
+                    value=text[:20],
+                )
             ) from exc
 
 
@@ -724,11 +748,16 @@ def _column_index(ref: str) -> int:
 def read_file(name: str, data: bytes, limits: Limits = Limits()) -> list[Table]:
     """The tables of an uploaded file: one for a CSV, one per worksheet for an XLSX."""
     if len(data) > MAX_BYTES:
-        raise Invalid(f"{name}: die Datei ist zu groß (höchstens 50 MB).")
+        raise Invalid(_("%(name)s: die Datei ist zu groß (höchstens 50 MB).", name=name))
     if data.startswith(b"PK\x03\x04") or name.lower().endswith((".xlsx", ".xlsm")):
         return read_xlsx(name, data, limits)
     if name.lower().endswith(".xls") or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise Invalid(f"{name}: das alte Excel-Format (.xls) bitte als .xlsx oder CSV speichern.")
+        raise Invalid(
+            _(
+                "%(name)s: das alte Excel-Format (.xls) bitte als .xlsx oder CSV speichern.",
+                name=name,
+            )
+        )
     return [read_csv(name, data, limits)]
 
 

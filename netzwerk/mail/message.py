@@ -12,6 +12,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, getaddresses
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from ..core.errors import Invalid
 
@@ -28,7 +29,9 @@ def sender() -> Address:
     pairs = getaddresses([configured])
     name, addr = pairs[0] if pairs else ("", "")
     if "@" not in addr:
-        raise Invalid(f"NETZWERK_MAIL_FROM ist keine E-Mail-Adresse: {configured}")
+        raise Invalid(
+            _("NETZWERK_MAIL_FROM ist keine E-Mail-Adresse: %(configured)s", configured=configured)
+        )
     return address(name, addr)
 
 

@@ -19,6 +19,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask_babel import gettext as _
 
 from ..core.timeutil import utcnow
 from ..extensions import db
@@ -181,7 +182,12 @@ def prepare(messages: Sequence[MailMessage]) -> dict[int, Prepared]:
         mine = [m for m in messages if m.source == source]
         answer = _sources.get(source)
         if answer is None:
-            result.update({m.id: Prepared(blocked=f"Unbekannte Herkunft: {source}") for m in mine})
+            result.update(
+                {
+                    m.id: Prepared(blocked=_("Unbekannte Herkunft: %(source)s", source=source))
+                    for m in mine
+                }
+            )
             continue
         result.update(answer(mine))
     return result

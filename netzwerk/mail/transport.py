@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from ..core.errors import Invalid
 from ..core.files import write_private
@@ -63,9 +64,12 @@ def parse_smtp_url(url: str) -> SmtpSettings:
     defaults = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
     if scheme not in defaults or not parts.hostname:
         raise Invalid(
-            f"NETZWERK_SMTP_URL nicht verständlich: {scheme}://… "
-            "(erwartet smtp://host:port, smtp+starttls://benutzer:passwort@host:port "
-            "oder smtps://…)"
+            _(
+                "NETZWERK_SMTP_URL nicht verständlich: %(scheme)s://… (erwartet "
+                "smtp://host:port, smtp+starttls://benutzer:passwort@host:port oder "
+                "smtps://…)",
+                scheme=scheme,
+            )
         )
     return SmtpSettings(
         host=parts.hostname,

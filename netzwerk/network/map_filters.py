@@ -7,6 +7,8 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+
 from ..actors.services import categories
 from ..actors.vocab import Level, Reciprocity, RelationKind, Sector, Status
 from ..core.errors import Invalid
@@ -103,7 +105,15 @@ def _vocab_values(enum_cls, args: Mapping, name: str) -> tuple[str, ...]:
         member = enum_cls.parse(value)
         if member is None:
             allowed = ", ".join(m.value for m in enum_cls)
-            raise Invalid(f"Unbekannter Wert für {name}: {value} (erlaubt: {allowed})", field=name)
+            raise Invalid(
+                _(
+                    "Unbekannter Wert für %(name)s: %(value)s (erlaubt: %(allowed)s)",
+                    name=name,
+                    value=value,
+                    allowed=allowed,
+                ),
+                field=name,
+            )
         result.append(member.value)
     return tuple(dict.fromkeys(result))
 
@@ -117,7 +127,9 @@ def _flag(args: Mapping, name: str, default: bool) -> bool:
         return True
     if text in FALSE:
         return False
-    raise Invalid(f"{name} muss 1 oder 0 sein, nicht {values[-1]}.", field=name)
+    raise Invalid(
+        _("%(name)s muss 1 oder 0 sein, nicht %(value)s.", name=name, value=values[-1]), field=name
+    )
 
 
 def parse_focus(args: Mapping) -> str | None:
@@ -129,7 +141,7 @@ def parse_focus(args: Mapping) -> str | None:
     ref = values[0]
     node = ref if ref.startswith("a") else f"a{ref}"
     if state.snapshot().graph.nodes.get(node, {}).get("kind") != "actor":
-        raise Invalid(f"Unbekannter Akteur für die Karte: {ref}", field="focus")
+        raise Invalid(_("Unbekannter Akteur für die Karte: %(ref)s", ref=ref), field="focus")
     return node
 
 
@@ -149,14 +161,16 @@ def parse_filters(args: Mapping) -> MapFilters:
     chosen = tuple(dict.fromkeys(_values(args, "category")))
     for key in chosen:
         if key not in known:
-            raise Invalid(f"Unbekannte Kategorie: {key}", field="category")
+            raise Invalid(_("Unbekannte Kategorie: %(key)s", key=key), field="category")
     ego = None
     ego_values = _values(args, "ego")
     if ego_values:
         ref = ego_values[0]
         ego = ref if ref.startswith("a") else f"a{ref}"
         if graph.nodes.get(ego, {}).get("kind") != "actor":
-            raise Invalid(f"Unbekannter Akteur für die Nachbarschaft: {ref}", field="ego")
+            raise Invalid(
+                _("Unbekannter Akteur für die Nachbarschaft: %(ref)s", ref=ref), field="ego"
+            )
     depth_values = _values(args, "depth")
     depth = 1
     if depth_values:
@@ -165,16 +179,24 @@ def parse_filters(args: Mapping) -> MapFilters:
         except ValueError:
             depth = 0
         if not 1 <= depth <= MAX_DEPTH:
-            raise Invalid(f"depth muss zwischen 1 und {MAX_DEPTH} liegen.", field="depth")
+            raise Invalid(
+                _("depth muss zwischen 1 und %(MAX_DEPTH)s liegen.", MAX_DEPTH=MAX_DEPTH),
+                field="depth",
+            )
     size_values = _values(args, "size")
     size = size_values[0] if size_values else "degree"
     if size not in SIZES:
-        raise Invalid(f"size muss degree oder power sein, nicht {size}.", field="size")
+        raise Invalid(
+            _("size muss degree oder power sein, nicht %(size)s.", size=size), field="size"
+        )
     view_values = _values(args, "ansicht")
     view = view_values[0].casefold() if view_values else VIEWS[0]
     if view not in VIEWS:
         raise Invalid(
-            f"ansicht muss netz oder akteurslandkarte sein, nicht {view_values[0]}.",
+            _(
+                "ansicht muss netz oder akteurslandkarte sein, nicht %(value)s.",
+                value=view_values[0],
+            ),
             field="ansicht",
         )
     return MapFilters(

@@ -25,3 +25,22 @@ class NodePosition(db.Model):
     y: Mapped[float]
     pinned: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
+
+
+class SharedAnalysis(db.Model):
+    """A slow analysis of one state of the data (the metrics: betweenness and communities),
+    kept for every process of the installation: a freshly started worker reads it instead of
+    computing it again (network/state.py).
+
+    `version` is the change counter of the state it was computed for; `signature` digests the
+    relation structure it was computed from, so a later state with the same structure (an
+    edit of a name or a category) uses it as it is.
+    """
+
+    __tablename__ = "shared_analysis"
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(sa.BigInteger)
+    signature: Mapped[str] = mapped_column(sa.String(64))
+    payload: Mapped[str] = mapped_column(sa.Text)  # JSON
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)

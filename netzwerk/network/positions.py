@@ -17,6 +17,7 @@ from typing import Any
 import networkx as nx
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from ..core.errors import Invalid
 from ..extensions import db
@@ -165,9 +166,11 @@ COORDINATE_LIMIT = 1e7
 def save_positions(items: Any) -> int:
     """Store positions an editor dragged: [{"id": "a12", "x": 10.5, "y": -3}, ...]; pinned."""
     if not isinstance(items, list) or not items:
-        raise Invalid("positions muss eine nicht leere Liste sein.", field="positions")
+        raise Invalid(_("positions muss eine nicht leere Liste sein."), field="positions")
     if len(items) > MAX_SAVE:
-        raise Invalid(f"Höchstens {MAX_SAVE} Positionen auf einmal.", field="positions")
+        raise Invalid(
+            _("Höchstens %(MAX_SAVE)s Positionen auf einmal.", MAX_SAVE=MAX_SAVE), field="positions"
+        )
     from .map_data import current_base  # the map's data needs the positions: imported here
 
     base = current_base()
@@ -175,19 +178,26 @@ def save_positions(items: Any) -> int:
     values: dict[str, tuple[float, float]] = {}
     for item in items:
         if not isinstance(item, dict):
-            raise Invalid("Jede Position braucht id, x und y.", field="positions")
+            raise Invalid(_("Jede Position braucht id, x und y."), field="positions")
         key = str(item.get("id", ""))
         if key not in known:
             raise Invalid(
-                f"Unbekannter Knoten: {key or '–'} (Lücken-Knoten werden nicht gespeichert).",
+                _(
+                    "Unbekannter Knoten: %(value)s (Lücken-Knoten werden nicht gespeichert).",
+                    value=key or "–",
+                ),
                 field="positions",
             )
         try:
             x, y = float(item["x"]), float(item["y"])
         except (KeyError, TypeError, ValueError) as exc:
-            raise Invalid(f"x und y von {key} müssen Zahlen sein.", field="positions") from exc
+            raise Invalid(
+                _("x und y von %(key)s müssen Zahlen sein.", key=key), field="positions"
+            ) from exc
         if not all(math.isfinite(v) and abs(v) < COORDINATE_LIMIT for v in (x, y)):
-            raise Invalid(f"Die Position von {key} liegt außerhalb der Karte.", field="positions")
+            raise Invalid(
+                _("Die Position von %(key)s liegt außerhalb der Karte.", key=key), field="positions"
+            )
         values[key] = (round(x, 1), round(y, 1))
     existing = {
         p.key: p

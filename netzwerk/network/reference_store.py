@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -107,7 +108,9 @@ def grouped_items() -> list[tuple[str, list[ReferenceItem]]]:
 def get_item(item_id: int) -> ReferenceItem:
     item = db.session.get(ReferenceItem, item_id)
     if item is None:
-        raise NotFound(f"Eintrag {item_id} der Referenz-Checkliste nicht gefunden.")
+        raise NotFound(
+            _("Eintrag %(item_id)s der Referenz-Checkliste nicht gefunden.", item_id=item_id)
+        )
     return item
 
 
@@ -185,7 +188,7 @@ def topic_codes() -> list[str]:
 def _clean(data: dict[str, Any], item: ReferenceItem | None) -> dict[str, Any]:
     topic = str(data.get("topic_code", item.topic_code if item else "") or "").strip()
     if not topic:
-        raise Invalid("Bitte wählen Sie ein Thema oder „alle Themen“.", field="topic_code")
+        raise Invalid(_("Bitte wählen Sie ein Thema oder „alle Themen“."), field="topic_code")
     if topic.casefold() == ALL_TOPICS:
         topic = ALL_TOPICS
     else:
@@ -193,24 +196,31 @@ def _clean(data: dict[str, Any], item: ReferenceItem | None) -> dict[str, Any]:
         if match is None and not (
             item and normalize_code(item.topic_code) == normalize_code(topic)
         ):
-            raise Invalid(f"Unbekanntes Thema: {topic}", field="topic_code")
+            raise Invalid(_("Unbekanntes Thema: %(topic)s", topic=topic), field="topic_code")
         topic = match or item.topic_code
     key = str(data.get("category_key", item.category_key if item else "") or "").strip()
     if not key or db.session.get(Category, key) is None:
-        raise Invalid(f"Unbekannte Kategorie: {key or '–'}", field="category_key")
+        raise Invalid(_("Unbekannte Kategorie: %(value)s", value=key or "–"), field="category_key")
     raw = data.get("min_count", item.min_count if item else 1)
     try:
         minimum = int(raw)
     except (TypeError, ValueError) as exc:
-        raise Invalid("Die Mindestzahl muss eine ganze Zahl sein.", field="min_count") from exc
+        raise Invalid(_("Die Mindestzahl muss eine ganze Zahl sein."), field="min_count") from exc
     if not 1 <= minimum <= MAX_MIN:
-        raise Invalid(f"Die Mindestzahl muss zwischen 1 und {MAX_MIN} liegen.", field="min_count")
+        raise Invalid(
+            _("Die Mindestzahl muss zwischen 1 und %(MAX_MIN)s liegen.", MAX_MIN=MAX_MIN),
+            field="min_count",
+        )
     reason = str(data.get("reason", item.reason if item else "") or "").strip()
     if not reason:
-        raise Invalid("Bitte begründen Sie, warum diese Gruppe gebraucht wird.", field="reason")
+        raise Invalid(_("Bitte begründen Sie, warum diese Gruppe gebraucht wird."), field="reason")
     if len(reason) > MAX_REASON:
         raise Invalid(
-            f"Die Begründung ist zu lang (höchstens {MAX_REASON} Zeichen).", field="reason"
+            _(
+                "Die Begründung ist zu lang (höchstens %(MAX_REASON)s Zeichen).",
+                MAX_REASON=MAX_REASON,
+            ),
+            field="reason",
         )
     return {"topic_code": topic, "category_key": key, "min_count": minimum, "reason": reason}
 
@@ -225,7 +235,11 @@ def _check_unique(values: dict, item: ReferenceItem | None) -> None:
     if other is not None and other is not item:
         where = "alle Themen" if other.is_all else other.topic_code
         raise Conflict(
-            f"Für {where} gibt es schon einen Eintrag zu dieser Kategorie; bitte ändern Sie ihn.",
+            _(
+                "Für %(where)s gibt es schon einen Eintrag zu dieser Kategorie; bitte "
+                "ändern Sie ihn.",
+                where=where,
+            ),
             field="category_key",
         )
 

@@ -8,6 +8,7 @@ from collections import defaultdict
 import networkx as nx
 from flask import g, has_request_context
 from flask_babel import get_locale, gettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..actors.vocab import Sector, Status
@@ -52,7 +53,7 @@ def resolve_topic(ref: str | int | None, snap: Snapshot | None = None) -> dict |
             return topic
         if analysis.normalize_code(topic["code"]) == analysis.normalize_code(text):
             return topic
-    raise Invalid(f"Unbekanntes Thema: {text}", field="topic")
+    raise Invalid(_("Unbekanntes Thema: %(text)s", text=text), field="topic")
 
 
 # --- gaps ----------------------------------------------------------------------------------------
@@ -289,7 +290,12 @@ def parse_sort(sort: str | None) -> tuple[str, bool]:
     key = sort.lstrip("-")
     if key not in METRIC_SORTS:
         raise Invalid(
-            f"Unbekannte Sortierung: {sort} (erlaubt: {', '.join(METRIC_SORTS)})", field="sort"
+            _(
+                "Unbekannte Sortierung: %(sort)s (erlaubt: %(value)s)",
+                sort=sort,
+                value=", ".join(METRIC_SORTS),
+            ),
+            field="sort",
         )
     return key, descending
 

@@ -9,10 +9,16 @@ follows it row by row (follow.py); betweenness, communities and findings, which 
 are renewed in the background, and pages that may show them a little late (the map, /luecken)
 get the previous ones, marked, in the meantime. The API and the exports always wait for the
 current ones.
+
+The metrics (seconds at 8,000 actors) are also kept in the database (models.SharedAnalysis),
+so they are computed once per state for all workers: a freshly started worker, or one whose
+data changed elsewhere, reads them there instead of computing them again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import threading
 import time
@@ -21,11 +27,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
-from flask import current_app
+import sqlalchemy as sa
+from flask import Flask, current_app, has_app_context
 
 from ..audit.services import data_version
+from ..core.timeutil import utcnow
+from ..extensions import db
 from . import analysis, follow
 from .graph import TOPIC_LINK, actor_node, build_graph
+from .models import SharedAnalysis
 from .reference_store import reference_dict
 
 EXTENSION = "network_reports"
@@ -104,19 +114,42 @@ class Analyses:
     edits costs one computation, not one per edit.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, app: Flask | None = None) -> None:
+        self._app = app  # for the shared results (None: this process only)
         self._lock = threading.Lock()
         self._results: dict[str, Result] = {}
+        self.sharing: threading.Thread | None = None  # the last write of a shared result
         self._wanted: Snapshot | None = None
         self._names: set[str] = set()
         self._thread: threading.Thread | None = None
         self._not_before = 0.0
 
     def latest(self, name: str) -> Result | None:
-        return self._results.get(name)
+        """The newest result of `name` in this process, or else the shared one (metrics)."""
+        result = self._results.get(name)
+        if result is None and name in SHARED and self._app is not None and has_app_context():
+            result = _shared(name)
+            if result is not None:
+                self._results.setdefault(name, result)
+        return result
+
+    def shared(self, name: str, signature: str) -> Result | None:
+        """The shared result of `name` if it was computed from this structure."""
+        if name not in SHARED or self._app is None or not has_app_context():
+            return None
+        result = _shared(name, signature)
+        if result is not None:
+            self._results[name] = result
+        return result
 
     def publish(self, name: str, result: Result) -> None:
         self._results[name] = result
+        if name in SHARED and self._app is not None:
+            # written by a thread of its own: the request may hold the SQLite write lock
+            self.sharing = threading.Thread(
+                target=_share, args=(self._app, name, result), name="netzwerk-share", daemon=True
+            )
+            self.sharing.start()
 
     def renew(self, snap: Snapshot, name: str) -> None:
         """Compute `name` for `snap` (or for a newer state asked for before the thread starts)."""
@@ -254,6 +287,9 @@ class Snapshot:
         if "metrics" not in self._values:
             signature, degrees = self.structure()
             latest = self.analyses.latest("metrics")
+            if latest is None or latest.signature != signature:
+                # computed by another worker for this structure?
+                latest = self.analyses.shared("metrics", signature) or latest
             if latest is not None and latest.signature == signature:
                 return Result(self.key, self.value("metrics", lambda: latest.value), signature)
             if latest is not None and stale_ok:
@@ -278,18 +314,69 @@ class Snapshot:
         )
 
 
-def _structure(graph: nx.MultiDiGraph) -> tuple[tuple, dict[str, int]]:
+def _structure(graph: nx.MultiDiGraph) -> tuple[str, dict[str, int]]:
+    """(a digest of the actors and relations in reading order, each actor's degree)."""
     actors = tuple(analysis.actor_nodes(graph))
-    pairs = tuple(
-        (source, target)
+    pairs = [
+        f"{source}>{target}"
         for source, target, kind in graph.edges(data="kind")
         if kind != TOPIC_LINK and source != target
-    )
+    ]
     degrees = dict.fromkeys(actors, 0)
-    for source, target in pairs:
+    for pair in pairs:
+        source, target = pair.split(">")
         degrees[source] += 1
         degrees[target] += 1
-    return (actors, pairs), degrees
+    digest = hashlib.sha256(" ".join(actors).encode())
+    digest.update(b"|")
+    digest.update(" ".join(pairs).encode())
+    return digest.hexdigest(), degrees
+
+
+# --- results shared by all processes ------------------------------------------------------------
+
+SHARED = ("metrics",)  # plain JSON rows; findings carry translatable parts and stay per process
+
+
+def _shared(name: str, signature: str | None = None) -> Result | None:
+    """The shared result of `name`: whichever state it describes, or only if it was computed
+    from the structure `signature` (then its payload is read only when it was)."""
+    table = SharedAnalysis.__table__
+    where = table.c.name == name
+    if signature is not None:
+        where = where & (table.c.signature == signature)
+    row = db.session.execute(
+        sa.select(table.c.version, table.c.signature, table.c.payload).where(where)
+    ).first()
+    if row is None:
+        return None
+    return Result(row.version, json.loads(row.payload), row.signature)
+
+
+def _share(app: Flask, name: str, result: Result) -> None:
+    """Keep `result` for every process unless a newer state's result is there already."""
+    table = SharedAnalysis.__table__
+    values = {
+        "version": result.key,
+        "signature": result.signature,
+        "payload": json.dumps(result.value, separators=(",", ":")),
+        "computed_at": utcnow(),
+    }
+    try:
+        with app.app_context(), db.engine.begin() as conn:
+            kept = conn.execute(
+                sa.update(table)
+                .where(table.c.name == name, table.c.version <= result.key)
+                .values(values)
+            ).rowcount
+            if (
+                not kept
+                and conn.execute(sa.select(table.c.name).where(table.c.name == name)).first()
+                is None
+            ):
+                conn.execute(sa.insert(table).values(name=name, **values))
+    except sa.exc.SQLAlchemyError:  # another worker wrote it first, or the database is gone
+        log.warning("shared %s of state %s not stored", name, result.key, exc_info=True)
 
 
 def _relabelled(
@@ -342,9 +429,13 @@ def change_counter() -> int:
 
 
 def _store() -> dict:
-    return current_app.extensions.setdefault(
-        EXTENSION, {"snapshot": None, "lock": threading.Lock(), "analyses": Analyses()}
-    )
+    store = current_app.extensions.get(EXTENSION)
+    if store is None:
+        app = current_app._get_current_object()
+        store = current_app.extensions.setdefault(
+            EXTENSION, {"snapshot": None, "lock": threading.Lock(), "analyses": Analyses(app)}
+        )
+    return store
 
 
 def snapshot() -> Snapshot:

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import has_request_context
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -122,7 +123,7 @@ def latest() -> Draft | None:
 def get_draft(number: int) -> Draft:
     draft = db.session.scalar(sa.select(Draft).where(Draft.number == number))
     if draft is None:
-        raise NotFound(f"Entwurf v{number} nicht gefunden.")
+        raise NotFound(_("Entwurf v%(number)s nicht gefunden.", number=number))
     return draft
 
 
@@ -131,10 +132,12 @@ def freeze(note: str = "", commit: bool = True) -> Draft:
     it was."""
     note = " ".join(str(note or "").split())
     if len(note) > 500:
-        raise Invalid("Die Notiz ist zu lang (höchstens 500 Zeichen).", field="note")
+        raise Invalid(_("Die Notiz ist zu lang (höchstens 500 Zeichen)."), field="note")
     content = snapshot_now()
     if not content["counts"]["goals"]:
-        raise Invalid("Es gibt noch keine Ziele; ein leerer Entwurf lässt sich nicht einfrieren.")
+        raise Invalid(
+            _("Es gibt noch keine Ziele; ein leerer Entwurf lässt sich nicht einfrieren.")
+        )
     number = (db.session.scalar(sa.select(sa.func.max(Draft.number))) or 0) + 1
     user = current_user if has_request_context() and current_user.is_authenticated else None
     draft = Draft(
@@ -235,7 +238,7 @@ def content_of(ref: str | int) -> tuple[str, dict]:
         return "aktuell", snapshot_now()
     number = text[1:] if text.startswith("v") else text
     if not number.isdigit():
-        raise Invalid(f"Unbekannter Entwurf: {ref}", field="draft")
+        raise Invalid(_("Unbekannter Entwurf: %(ref)s", ref=ref), field="draft")
     draft = get_draft(int(number))
     return draft.label, draft.content
 

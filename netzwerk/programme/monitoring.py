@@ -52,13 +52,13 @@ def add_update(measure: Measure, data: dict[str, Any], commit: bool = True) -> S
     """A status on a day with a note; the measure takes the status of its latest update."""
     day = parse_date(data.get("noted_on"), "noted_on") or utcnow().date()
     if day > utcnow().date():
-        raise Invalid("Eine Statusmeldung kann nicht in der Zukunft liegen.", field="noted_on")
+        raise Invalid(_("Eine Statusmeldung kann nicht in der Zukunft liegen."), field="noted_on")
     status = vocab_value(MeasureStatus, data, "status", None)
     if status is None:
-        raise Invalid("Der Status fehlt.", field="status")
+        raise Invalid(_("Der Status fehlt."), field="status")
     note = str(data.get("note") or "").strip()
     if len(note) > 5000:
-        raise Invalid("Die Notiz ist zu lang (höchstens 5000 Zeichen).", field="note")
+        raise Invalid(_("Die Notiz ist zu lang (höchstens 5000 Zeichen)."), field="note")
     update = StatusUpdate(
         measure=measure, noted_on=day, status=status, note=note, created_by=_who()
     )
@@ -78,7 +78,7 @@ def add_update(measure: Measure, data: dict[str, Any], commit: bool = True) -> S
 def get_update(update_id: int, measure: Measure) -> StatusUpdate:
     update = db.session.get(StatusUpdate, update_id)
     if update is None or update.measure_id != measure.id:
-        raise NotFound(f"Statusmeldung {update_id} nicht gefunden.")
+        raise NotFound(_("Statusmeldung %(update_id)s nicht gefunden.", update_id=update_id))
     return update
 
 
@@ -101,28 +101,30 @@ def clean_value(measure: Measure, value: Any) -> Decimal:
     scale = measure.indicator_scale
     if not scale.numeric:
         raise Invalid(
-            "Dieser Indikator wird beschrieben, nicht gezählt: Messwerte gibt es nur für "
-            "zählbare Indikatoren; den Stand halten Statusmeldungen fest.",
+            _(
+                "Dieser Indikator wird beschrieben, nicht gezählt: Messwerte gibt es "
+                "nur für zählbare Indikatoren; den Stand halten Statusmeldungen fest."
+            ),
             field="value",
         )
     number = parse_decimal(value, "value")
     if number is None:
-        raise Invalid("Der Messwert fehlt.", field="value")
+        raise Invalid(_("Der Messwert fehlt."), field="value")
     if scale in (IndicatorScale.COUNT, IndicatorScale.EURO) and number < 0:
-        raise Invalid("Der Messwert kann hier nicht negativ sein.", field="value")
+        raise Invalid(_("Der Messwert kann hier nicht negativ sein."), field="value")
     if scale == IndicatorScale.PERCENT and not Decimal(0) <= number <= Decimal(100):
-        raise Invalid("Ein Prozentwert liegt zwischen 0 und 100.", field="value")
+        raise Invalid(_("Ein Prozentwert liegt zwischen 0 und 100."), field="value")
     return number
 
 
 def add_value(measure: Measure, data: dict[str, Any], commit: bool = True) -> IndicatorValue:
     day = parse_date(data.get("measured_on"), "measured_on") or utcnow().date()
     if day > utcnow().date():
-        raise Invalid("Ein Messwert kann nicht in der Zukunft liegen.", field="measured_on")
+        raise Invalid(_("Ein Messwert kann nicht in der Zukunft liegen."), field="measured_on")
     number = clean_value(measure, data.get("value"))
     note = str(data.get("note") or "").strip()
     if len(note) > 500:
-        raise Invalid("Die Notiz ist zu lang (höchstens 500 Zeichen).", field="note")
+        raise Invalid(_("Die Notiz ist zu lang (höchstens 500 Zeichen)."), field="note")
     item = IndicatorValue(measure=measure, measured_on=day, value=number, note=note)
     db.session.add(item)
     db.session.flush()
@@ -135,7 +137,7 @@ def add_value(measure: Measure, data: dict[str, Any], commit: bool = True) -> In
 def get_value(value_id: int, measure: Measure) -> IndicatorValue:
     item = db.session.get(IndicatorValue, value_id)
     if item is None or item.measure_id != measure.id:
-        raise NotFound(f"Messwert {value_id} nicht gefunden.")
+        raise NotFound(_("Messwert %(value_id)s nicht gefunden.", value_id=value_id))
     return item
 
 
@@ -273,7 +275,7 @@ def report(year: int, topic: Topic | None = None, lang: str = "de") -> doc.Docum
     """The year of the programme for the council and the funder: per topic the measures by
     status, what was reported in the year, indicators against targets, what is overdue."""
     if not 2000 <= year <= 2100:
-        raise Invalid("Unbekanntes Jahr.", field="jahr")
+        raise Invalid(_("Unbekanntes Jahr."), field="jahr")
     municipality = current_app.config.get("MUNICIPALITY", "Stadt Aachen")
     title = _("Jahresbericht %(year)s zum Handlungsprogramm", year=year)
     scope = topic.label if topic is not None else _("alle Handlungsfelder")

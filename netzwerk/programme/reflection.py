@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from ..actors.models import Contact
 from ..audit.services import apply_changes, record
@@ -74,18 +75,21 @@ def link_url(link: ReflectionLink) -> str:
 def link_by_token(value: str) -> ReflectionLink:
     """The link behind a token; expired or revoked links are gone (410)."""
     if not value or len(value) > 100:
-        raise NotFound("Diesen Link gibt es nicht. Bitte prüfen Sie die Adresse.")
+        raise NotFound(_("Diesen Link gibt es nicht. Bitte prüfen Sie die Adresse."))
     link = db.session.scalar(
         sa.select(ReflectionLink).where(ReflectionLink.token_hash == hash_token(value))
     )
     if link is None:
-        raise NotFound("Diesen Link gibt es nicht. Bitte prüfen Sie die Adresse.")
+        raise NotFound(_("Diesen Link gibt es nicht. Bitte prüfen Sie die Adresse."))
     if link.revoked_at is not None:
-        raise LinkGone("Dieser Link wurde zurückgezogen.")
+        raise LinkGone(_("Dieser Link wurde zurückgezogen."))
     if link.expires_at <= utcnow():
         raise LinkGone(
-            f"Dieser Link ist am {aware(link.expires_at):%d.%m.%Y} abgelaufen. Bitte wenden Sie "
-            "sich an die Koordination, wenn Sie noch kommentieren möchten."
+            _(
+                "Dieser Link ist am %(expires_at)s abgelaufen. Bitte wenden Sie sich "
+                "an die Koordination, wenn Sie noch kommentieren möchten.",
+                expires_at=format(aware(link.expires_at), "%d.%m.%Y"),
+            )
         )
     return link
 
@@ -113,10 +117,12 @@ def create_links(draft: Draft, workshop: Workshop, expires_on: Any) -> list[Refl
     day = day or default_expiry(workshop)
     today = utcnow().date()
     if day <= today:
-        raise Invalid("Das Ablaufdatum muss in der Zukunft liegen.", field="expires_on")
+        raise Invalid(_("Das Ablaufdatum muss in der Zukunft liegen."), field="expires_on")
     later = max(today, workshop.ends_at.date() if workshop.ends_at else today)
     if day > later + timedelta(days=MAX_DAYS):
-        raise Invalid("Ein Link gilt höchstens ein Jahr (nach dem Workshop).", field="expires_on")
+        raise Invalid(
+            _("Ein Link gilt höchstens ein Jahr (nach dem Workshop)."), field="expires_on"
+        )
     expires = datetime.combine(day, time(23, 59))
     existing = {
         link.invitation_id: link
@@ -139,8 +145,10 @@ def create_links(draft: Draft, workshop: Workshop, expires_on: Any) -> list[Refl
         result.append(link)
     if not result:
         raise Invalid(
-            "Zu diesem Workshop ist niemand eingeladen; es gibt niemanden, der einen Link "
-            "bekommen könnte.",
+            _(
+                "Zu diesem Workshop ist niemand eingeladen; es gibt niemanden, der "
+                "einen Link bekommen könnte."
+            ),
             field="workshop_id",
         )
     db.session.flush()
@@ -184,7 +192,7 @@ def links(draft: Draft) -> list[ReflectionLink]:
 def get_link(link_id: int, draft: Draft | None = None) -> ReflectionLink:
     link = db.session.get(ReflectionLink, link_id)
     if link is None or (draft is not None and link.draft_id != draft.id):
-        raise NotFound(f"Link {link_id} nicht gefunden.")
+        raise NotFound(_("Link %(link_id)s nicht gefunden.", link_id=link_id))
     return link
 
 
@@ -200,13 +208,15 @@ def measure_ids(draft: Draft) -> set[int]:
 def comment(link: ReflectionLink, measure_id: int, data: dict[str, Any]) -> ReflectionComment:
     """Save (or change) the person's comment on one measure of the link's draft."""
     if measure_id not in measure_ids(link.draft):
-        raise NotFound("Diese Maßnahme steht nicht in diesem Entwurf.")
+        raise NotFound(_("Diese Maßnahme steht nicht in diesem Entwurf."))
     stance = vocab_value(Stance, data, "stance", Stance.NONE)
     text = str(data.get("text") or "").strip()
     if len(text) > 5000:
-        raise Invalid("Der Kommentar ist zu lang (höchstens 5000 Zeichen).", field="text")
+        raise Invalid(_("Der Kommentar ist zu lang (höchstens 5000 Zeichen)."), field="text")
     if not text and stance == Stance.NONE:
-        raise Invalid("Bitte Zustimmung oder Bedenken wählen oder etwas schreiben.", field="text")
+        raise Invalid(
+            _("Bitte Zustimmung oder Bedenken wählen oder etwas schreiben."), field="text"
+        )
     item = db.session.scalar(
         sa.select(ReflectionComment).where(
             ReflectionComment.link_id == link.id, ReflectionComment.measure_id == measure_id
@@ -369,9 +379,9 @@ def prepare_reflection_mail(messages) -> dict:
     for message in messages:
         link = found.get(message.source_id)
         if link is None or link.revoked_at is not None or link.expires_at <= now:
-            result[message.id] = Prepared(blocked="Der Reflexionslink gilt nicht mehr.")
+            result[message.id] = Prepared(blocked=_("Der Reflexionslink gilt nicht mehr."))
         elif link.invitation.removed_at is not None:
-            result[message.id] = Prepared(blocked="Die Einladung wurde zurückgezogen.")
+            result[message.id] = Prepared(blocked=_("Die Einladung wurde zurückgezogen."))
         elif reason := block_reason(link.invitation.contact):
             result[message.id] = Prepared(blocked=reason)
         else:

@@ -51,14 +51,14 @@ MEASURE_FIELDS = [
 def get_goal(goal_id: int) -> Goal:
     goal = db.session.get(Goal, goal_id)
     if goal is None:
-        raise NotFound(f"Ziel {goal_id} nicht gefunden.")
+        raise NotFound(_("Ziel %(goal_id)s nicht gefunden.", goal_id=goal_id))
     return goal
 
 
 def get_measure(measure_id: int) -> Measure:
     measure = db.session.get(Measure, measure_id)
     if measure is None:
-        raise NotFound(f"Maßnahme {measure_id} nicht gefunden.")
+        raise NotFound(_("Maßnahme %(measure_id)s nicht gefunden.", measure_id=measure_id))
     return measure
 
 
@@ -74,7 +74,7 @@ def _ids(value: Any, field: str) -> list:
         return []
     if isinstance(value, list | tuple | set):
         return [v for v in value if v not in (None, "")]
-    raise Invalid(f"{field} muss eine Liste sein.", field=field)
+    raise Invalid(_("%(field)s muss eine Liste sein.", field=field), field=field)
 
 
 def _actor(value: Any, field: str) -> Actor | None:
@@ -83,9 +83,11 @@ def _actor(value: Any, field: str) -> Actor | None:
     try:
         actor = db.session.get(Actor, int(value))
     except (TypeError, ValueError) as exc:
-        raise Invalid(f"{field} muss die Nummer eines Akteurs sein.", field=field) from exc
+        raise Invalid(
+            _("%(field)s muss die Nummer eines Akteurs sein.", field=field), field=field
+        ) from exc
     if actor is None:
-        raise Invalid(f"Unbekannter Akteur: {value}", field=field)
+        raise Invalid(_("Unbekannter Akteur: %(value)s", value=value), field=field)
     return actor
 
 
@@ -94,7 +96,7 @@ def _outcomes(value: Any, field: str = "outcome_ids") -> list[Outcome]:
     for ref in _ids(value, field):
         outcome = get_outcome(ref)
         if outcome is None:
-            raise Invalid(f"Unbekanntes Workshop-Ergebnis: {ref}", field=field)
+            raise Invalid(_("Unbekanntes Workshop-Ergebnis: %(ref)s", ref=ref), field=field)
         if outcome not in found:
             found.append(outcome)
     return found
@@ -108,7 +110,10 @@ def _text(data: dict, obj: Any, field: str, limit: int, required: str = "") -> s
     if required and not value:
         raise Invalid(required, field=field)
     if len(value) > limit:
-        raise Invalid(f"{field} ist zu lang (höchstens {limit} Zeichen).", field=field)
+        raise Invalid(
+            _("%(field)s ist zu lang (höchstens %(limit)s Zeichen).", field=field, limit=limit),
+            field=field,
+        )
     return value
 
 
@@ -125,14 +130,14 @@ def clean_goal(data: dict[str, Any], goal: Goal | None) -> dict[str, Any]:
     if ref not in (None, "", 0, "0"):
         topic = ref if isinstance(ref, Topic) else find_topic(ref)
         if topic is None:
-            raise Invalid(f"Unbekanntes Thema: {ref}", field="topic_id")
+            raise Invalid(_("Unbekanntes Thema: %(ref)s", ref=ref), field="topic_id")
     if topic is None:
         raise Invalid(
-            "Das Thema fehlt: jedes Ziel gehört zu einem Handlungsfeld.", field="topic_id"
+            _("Das Thema fehlt: jedes Ziel gehört zu einem Handlungsfeld."), field="topic_id"
         )
     values = {
         "topic_id": topic.id,
-        "title": _text(data, goal, "title", 300, "Der Titel des Ziels fehlt."),
+        "title": _text(data, goal, "title", 300, _("Der Titel des Ziels fehlt.")),
         "description": _text(data, goal, "description", 20000),
         "sdg_targets": clean_targets(data.get("sdg_targets", goal.sdg_targets if goal else "")),
     }
@@ -195,18 +200,28 @@ def _indicator_value(value: Any, scale: IndicatorScale, field: str) -> str:
     text = "" if value is None else str(value).strip()
     if not text or not scale.numeric:
         if len(text) > 100:
-            raise Invalid(f"{field} ist zu lang (höchstens 100 Zeichen).", field=field)
+            raise Invalid(
+                _("%(field)s ist zu lang (höchstens 100 Zeichen).", field=field), field=field
+            )
         return text
     try:
         number = parse_decimal(text.replace("%", ""), field)
     except Invalid as exc:
         raise Invalid(
-            f"{field}: „{text}“ ist keine Zahl; der Indikator wird in „{scale.label}“ gemessen. "
-            "Für nicht zählbare Ziele die Skala „Beschreibung“ wählen.",
+            _(
+                "%(field)s: „%(text)s“ ist keine Zahl; der Indikator wird in "
+                "„%(label)s“ gemessen. Für nicht zählbare Ziele die Skala "
+                "„Beschreibung“ wählen.",
+                field=field,
+                text=text,
+                label=scale.label,
+            ),
             field=field,
         ) from exc
     if scale == IndicatorScale.PERCENT and not Decimal(0) <= number <= Decimal(100):
-        raise Invalid(f"{field}: ein Prozentwert liegt zwischen 0 und 100.", field=field)
+        raise Invalid(
+            _("%(field)s: ein Prozentwert liegt zwischen 0 und 100.", field=field), field=field
+        )
     return format(number.normalize(), "f")
 
 
@@ -222,9 +237,9 @@ def clean_measure(data: dict[str, Any], measure: Measure | None) -> dict[str, An
         except (TypeError, ValueError):
             goal = None
         if goal is None:
-            raise Invalid(f"Unbekanntes Ziel: {goal_ref}", field="goal_id")
+            raise Invalid(_("Unbekanntes Ziel: %(goal_ref)s", goal_ref=goal_ref), field="goal_id")
     if goal is None:
-        raise Invalid("Das Ziel fehlt: jede Maßnahme gehört zu einem Ziel.", field="goal_id")
+        raise Invalid(_("Das Ziel fehlt: jede Maßnahme gehört zu einem Ziel."), field="goal_id")
     starts = parse_date(current("starts_on"), "starts_on")
     ends = parse_date(current("ends_on"), "ends_on")
     date_range(starts, ends, "ends_on")
@@ -237,7 +252,7 @@ def clean_measure(data: dict[str, Any], measure: Measure | None) -> dict[str, An
     lead = _actor(current("lead_actor_id"), "lead_actor_id")
     values = {
         "goal_id": goal.id,
-        "title": _text(data, measure, "title", 300, "Der Titel der Maßnahme fehlt."),
+        "title": _text(data, measure, "title", 300, _("Der Titel der Maßnahme fehlt.")),
         "description": _text(data, measure, "description", 20000),
         "lead_actor_id": lead.id if lead else None,
         "starts_on": starts,
@@ -328,7 +343,7 @@ def goal_query(filters: dict[str, Any]) -> sa.Select:
     if ref := filters.get("topic"):
         topic = find_topic(ref)
         if topic is None:
-            raise Invalid(f"Unbekanntes Thema: {ref}", field="topic")
+            raise Invalid(_("Unbekanntes Thema: %(ref)s", ref=ref), field="topic")
         query = query.where(Goal.topic_id == topic.id)
     if q := (filters.get("q") or "").strip():
         like = f"%{q.casefold()}%"
@@ -351,7 +366,7 @@ def measure_query(filters: dict[str, Any]) -> sa.Select:
     if ref := filters.get("topic"):
         topic = find_topic(ref)
         if topic is None:
-            raise Invalid(f"Unbekanntes Thema: {ref}", field="topic")
+            raise Invalid(_("Unbekanntes Thema: %(ref)s", ref=ref), field="topic")
         query = query.where(Goal.topic_id == topic.id)
     if value := filters.get("status"):
         query = query.where(
@@ -385,7 +400,9 @@ def _int(value: Any, field: str) -> int:
     try:
         return int(value)
     except (TypeError, ValueError) as exc:
-        raise Invalid(f"{field} muss eine Nummer sein: {value}", field=field) from exc
+        raise Invalid(
+            _("%(field)s muss eine Nummer sein: %(value)s", field=field, value=value), field=field
+        ) from exc
 
 
 def goals(filters: dict[str, Any] | None = None) -> list[Goal]:

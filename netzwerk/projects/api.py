@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import jsonify, url_for
+from flask_babel import gettext as _
 
 from ..auth.permissions import editor_required
 from ..core.api import api_bp, checked, created, filter_args, json_body, no_content, paged
@@ -72,7 +73,9 @@ def projects_stocktaking():
     if "topic" in args:
         topic = services.find_topic(args["topic"])
         if topic is None:
-            raise services.Invalid(f"Unbekanntes Thema: {args['topic']}", field="topic")
+            raise services.Invalid(
+                _("Unbekanntes Thema: %(value)s", value=args["topic"]), field="topic"
+            )
     report = services.stocktaking(topic)
     return jsonify(
         topic=topic.code if topic else None,

@@ -48,7 +48,7 @@ TARGET = re.compile(r"^(?:SDG\s*)?(\d{1,2})\.(\d{1,2}|[a-z])$", re.IGNORECASE)
 def get_project(project_id: int) -> Project:
     project = db.session.get(Project, project_id)
     if project is None:
-        raise NotFound(f"Projekt {project_id} nicht gefunden.")
+        raise NotFound(_("Projekt %(project_id)s nicht gefunden.", project_id=project_id))
     return project
 
 
@@ -60,10 +60,12 @@ def _actor(value: Any, field: str) -> Actor | None:
     try:
         ident = int(value)
     except (TypeError, ValueError) as exc:
-        raise Invalid(f"{field} muss die Nummer eines Akteurs sein.", field=field) from exc
+        raise Invalid(
+            _("%(field)s muss die Nummer eines Akteurs sein.", field=field), field=field
+        ) from exc
     actor = db.session.get(Actor, ident)
     if actor is None:
-        raise Invalid(f"Unbekannter Akteur: {ident}", field=field)
+        raise Invalid(_("Unbekannter Akteur: %(ident)s", ident=ident), field=field)
     return actor
 
 
@@ -74,7 +76,7 @@ def _list(value: Any, field: str) -> list:
         return [v for v in value if v not in (None, "")]
     if isinstance(value, str):
         return [v.strip() for v in re.split(r"[;,\n]", value) if v.strip()]
-    raise Invalid(f"{field} muss eine Liste sein.", field=field)
+    raise Invalid(_("%(field)s muss eine Liste sein.", field=field), field=field)
 
 
 # --- cleaning -------------------------------------------------------------------------------------
@@ -90,7 +92,11 @@ def clean_targets(value: Any, field: str = "sdg_targets") -> str:
         match = TARGET.match(text)
         if not match or not 1 <= int(match.group(1)) <= 17:
             raise Invalid(
-                f"{field}: „{text}“ ist kein SDG-Unterziel (z. B. 4.7, 12.7 oder 17.16).",
+                _(
+                    "%(field)s: „%(text)s“ ist kein SDG-Unterziel (z. B. 4.7, 12.7 oder 17.16).",
+                    field=field,
+                    text=text,
+                ),
                 field=field,
             )
         target = f"{int(match.group(1))}.{match.group(2).lower()}"
@@ -99,7 +105,7 @@ def clean_targets(value: Any, field: str = "sdg_targets") -> str:
     found.sort(key=natural_key)
     result = ", ".join(found)
     if len(result) > 300:
-        raise Invalid(f"{field}: zu viele Unterziele.", field=field)
+        raise Invalid(_("%(field)s: zu viele Unterziele.", field=field), field=field)
     return result
 
 
@@ -113,7 +119,7 @@ def clean_topics(value: Any, field: str = "topics") -> list[Topic]:
     for ref in _list(value, field):
         topic = ref if isinstance(ref, Topic) else find_topic(ref)
         if topic is None:
-            raise Invalid(f"Unbekanntes Thema: {ref}", field=field)
+            raise Invalid(_("Unbekanntes Thema: %(ref)s", ref=ref), field=field)
         if topic not in found:
             found.append(topic)
     return found
@@ -130,12 +136,15 @@ def clean_project(data: dict[str, Any], project: Project | None) -> dict[str, An
         value = current(field, "")
         value = "" if value is None else str(value).strip()
         if len(value) > limit:
-            raise Invalid(f"{field} ist zu lang (höchstens {limit} Zeichen).", field=field)
+            raise Invalid(
+                _("%(field)s ist zu lang (höchstens %(limit)s Zeichen).", field=field, limit=limit),
+                field=field,
+            )
         return value
 
     title = " ".join(text("title", 200).split())
     if not title:
-        raise Invalid("Der Titel fehlt.", field="title")
+        raise Invalid(_("Der Titel fehlt."), field="title")
     starts = parse_date(current("starts_on"), "starts_on")
     ends = parse_date(current("ends_on"), "ends_on")
     date_range(starts, ends, "ends_on")
@@ -148,7 +157,8 @@ def clean_project(data: dict[str, Any], project: Project | None) -> dict[str, An
     city = _actor(current("partner_city_id"), "partner_city_id")
     if city is not None and city.sector != Sector.PARTNER_CITY:
         raise Invalid(
-            f"{city.name} ist keine Partnerstadt (Sektor „Partnerstadt“).", field="partner_city_id"
+            _("%(name)s ist keine Partnerstadt (Sektor „Partnerstadt“).", name=city.name),
+            field="partner_city_id",
         )
     if "partner_actor_ids" in data or project is None:
         partners = []
@@ -263,7 +273,7 @@ def project_query(filters: dict[str, Any]) -> sa.Select:
     if ref := filters.get("topic"):
         topic = find_topic(ref)
         if topic is None:
-            raise Invalid(f"Unbekanntes Thema: {ref}", field="topic")
+            raise Invalid(_("Unbekanntes Thema: %(ref)s", ref=ref), field="topic")
         query = query.where(Project.topics.any(Topic.id == topic.id))
     if value := filters.get("status"):
         status = vocab_value(ProjectStatus, {"status": value}, "status", None)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..actors.models import Actor, Category
 from ..actors.vocab import RelationKind, Status
@@ -57,7 +58,7 @@ def recipient_by_token(token: str) -> SurveyRecipient:
         sa.select(SurveyRecipient).where(SurveyRecipient.token_hash == tokens.token_hash(token))
     )
     if recipient is None or recipient.contact_id is None:
-        raise NotFound("Diesen Befragungslink gibt es nicht (mehr). Bitte prüfen Sie den Link.")
+        raise NotFound(_("Diesen Befragungslink gibt es nicht (mehr). Bitte prüfen Sie den Link."))
     return recipient
 
 
@@ -154,9 +155,9 @@ def _text(value: Any, field: str, limit: int, one_line: bool = True) -> str:
     text = "" if value is None else str(value)
     text = " ".join(text.split()) if one_line else text.strip()
     if len(text) > limit:
-        raise Invalid(f"Höchstens {limit} Zeichen.", field=field)
+        raise Invalid(_("Höchstens %(limit)s Zeichen.", limit=limit), field=field)
     if has_illegal_characters(text):  # NUL and the like: they break the XLSX/GraphML exports
-        raise Invalid("Enthält unzulässige Steuerzeichen.", field=field)
+        raise Invalid(_("Enthält unzulässige Steuerzeichen."), field=field)
     return text
 
 
@@ -197,7 +198,7 @@ def clean_answer(survey: Survey, recipient: SurveyRecipient, data: dict[str, Any
                 value = _text(record_data[f], f"record-{f}", RECORD_LIMITS[f], f != "description")
                 result["record"][f] = value
         if "name" in result["record"] and not result["record"]["name"]:
-            raise Invalid("Der Name der Organisation fehlt.", field="record-name")
+            raise Invalid(_("Der Name der Organisation fehlt."), field="record-name")
         result["record_confirmed"] = bool(data.get("record_confirmed"))
     if survey.asks(Question.PARTNERS):
         actors = _Actors()
@@ -205,31 +206,34 @@ def clean_answer(survey: Survey, recipient: SurveyRecipient, data: dict[str, Any
         for topic_id, rows in (data.get("partners") or {}).items():
             topic_id = int(topic_id)
             if topic_id not in topics:
-                raise Invalid(f"Unbekanntes Thema: {topic_id}", field="partners")
+                raise Invalid(
+                    _("Unbekanntes Thema: %(topic_id)s", topic_id=topic_id), field="partners"
+                )
             rows = [r for r in rows if (r.get("name") or "").strip()]
             if len(rows) > MAX_PARTNERS:
                 raise Invalid(
-                    f"Höchstens {MAX_PARTNERS} Partner je Thema.", field=f"partners-{topic_id}"
+                    _("Höchstens %(MAX_PARTNERS)s Partner je Thema.", MAX_PARTNERS=MAX_PARTNERS),
+                    field=f"partners-{topic_id}",
                 )
             for n, row in enumerate(rows):
                 field = f"partners-{topic_id}-{n}"
                 name = _text(row.get("name"), f"{field}-name", NAME_LIMIT)
                 kind = RelationKind.parse(row.get("kind") or RelationKind.COOPERATION.value)
                 if kind is None:
-                    raise Invalid("Unbekannte Art der Beziehung.", field=f"{field}-kind")
+                    raise Invalid(_("Unbekannte Art der Beziehung."), field=f"{field}-kind")
                 try:
                     strength = int(row.get("strength") or 2)
                 except (TypeError, ValueError):
                     strength = 0
                 if not 1 <= strength <= 3:
-                    raise Invalid("Die Stärke ist 1, 2 oder 3.", field=f"{field}-strength")
+                    raise Invalid(_("Die Stärke ist 1, 2 oder 3."), field=f"{field}-strength")
                 key = normalise(name)
                 if not key:
-                    raise Invalid("Bitte einen Namen angeben.", field=f"{field}-name")
+                    raise Invalid(_("Bitte einen Namen angeben."), field=f"{field}-name")
                 target = actors.find(key)
                 if own is not None and target == own:
                     raise Invalid(
-                        "Das ist Ihre eigene Organisation; bitte nennen Sie Partner.",
+                        _("Das ist Ihre eigene Organisation; bitte nennen Sie Partner."),
                         field=f"{field}-name",
                     )
                 identity = (topic_id, target or key, kind)
@@ -250,15 +254,20 @@ def clean_answer(survey: Survey, recipient: SurveyRecipient, data: dict[str, Any
         for topic_id, value in (data.get("roles") or {}).items():
             topic_id = int(topic_id)
             if topic_id not in topics:
-                raise Invalid(f"Unbekanntes Thema: {topic_id}", field="roles")
+                raise Invalid(
+                    _("Unbekanntes Thema: %(topic_id)s", topic_id=topic_id), field="roles"
+                )
             role = TopicRole.parse(value) if value else None
             if value and role is None:
-                raise Invalid("Unbekannte Rolle.", field=f"roles-{topic_id}")
+                raise Invalid(_("Unbekannte Rolle."), field=f"roles-{topic_id}")
             result["roles"][topic_id] = role
     if survey.asks(Question.NOMINATIONS):
         rows = [r for r in (data.get("nominations") or []) if (r.get("name") or "").strip()]
         if len(rows) > MAX_NOMINATIONS:
-            raise Invalid(f"Höchstens {MAX_NOMINATIONS} Nennungen.", field="nominations")
+            raise Invalid(
+                _("Höchstens %(MAX_NOMINATIONS)s Nennungen.", MAX_NOMINATIONS=MAX_NOMINATIONS),
+                field="nominations",
+            )
         known_categories = set(db.session.scalars(sa.select(Category.key)))
         seen = set()
         for n, row in enumerate(rows):
@@ -266,14 +275,14 @@ def clean_answer(survey: Survey, recipient: SurveyRecipient, data: dict[str, Any
             name = _text(row.get("name"), f"{field}-name", NAME_LIMIT)
             key = normalise(name)
             if not key:
-                raise Invalid("Bitte einen Namen angeben.", field=f"{field}-name")
+                raise Invalid(_("Bitte einen Namen angeben."), field=f"{field}-name")
             topic_id = row.get("topic_id") or (next(iter(topics)) if len(topics) == 1 else None)
             topic_id = int(topic_id) if topic_id not in (None, "") else None
             if topic_id is not None and topic_id not in topics:
-                raise Invalid("Unbekanntes Thema.", field=f"{field}-topic_id")
+                raise Invalid(_("Unbekanntes Thema."), field=f"{field}-topic_id")
             category = (row.get("category") or "").strip() or None
             if category is not None and category not in known_categories:
-                raise Invalid("Unbekannte Art der Organisation.", field=f"{field}-category")
+                raise Invalid(_("Unbekannte Art der Organisation."), field=f"{field}-category")
             if (topic_id, key) in seen:
                 continue
             seen.add((topic_id, key))
@@ -340,7 +349,7 @@ def save_answer(recipient: SurveyRecipient, data: dict[str, Any], commit: bool =
     """Store the answer as proposals (until the closing date); {kind: added} for the page."""
     survey = recipient.survey
     if survey.is_closed:
-        raise Closed("Die Befragung ist beendet; Antworten werden nicht mehr angenommen.")
+        raise Closed(_("Die Befragung ist beendet; Antworten werden nicht mehr angenommen."))
     values = clean_answer(survey, recipient, data)
     actor = recipient.actor
     counts: dict[str, int] = {}
@@ -353,7 +362,7 @@ def save_answer(recipient: SurveyRecipient, data: dict[str, Any], commit: bool =
             if value != (getattr(actor, f) or "")
         }
         wanted = [{"changes": changes}] if changes else []
-        counts["record"], _ = _sync(
+        counts["record"], _kept = _sync(
             recipient,
             ProposalKind.RECORD,
             wanted,
@@ -375,7 +384,7 @@ def save_answer(recipient: SurveyRecipient, data: dict[str, Any], commit: bool =
             p.strength = item["strength"]
             p.name = item["name"]
 
-        counts["relation"], _ = _sync(
+        counts["relation"], _kept = _sync(
             recipient,
             ProposalKind.RELATION,
             values["partners"],
@@ -408,7 +417,7 @@ def save_answer(recipient: SurveyRecipient, data: dict[str, Any], commit: bool =
             for topic_id, role in values["roles"].items()
             if role is not None and current.get(topic_id) != role
         ]
-        counts["topic_role"], _ = _sync(
+        counts["topic_role"], _kept = _sync(
             recipient,
             ProposalKind.TOPIC_ROLE,
             wanted,
@@ -422,7 +431,7 @@ def save_answer(recipient: SurveyRecipient, data: dict[str, Any], commit: bool =
         def refresh_nomination(p: SurveyProposal, item: dict) -> None:
             p.name, p.category_key, p.reason = item["name"], item["category"], item["reason"]
 
-        counts["nomination"], _ = _sync(
+        counts["nomination"], _kept = _sync(
             recipient,
             ProposalKind.NOMINATION,
             values["nominations"],

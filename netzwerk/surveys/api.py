@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify, request, url_for
+from flask_babel import gettext as _
 
 from ..auth.permissions import editor_required
 from ..core.api import api_bp, checked, created, filter_args, iso, json_body, no_content, paged
@@ -123,7 +124,7 @@ def surveys_add_recipients(survey_id: int):
     survey = services.get_survey(survey_id)
     data = checked(json_body(), {"contact_ids": "list"})
     if "contact_ids" not in data:
-        raise Invalid("contact_ids fehlt.", field="contact_ids")
+        raise Invalid(_("contact_ids fehlt."), field="contact_ids")
     added = services.add_recipients(survey, data["contact_ids"])
     return jsonify(items=[recipient_json(r) for r in added]), 201
 
@@ -209,6 +210,6 @@ def proposals_merge(proposal_id: int):
     proposal = services.get_proposal(proposal_id)
     data = checked(json_body(), {"actor_id": "int"})
     if "actor_id" not in data:
-        raise Invalid("actor_id fehlt.", field="actor_id")
+        raise Invalid(_("actor_id fehlt."), field="actor_id")
     outcome = review.merge(proposal, data["actor_id"])
     return jsonify(_decision_body(outcome, proposal))

@@ -8,6 +8,7 @@ import io
 import zipfile
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..audit.services import record
 from ..core.errors import Invalid
@@ -114,7 +115,7 @@ def proposal_table(survey: Survey) -> tuple[str, list[str], list[list]]:
 def export_responses(survey: Survey, fmt: str, personal: bool = False) -> Download:
     """The responses as XLSX (two sheets) or CSV (a ZIP of two files)."""
     if fmt not in ("csv", "xlsx"):
-        raise Invalid(f"Unbekanntes Format: {fmt} (csv oder xlsx)")
+        raise Invalid(_("Unbekanntes Format: %(fmt)s (csv oder xlsx)", fmt=fmt))
     sheets = [recipient_table(survey, personal), proposal_table(survey)]
     stem = f"befragung-{survey.id}"
     if fmt == "xlsx":

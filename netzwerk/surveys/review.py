@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -254,7 +255,7 @@ def _accept(
     proposal: SurveyProposal, options: dict[str, Any], outcome: Outcome, batch: _Batch
 ) -> None:
     if proposal.status != ProposalStatus.PENDING:
-        raise Invalid(f"Der Vorschlag ist schon {proposal.status.label}.")
+        raise Invalid(_("Der Vorschlag ist schon %(label)s.", label=proposal.status.label))
     with source(answer_source(proposal)):
         if proposal.kind == ProposalKind.RECORD:
             _accept_record(proposal, outcome)
@@ -269,7 +270,7 @@ def _accept(
 def _accept_record(proposal: SurveyProposal, outcome: Outcome) -> None:
     actor = proposal.actor
     if actor is None:
-        raise Invalid("Die Organisation gibt es nicht mehr.")
+        raise Invalid(_("Die Organisation gibt es nicht mehr."))
     data = {f: new for f, (_old, new) in proposal.changes.items()}
     actors.update_actor(actor, data, commit=False)
     proposal.result_actor_id = actor.id
@@ -293,7 +294,7 @@ def _accept_record(proposal: SurveyProposal, outcome: Outcome) -> None:
 def _accept_role(proposal: SurveyProposal, outcome: Outcome) -> None:
     actor, topic = proposal.actor, proposal.topic
     if actor is None or topic is None:
-        raise Invalid("Organisation oder Thema gibt es nicht mehr.")
+        raise Invalid(_("Organisation oder Thema gibt es nicht mehr."))
     link = db.session.scalar(
         sa.select(ActorTopic).where(
             ActorTopic.actor_id == actor.id, ActorTopic.topic_id == topic.id
@@ -332,8 +333,11 @@ def _new_partner(proposal: SurveyProposal, options: dict[str, Any]) -> Actor:
     category = options.get("category")
     if not category:
         raise Invalid(
-            f"„{proposal.name}“ ist noch kein Akteur: bitte eine Kategorie wählen oder mit "
-            "einem vorhandenen Akteur zusammenführen.",
+            _(
+                "„%(name)s“ ist noch kein Akteur: bitte eine Kategorie wählen oder mit "
+                "einem vorhandenen Akteur zusammenführen.",
+                name=proposal.name,
+            ),
             field="category",
         )
     actor = actors.create_actor(
@@ -358,11 +362,11 @@ def _accept_relation(
 ) -> None:
     source_actor = proposal.actor
     if source_actor is None:
-        raise Invalid("Die Organisation der Antwort gibt es nicht mehr.")
+        raise Invalid(_("Die Organisation der Antwort gibt es nicht mehr."))
     if target is None:
         target = proposal.target or _new_partner(proposal, options)
     if target.id == source_actor.id:
-        raise Invalid("Ein Akteur kann keine Beziehung zu sich selbst haben.")
+        raise Invalid(_("Ein Akteur kann keine Beziehung zu sich selbst haben."))
     merged = proposal.target_actor_id is None
     proposal.target_actor_id = target.id
     merging = merged and options.get("merge")
@@ -411,8 +415,11 @@ def _accept_nomination(
     category = options.get("category") or _nominated_category(members)
     if not category:
         raise Invalid(
-            f"Für „{name}“ bitte eine Kategorie wählen (niemand hat die Art der Organisation "
-            "angegeben).",
+            _(
+                "Für „%(name)s“ bitte eine Kategorie wählen (niemand hat die Art der "
+                "Organisation angegeben).",
+                name=name,
+            ),
             field="category",
         )
     existing = actors.find_actor_by_name(name)
@@ -425,7 +432,11 @@ def _accept_nomination(
         return
     if existing is not None:
         raise Invalid(
-            f"„{existing.name}“ gibt es schon (#{existing.id}): bitte zusammenführen.",
+            _(
+                "„%(name)s“ gibt es schon (#%(id)s): bitte zusammenführen.",
+                name=existing.name,
+                id=existing.id,
+            ),
             field="name",
         )
     survey = proposal.survey
@@ -463,14 +474,14 @@ def merge(proposal: SurveyProposal, actor_id: Any) -> Outcome:
     try:
         target = actors.get_actor(int(actor_id))
     except (TypeError, ValueError) as exc:
-        raise Invalid("actor_id muss die Nummer eines Akteurs sein.", field="actor_id") from exc
+        raise Invalid(_("actor_id muss die Nummer eines Akteurs sein."), field="actor_id") from exc
     if proposal.status != ProposalStatus.PENDING:
-        raise Invalid(f"Der Vorschlag ist schon {proposal.status.label}.")
+        raise Invalid(_("Der Vorschlag ist schon %(label)s.", label=proposal.status.label))
     outcome = Outcome()
     with source(answer_source(proposal)):
         if proposal.kind == ProposalKind.RELATION:
             if proposal.target_actor_id is not None:
-                raise Invalid("Der Partner ist schon ein Akteur; bitte annehmen.")
+                raise Invalid(_("Der Partner ist schon ein Akteur; bitte annehmen."))
             batch = _Batch()
             _accept_relation(proposal, {"merge": True}, outcome, batch, target=target)
             batch.finish()
@@ -496,7 +507,7 @@ def merge(proposal: SurveyProposal, actor_id: Any) -> Outcome:
                 _settle(member, ProposalStatus.MERGED, f"zusammengeführt mit {target.name}")
                 outcome.merged += 1
         else:
-            raise Invalid("Nur Nennungen und neue Partner lassen sich zusammenführen.")
+            raise Invalid(_("Nur Nennungen und neue Partner lassen sich zusammenführen."))
     _record_decision(proposal.survey, "merge", outcome)
     db.session.commit()
     return outcome
@@ -505,7 +516,7 @@ def merge(proposal: SurveyProposal, actor_id: Any) -> Outcome:
 def reject(proposal: SurveyProposal, note: str = "") -> Outcome:
     """Reject a proposal (a nomination: its whole group); nothing changes in the network."""
     if proposal.status != ProposalStatus.PENDING:
-        raise Invalid(f"Der Vorschlag ist schon {proposal.status.label}.")
+        raise Invalid(_("Der Vorschlag ist schon %(label)s.", label=proposal.status.label))
     outcome = Outcome()
     _reject(proposal, note, outcome, _Batch())
     _record_decision(proposal.survey, "reject", outcome)
@@ -529,7 +540,12 @@ def reopen(proposal: SurveyProposal) -> Outcome:
     from; the coordinator removes it on its own page if it was wrong. The proposal keeps the
     link to it (result_actor/result_relation), so accepting again reuses it."""
     if proposal.status not in REOPENABLE:
-        raise Invalid(f"Der Vorschlag ist {proposal.status.label} und lässt sich nicht öffnen.")
+        raise Invalid(
+            _(
+                "Der Vorschlag ist %(label)s und lässt sich nicht öffnen.",
+                label=proposal.status.label,
+            )
+        )
     members = [proposal]
     if proposal.kind == ProposalKind.NOMINATION:
         groups = nomination_groups_of(proposal.survey_id)
@@ -576,22 +592,22 @@ def decide_many(
     or all open ones (of one kind). A proposal that cannot be accepted as it is (a new
     organisation without a category, a name taken meanwhile) is skipped with the reason."""
     if action not in ("accept", "reject"):
-        raise Invalid(f"Unbekannte Aktion: {action}", field="action")
+        raise Invalid(_("Unbekannte Aktion: %(action)s", action=action), field="action")
     query = sa.select(SurveyProposal).where(
         SurveyProposal.survey_id == survey.id, SurveyProposal.status == ProposalStatus.PENDING
     )
     if kind:
         parsed = ProposalKind.parse(kind)
         if parsed is None:
-            raise Invalid(f"Unbekannte Art: {kind}", field="kind")
+            raise Invalid(_("Unbekannte Art: %(kind)s", kind=kind), field="kind")
         query = query.where(SurveyProposal.kind == parsed)
     if ids is not None:
         try:
             wanted = [int(i) for i in ids]
         except (TypeError, ValueError) as exc:
-            raise Invalid("ids müssen Nummern sein.", field="ids") from exc
+            raise Invalid(_("ids müssen Nummern sein."), field="ids") from exc
         if not wanted:
-            raise Invalid("Bitte mindestens einen Vorschlag auswählen.", field="ids")
+            raise Invalid(_("Bitte mindestens einen Vorschlag auswählen."), field="ids")
         query = query.where(SurveyProposal.id.in_(wanted))
     proposals = list(db.session.scalars(query.order_by(SurveyProposal.id)))
     # everything a decision reads, loaded at once (thousands of proposals)
@@ -655,7 +671,7 @@ def parse_filters(args: dict[str, Any], survey: Survey) -> QueueFilters:
     if value := args.get("kind"):
         kind = ProposalKind.parse(value)
         if kind is None:
-            raise Invalid(f"Unbekannte Art: {value}", field="kind")
+            raise Invalid(_("Unbekannte Art: %(value)s", value=value), field="kind")
         result.kind = kind
     else:
         open_counts = counts(survey)
@@ -669,14 +685,14 @@ def parse_filters(args: dict[str, Any], survey: Survey) -> QueueFilters:
         else:
             status = ProposalStatus.parse(value)
             if status is None:
-                raise Invalid(f"Unbekannter Status: {value}", field="status")
+                raise Invalid(_("Unbekannter Status: %(value)s", value=value), field="status")
             result.status = status
     for name, attr in (("topic", "topic_id"), ("actor_id", "actor_id")):
         if value := args.get(name):
             try:
                 setattr(result, attr, int(value))
             except (TypeError, ValueError) as exc:
-                raise Invalid(f"{name} muss eine Nummer sein.", field=name) from exc
+                raise Invalid(_("%(name)s muss eine Nummer sein.", name=name), field=name) from exc
     return result
 
 

@@ -16,6 +16,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app, render_template
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
@@ -119,11 +120,11 @@ def prepare_survey_mail(messages: Sequence[MailMessage]) -> dict[int, queue.Prep
     for message in messages:
         recipient = recipients.get(message.source_id)
         if recipient is None:
-            reason = "Die Person wurde von der Befragung genommen."
+            reason = _("Die Person wurde von der Befragung genommen.")
         elif recipient.survey.is_closed:
-            reason = "Die Befragung ist beendet."
+            reason = _("Die Befragung ist beendet.")
         elif message.kind == MailKind.REMINDER and recipient.answered:
-            reason = "Hat inzwischen geantwortet."
+            reason = _("Hat inzwischen geantwortet.")
         else:
             reason = block_reason(recipient.contact)
         if reason:
@@ -150,9 +151,9 @@ def send_survey(survey: Survey) -> tuple[str, dict]:
     """Queue the survey mail for every recipient who has not had it; (batch, counts). Those
     who may not get mail (address gone, consent revoked) are listed, not queued."""
     if survey.is_closed:
-        raise Invalid("Die Befragung ist beendet; es wird nichts mehr verschickt.")
+        raise Invalid(_("Die Befragung ist beendet; es wird nichts mehr verschickt."))
     if not survey.recipients:
-        raise Invalid("Noch niemand ausgewählt: bitte zuerst Empfänger*innen hinzufügen.")
+        raise Invalid(_("Noch niemand ausgewählt: bitte zuerst Empfänger*innen hinzufügen."))
     batch = queue.new_batch()
     counts: dict = {"queued": 0, "blocked": []}
     wanted = []
@@ -178,13 +179,15 @@ def remind(survey: Survey) -> tuple[str, dict]:
     """A reminder to everyone who got the survey and has not answered (a new round each time,
     never a copy of an earlier mail); (batch, counts)."""
     if survey.is_closed:
-        raise Invalid("Die Befragung ist beendet; es gibt nichts mehr zu erinnern.")
+        raise Invalid(_("Die Befragung ist beendet; es gibt nichts mehr zu erinnern."))
     invited = {rid for rid, (sent, _reminded) in delivery_times(survey).items() if sent}
     waiting = [
         r for r in survey.recipients if r.id in invited and not r.answered and r.contact is not None
     ]
     if not waiting:
-        raise Invalid("Niemand zu erinnern: alle haben geantwortet oder noch keine Mail bekommen.")
+        raise Invalid(
+            _("Niemand zu erinnern: alle haben geantwortet oder noch keine Mail bekommen.")
+        )
     sequence = survey.reminders + 1
     batch = queue.new_batch()
     counts: dict = {"queued": 0, "blocked": []}

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..actors.models import Actor, Category, Contact
 from ..actors.vocab import Sector
@@ -39,21 +40,23 @@ SURVEY_FIELDS = ["title", "intro", "questions", "closes_at", "remind_on", "topic
 def get_survey(survey_id: int) -> Survey:
     survey = db.session.get(Survey, survey_id)
     if survey is None:
-        raise NotFound(f"Befragung {survey_id} nicht gefunden.")
+        raise NotFound(_("Befragung %(survey_id)s nicht gefunden.", survey_id=survey_id))
     return survey
 
 
 def get_recipient(recipient_id: int, survey: Survey | None = None) -> SurveyRecipient:
     recipient = db.session.get(SurveyRecipient, recipient_id)
     if recipient is None or (survey is not None and recipient.survey_id != survey.id):
-        raise NotFound(f"Empfänger*in {recipient_id} nicht gefunden.")
+        raise NotFound(
+            _("Empfänger*in %(recipient_id)s nicht gefunden.", recipient_id=recipient_id)
+        )
     return recipient
 
 
 def get_proposal(proposal_id: int) -> SurveyProposal:
     proposal = db.session.get(SurveyProposal, proposal_id)
     if proposal is None:
-        raise NotFound(f"Vorschlag {proposal_id} nicht gefunden.")
+        raise NotFound(_("Vorschlag %(proposal_id)s nicht gefunden.", proposal_id=proposal_id))
     return proposal
 
 
@@ -89,16 +92,19 @@ def _questions(value: Any, current: list[str]) -> list[str]:
     if isinstance(value, str):
         value = [part.strip() for part in value.split(",") if part.strip()]
     if not isinstance(value, list | tuple):
-        raise Invalid("questions muss eine Liste sein.", field="questions")
+        raise Invalid(_("questions muss eine Liste sein."), field="questions")
     chosen = []
     for item in value:
         question = Question.parse(item)
         if question is None:
             allowed = ", ".join(q.value for q in Question)
-            raise Invalid(f"Unbekannte Frage: {item} (erlaubt: {allowed})", field="questions")
+            raise Invalid(
+                _("Unbekannte Frage: %(item)s (erlaubt: %(allowed)s)", item=item, allowed=allowed),
+                field="questions",
+            )
         chosen.append(question.value)
     if not chosen:
-        raise Invalid("Mindestens eine Frage muss eingeschaltet sein.", field="questions")
+        raise Invalid(_("Mindestens eine Frage muss eingeschaltet sein."), field="questions")
     return [q.value for q in Question if q.value in chosen]  # form order
 
 
@@ -106,12 +112,12 @@ def _topics(value: Any, current: list[Topic]) -> list[Topic]:
     if value is None:
         return current
     if not isinstance(value, list | tuple):
-        raise Invalid("topic_ids muss eine Liste sein.", field="topic_ids")
+        raise Invalid(_("topic_ids muss eine Liste sein."), field="topic_ids")
     found = []
     for ref in value:
         topic = find_topic(ref) if isinstance(ref, int | str) else None
         if topic is None:
-            raise Invalid(f"Unbekanntes Thema: {ref}", field="topic_ids")
+            raise Invalid(_("Unbekanntes Thema: %(ref)s", ref=ref), field="topic_ids")
         if topic not in found:
             found.append(topic)
     return found
@@ -122,33 +128,42 @@ def clean_survey(data: dict[str, Any], survey: Survey | None) -> dict[str, Any]:
     # one line: it is a mail subject and a heading (any line break becomes a space)
     title = " ".join(str(data.get("title", survey.title if survey else "") or "").split())
     if not title:
-        raise Invalid("Der Titel fehlt.", field="title")
+        raise Invalid(_("Der Titel fehlt."), field="title")
     if len(title) > TITLE_LIMIT:
-        raise Invalid(f"Der Titel ist zu lang (höchstens {TITLE_LIMIT} Zeichen).", field="title")
+        raise Invalid(
+            _(
+                "Der Titel ist zu lang (höchstens %(TITLE_LIMIT)s Zeichen).",
+                TITLE_LIMIT=TITLE_LIMIT,
+            ),
+            field="title",
+        )
     intro = str(data.get("intro", survey.intro if survey else "") or "").strip()
     if len(intro) > INTRO_LIMIT:
-        raise Invalid(f"Der Text ist zu lang (höchstens {INTRO_LIMIT} Zeichen).", field="intro")
+        raise Invalid(
+            _("Der Text ist zu lang (höchstens %(INTRO_LIMIT)s Zeichen).", INTRO_LIMIT=INTRO_LIMIT),
+            field="intro",
+        )
     if "closes_on" in data:
         day = parse_date(data["closes_on"], "closes_on")
     else:
         day = closes_on(survey) if survey else None
     if day is None:
-        raise Invalid("Das Enddatum fehlt.", field="closes_on")
+        raise Invalid(_("Das Enddatum fehlt."), field="closes_on")
     closes_at = closing_moment(day)
     if closes_at < utcnow() and (survey is None or closes_at != survey.closes_at):
-        raise Invalid("Das Enddatum liegt in der Vergangenheit.", field="closes_on")
+        raise Invalid(_("Das Enddatum liegt in der Vergangenheit."), field="closes_on")
     remind_on = survey.remind_on if survey else None
     if "remind_on" in data:
         remind_on = parse_date(data["remind_on"], "remind_on")
     if remind_on is not None and remind_on > day:
-        raise Invalid("Die Erinnerung muss vor dem Enddatum liegen.", field="remind_on")
+        raise Invalid(_("Die Erinnerung muss vor dem Enddatum liegen."), field="remind_on")
     topics = _topics(data.get("topic_ids"), list(survey.topics) if survey else [])
     questions = _questions(data.get("questions"), list(survey.questions) if survey else [])
     if survey is None and "questions" not in data:
         questions = list(DEFAULT_QUESTIONS)
     if Question.PARTNERS.value in questions and not topics:
         raise Invalid(
-            "Für die Frage nach Partnern je Thema braucht die Befragung mindestens ein Thema.",
+            _("Für die Frage nach Partnern je Thema braucht die Befragung mindestens ein Thema."),
             field="topic_ids",
         )
     return {
@@ -262,18 +277,18 @@ def recipient_candidates(survey: Survey, filters: dict[str, Any] | None = None) 
     if ref := filters.get("topic"):
         topic = find_topic(ref)
         if topic is None:
-            raise Invalid(f"Unbekanntes Thema: {ref}", field="topic")
+            raise Invalid(_("Unbekanntes Thema: %(ref)s", ref=ref), field="topic")
         query = query.where(
             Actor.id.in_(sa.select(ActorTopic.actor_id).where(ActorTopic.topic_id == topic.id))
         )
     if key := filters.get("category"):
         if db.session.get(Category, key) is None:
-            raise Invalid(f"Unbekannte Kategorie: {key}", field="category")
+            raise Invalid(_("Unbekannte Kategorie: %(key)s", key=key), field="category")
         query = query.where(Actor.category_key == key)
     if value := filters.get("sector"):
         sector = Sector.parse(value)
         if sector is None:
-            raise Invalid(f"Unbekannter Sektor: {value}", field="sector")
+            raise Invalid(_("Unbekannter Sektor: %(value)s", value=value), field="sector")
         query = query.where(Actor.sector == sector)
     if filters.get("unanswered") in (True, "1", "on", "true", "ja"):
         answered = sa.select(SurveyRecipient.actor_id).where(
@@ -297,14 +312,16 @@ def recipient_candidates(survey: Survey, filters: dict[str, Any] | None = None) 
 def _contact_ids(value: Any) -> list[int]:
     if not isinstance(value, list | tuple) or not value:
         raise Invalid(
-            "Bitte mindestens einen Kontakt auswählen (contact_ids).", field="contact_ids"
+            _("Bitte mindestens einen Kontakt auswählen (contact_ids)."), field="contact_ids"
         )
     ids = []
     for raw in value:
         try:
             ids.append(int(raw))
         except (TypeError, ValueError) as exc:
-            raise Invalid(f"Ungültige Kontaktnummer: {raw}", field="contact_ids") from exc
+            raise Invalid(
+                _("Ungültige Kontaktnummer: %(raw)s", raw=raw), field="contact_ids"
+            ) from exc
     return list(dict.fromkeys(ids))
 
 
@@ -312,7 +329,7 @@ def add_recipients(survey: Survey, contact_ids: Any, commit: bool = True) -> lis
     """Ask these contacts (all or none). Contacts already asked are kept as they are; one
     without an address or with revoked consent is refused with the reason."""
     if survey.is_closed:
-        raise Invalid("Die Befragung ist beendet; niemand kann mehr hinzukommen.")
+        raise Invalid(_("Die Befragung ist beendet; niemand kann mehr hinzukommen."))
     ids = _contact_ids(contact_ids)
     existing = set(
         db.session.scalars(
@@ -324,10 +341,18 @@ def add_recipients(survey: Survey, contact_ids: Any, commit: bool = True) -> lis
     for contact_id in ids:
         contact = contacts.get(contact_id)
         if contact is None:
-            raise Invalid(f"Kontakt {contact_id} nicht gefunden.", field="contact_ids")
+            raise Invalid(
+                _("Kontakt %(contact_id)s nicht gefunden.", contact_id=contact_id),
+                field="contact_ids",
+            )
         if reason := block_reason(contact):
             raise Invalid(
-                f"{contact.name} ({contact.actor.name}) kann nicht befragt werden: {reason}",
+                _(
+                    "%(name)s (%(name2)s) kann nicht befragt werden: %(reason)s",
+                    name=contact.name,
+                    name2=contact.actor.name,
+                    reason=reason,
+                ),
                 field="contact_ids",
             )
         if contact.id in existing:
@@ -361,7 +386,10 @@ def remove_recipient(recipient: SurveyRecipient) -> None:
     """Take someone off the list; their link stops working, an answer given goes with it."""
     if recipient.answered:
         raise Conflict(
-            f"{recipient.name} hat schon geantwortet; die Antwort bleibt in der Prüfliste."
+            _(
+                "%(name)s hat schon geantwortet; die Antwort bleibt in der Prüfliste.",
+                name=recipient.name,
+            )
         )
     survey = recipient.survey
     record(

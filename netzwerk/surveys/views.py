@@ -552,5 +552,5 @@ def organisation_names(token: str):
     """The partner autocomplete: at most 20 organisation names, only with a valid link."""
     recipient = answers.recipient_by_token(token)
     if recipient.survey.is_closed:
-        return jsonify(error="Die Befragung ist beendet."), 403
+        return jsonify(error=_("Die Befragung ist beendet.")), 403
     return jsonify(items=answers.organisation_names(recipient, request.args.get("q", "")))

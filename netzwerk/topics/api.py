@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..actors.services import get_actor
@@ -104,10 +105,10 @@ def links_create(actor_id: int):
         current={"actor_id": actor.id},
     )
     if "topic_id" in data and "topic" in data:
-        raise Invalid("Bitte nur topic_id oder topic angeben, nicht beides.", field="topic")
+        raise Invalid(_("Bitte nur topic_id oder topic angeben, nicht beides."), field="topic")
     ref = data.get("topic_id", data.get("topic"))
     if ref in (None, ""):
-        raise Invalid("Das Thema fehlt (topic_id oder topic).", field="topic_id")
+        raise Invalid(_("Das Thema fehlt (topic_id oder topic)."), field="topic_id")
     link = services.link_actor(actor, ref, data.get("role") or "", data.get("note") or "")
     return created(link_json(link), url_for("api.links_show", link_id=link.id))
 

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..actors.models import Actor
 from ..actors.services import get_actor
@@ -32,7 +33,7 @@ def topics() -> list[Topic]:
 def get_topic(topic_id: int) -> Topic:
     topic = db.session.get(Topic, topic_id)
     if topic is None:
-        raise NotFound(f"Thema {topic_id} nicht gefunden.")
+        raise NotFound(_("Thema %(topic_id)s nicht gefunden.", topic_id=topic_id))
     return topic
 
 
@@ -53,11 +54,11 @@ def clean_topic(data: dict[str, Any], topic: Topic | None, unique: bool = True) 
     code = str(data.get("code", topic.code if topic else "") or "").strip()
     title = str(data.get("title", topic.title if topic else "") or "").strip()
     if not code:
-        raise Invalid("Der Code fehlt (z. B. SDG12).", field="code")
+        raise Invalid(_("Der Code fehlt (z. B. SDG12)."), field="code")
     if len(code) > 30:
-        raise Invalid("Der Code ist zu lang (höchstens 30 Zeichen).", field="code")
+        raise Invalid(_("Der Code ist zu lang (höchstens 30 Zeichen)."), field="code")
     if not title:
-        raise Invalid("Der Titel fehlt.", field="title")
+        raise Invalid(_("Der Titel fehlt."), field="title")
     # a purely numeric code would be read as an id by find_topic
     other = None
     if unique:
@@ -67,7 +68,7 @@ def clean_topic(data: dict[str, Any], topic: Topic | None, unique: bool = True) 
             else db.session.scalar(sa.select(Topic).where(Topic.code == code))
         )
     if other is not None and other is not topic:
-        raise Conflict(f"Das Thema {other.code} gibt es schon.", field="code")
+        raise Conflict(_("Das Thema %(code)s gibt es schon.", code=other.code), field="code")
     return {
         "code": code,
         "title": title[:200],
@@ -129,7 +130,7 @@ def links_by_role(topic: Topic) -> dict[TopicRole, list[ActorTopic]]:
 def get_link(link_id: int) -> ActorTopic:
     link = db.session.get(ActorTopic, link_id)
     if link is None:
-        raise NotFound(f"Themenzuordnung {link_id} nicht gefunden.")
+        raise NotFound(_("Themenzuordnung %(link_id)s nicht gefunden.", link_id=link_id))
     return link
 
 
@@ -163,7 +164,7 @@ def link_actor(
     actor = actor if isinstance(actor, Actor) else get_actor(int(actor))
     found = topic if isinstance(topic, Topic) else find_topic(topic)
     if found is None:
-        raise Invalid(f"Unbekanntes Thema: {topic}", field="topic_id")
+        raise Invalid(_("Unbekanntes Thema: %(topic)s", topic=topic), field="topic_id")
     role_value = vocab_value(TopicRole, {"role": role}, "role", TopicRole.INTERESTED)
     existing = db.session.scalar(
         sa.select(ActorTopic).where(
@@ -172,7 +173,12 @@ def link_actor(
     )
     if existing is not None:
         raise Conflict(
-            f"{actor.name} ist dem Thema {found.code} schon zugeordnet.", field="topic_id"
+            _(
+                "%(name)s ist dem Thema %(code)s schon zugeordnet.",
+                name=actor.name,
+                code=found.code,
+            ),
+            field="topic_id",
         )
     link = ActorTopic(actor=actor, topic=found, role=role_value, note=(note or "").strip())
     db.session.add(link)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import jsonify
+from flask_babel import gettext as _
 
 from ..auth.permissions import editor_required
 from ..core.api import api_bp, checked, json_body, paged
@@ -88,7 +89,9 @@ def invitations_add(workshop_id: int):
     workshop = services.get_workshop(workshop_id)
     ids = checked(json_body(), {"contact_ids": "ids"}).get("contact_ids")
     if ids is None:
-        raise Invalid("contact_ids muss eine Liste von Kontaktnummern sein.", field="contact_ids")
+        raise Invalid(
+            _("contact_ids muss eine Liste von Kontaktnummern sein."), field="contact_ids"
+        )
     added = invitations.add_invitations(workshop, ids)
     rows = {r["invitation"].id: r for r in invitations.invitation_rows(workshop)}
     return jsonify(items=[services.invitation_json(rows[inv.id]) for inv in added]), 201

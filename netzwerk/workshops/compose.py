@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import sqlalchemy as sa
 from flask import render_template
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from ..actors.models import Contact
@@ -57,17 +58,20 @@ def workshop_url(workshop: Workshop) -> str:
 
 
 def block_reason(contact: Contact | None) -> str | None:
-    """Why no mail may go to this contact, in German; None when it may."""
+    """Why no mail may go to this contact (in the current language); None when it may."""
     if contact is None:
-        return "Der Kontakt wurde gelöscht."
+        return _("Der Kontakt wurde gelöscht.")
     if not contact.email:
-        return "Keine E-Mail-Adresse hinterlegt."
+        return _("Keine E-Mail-Adresse hinterlegt.")
     if contact.consent_revoked_at is not None:
-        return f"Einwilligung am {contact.consent_revoked_at:%d.%m.%Y} widerrufen."
+        return _(
+            "Einwilligung am %(date)s widerrufen.",
+            date=format(contact.consent_revoked_at, "%d.%m.%Y"),
+        )
     if not contact.consent_invitations:
-        return "Keine Einwilligung in Einladungen per E-Mail."
+        return _("Keine Einwilligung in Einladungen per E-Mail.")
     if not contact.may_invite:
-        return "Darf nicht eingeladen werden."
+        return _("Darf nicht eingeladen werden.")
     return None
 
 
@@ -325,10 +329,10 @@ def prepare_invitation_mail(messages: Sequence[MailMessage]) -> dict[int, queue.
     for message in messages:
         invitation = invitations.get(message.source_id)
         if invitation is None:
-            result[message.id] = queue.Prepared(blocked="Die Einladung gibt es nicht mehr.")
+            result[message.id] = queue.Prepared(blocked=_("Die Einladung gibt es nicht mehr."))
             continue
         if invitation.removed_at is not None and message.kind != MailKind.CANCEL:
-            result[message.id] = queue.Prepared(blocked="Die Einladung wurde zurückgezogen.")
+            result[message.id] = queue.Prepared(blocked=_("Die Einladung wurde zurückgezogen."))
             continue
         if reason := block_reason(invitation.contact):
             result[message.id] = queue.Prepared(blocked=reason)

@@ -34,7 +34,7 @@ def _plain_description(workshop: Workshop, url: str) -> str:
 def workshop_ics(workshop: Workshop) -> bytes:
     """The download: no METHOD, so a calendar or a CalDAV server stores it as it is."""
     if workshop.starts_at is None:
-        raise Invalid("Der Workshop hat noch keinen Termin.")
+        raise Invalid(_("Der Workshop hat noch keinen Termin."))
     url = compose.workshop_url(workshop)
     return ical.download_calendar(workshop, url=url, description=_plain_description(workshop, url))
 
@@ -43,7 +43,7 @@ def invitation_ics(invitation: Invitation, token: str) -> bytes:
     """The invitee's "add to calendar" file behind the RSVP link (`token`, from that link)."""
     workshop = invitation.workshop
     if workshop.starts_at is None:
-        raise Invalid("Der Workshop hat noch keinen Termin.")
+        raise Invalid(_("Der Workshop hat noch keinen Termin."))
     url = compose.rsvp_url(token)
     return ical.download_calendar(workshop, url=url, description=_plain_description(workshop, url))
 
@@ -61,7 +61,7 @@ def create_feed(topic_id: int | None) -> CalendarFeed:
     """Create the feed's secret link, or replace it (the old link stops working). Only the
     token's hash is stored; the returned feed carries the token in `.token` to be shown once."""
     if topic_id is not None and db.session.get(Topic, topic_id) is None:
-        raise NotFound(f"Thema {topic_id} nicht gefunden.")
+        raise NotFound(_("Thema %(topic_id)s nicht gefunden.", topic_id=topic_id))
     feed = db.session.scalar(
         sa.select(CalendarFeed).where(
             CalendarFeed.topic_id.is_(None)
@@ -87,7 +87,7 @@ def feed_by_token(token: str) -> CalendarFeed:
         sa.select(CalendarFeed).where(CalendarFeed.token_hash == hash_token(token))
     )
     if feed is None:
-        raise NotFound("Diesen Kalender gibt es nicht (mehr).")
+        raise NotFound(_("Diesen Kalender gibt es nicht (mehr)."))
     return feed
 
 

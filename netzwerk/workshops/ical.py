@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from email import message_from_bytes
 from email.policy import default as default_policy
 
+from flask_babel import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vDuration, vText
 
 from ..core.errors import Invalid
@@ -182,7 +183,10 @@ def _calendar_bytes(data: bytes) -> bytes:
             if payload:
                 return _without_bom(payload)
     raise Invalid(
-        "Die Datei enthält keinen Kalendereintrag (weder .ics noch eine Mail mit text/calendar).",
+        _(
+            "Die Datei enthält keinen Kalendereintrag (weder .ics noch eine Mail "
+            "mit text/calendar)."
+        ),
         field="file",
     )
 
@@ -197,11 +201,16 @@ def parse_replies(data: bytes) -> list[Reply]:
     try:
         cal = Calendar.from_ical(_calendar_bytes(data))
     except ValueError as exc:
-        raise Invalid(f"Die Datei ist kein gültiges iCalendar: {exc}", field="file") from exc
+        raise Invalid(
+            _("Die Datei ist kein gültiges iCalendar: %(exc)s", exc=exc), field="file"
+        ) from exc
     method = str(cal.get("method", "")).upper()
     if method != "REPLY":
         raise Invalid(
-            f"Die Datei ist keine Antwort (METHOD:REPLY), sondern METHOD:{method or 'fehlt'}.",
+            _(
+                "Die Datei ist keine Antwort (METHOD:REPLY), sondern METHOD:%(value)s.",
+                value=method or _("fehlt"),
+            ),
             field="file",
         )
     replies = []
@@ -224,5 +233,5 @@ def parse_replies(data: bytes) -> list[Reply]:
                 )
             )
     if not replies:
-        raise Invalid("Die Antwort enthält keinen Teilnehmer (ATTENDEE).", field="file")
+        raise Invalid(_("Die Antwort enthält keinen Teilnehmer (ATTENDEE)."), field="file")
     return replies

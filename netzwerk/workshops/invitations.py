@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..actors.models import Actor, Contact
 from ..audit.services import record
@@ -34,10 +35,15 @@ def add_invitations(
     """Invite contacts (all or none). Already invited ones are kept as they are; a contact that
     may not be invited (no address, consent revoked) is refused with the reason."""
     if workshop.status in (WorkshopStatus.CANCELLED, WorkshopStatus.DONE):
-        raise Invalid(f"Der Workshop ist {workshop.status.label}; Einladen ist nicht mehr möglich.")
+        raise Invalid(
+            _(
+                "Der Workshop ist %(label)s; Einladen ist nicht mehr möglich.",
+                label=workshop.status.label,
+            )
+        )
     if not isinstance(contact_ids, list | tuple) or not contact_ids:
         raise Invalid(
-            "Bitte mindestens einen Kontakt auswählen (contact_ids).", field="contact_ids"
+            _("Bitte mindestens einen Kontakt auswählen (contact_ids)."), field="contact_ids"
         )
     existing = {inv.contact_id: inv for inv in workshop.invitations}
     added = []
@@ -45,13 +51,23 @@ def add_invitations(
         try:
             contact_id = int(raw_id)
         except (TypeError, ValueError) as exc:
-            raise Invalid(f"Ungültige Kontaktnummer: {raw_id}", field="contact_ids") from exc
+            raise Invalid(
+                _("Ungültige Kontaktnummer: %(raw_id)s", raw_id=raw_id), field="contact_ids"
+            ) from exc
         contact = db.session.get(Contact, contact_id)
         if contact is None:
-            raise Invalid(f"Kontakt {contact_id} nicht gefunden.", field="contact_ids")
+            raise Invalid(
+                _("Kontakt %(contact_id)s nicht gefunden.", contact_id=contact_id),
+                field="contact_ids",
+            )
         if reason := compose.block_reason(contact):
             raise Invalid(
-                f"{contact.name} ({contact.actor.name}) kann nicht eingeladen werden: {reason}",
+                _(
+                    "%(name)s (%(name2)s) kann nicht eingeladen werden: %(reason)s",
+                    name=contact.name,
+                    name2=contact.actor.name,
+                    reason=reason,
+                ),
                 field="contact_ids",
             )
         invitation = existing.get(contact.id)
@@ -131,18 +147,22 @@ def was_announced(workshop: Workshop) -> bool:
 
 def _check_sendable(workshop: Workshop) -> None:
     if workshop.status == WorkshopStatus.CANCELLED:
-        raise Invalid("Der Workshop ist abgesagt; es werden keine Einladungen mehr verschickt.")
+        raise Invalid(_("Der Workshop ist abgesagt; es werden keine Einladungen mehr verschickt."))
     if workshop.status == WorkshopStatus.DONE:
-        raise Invalid("Der Workshop hat schon stattgefunden.")
+        raise Invalid(_("Der Workshop hat schon stattgefunden."))
     if workshop.starts_at is None:
         raise Invalid(
-            "Der Workshop hat noch keinen Termin. Bitte erst Beginn und Ende eintragen oder "
-            "in der Terminumfrage einen Termin festlegen."
+            _(
+                "Der Workshop hat noch keinen Termin. Bitte erst Beginn und Ende "
+                "eintragen oder in der Terminumfrage einen Termin festlegen."
+            )
         )
     if workshop.starts_at <= utcnow():
-        raise Invalid("Der Workshop liegt in der Vergangenheit; Einladungen sind nicht möglich.")
+        raise Invalid(_("Der Workshop liegt in der Vergangenheit; Einladungen sind nicht möglich."))
     if not workshop.organizer_email:
-        raise Invalid("Die E-Mail-Adresse der einladenden Person fehlt.", field="organizer_email")
+        raise Invalid(
+            _("Die E-Mail-Adresse der einladenden Person fehlt."), field="organizer_email"
+        )
 
 
 def send_invitations(workshop: Workshop, note: str = "") -> tuple[str, dict]:
@@ -212,9 +232,9 @@ def cancel_workshop(workshop: Workshop, note: str = "") -> str | None:
     received a REQUEST and was not removed, whatever they answered; unsent invitations are
     dropped from the queue."""
     if workshop.status == WorkshopStatus.CANCELLED:
-        raise Conflict("Der Workshop ist bereits abgesagt.")
+        raise Conflict(_("Der Workshop ist bereits abgesagt."))
     if workshop.status == WorkshopStatus.DONE:
-        raise Invalid("Ein durchgeführter Workshop kann nicht mehr abgesagt werden.")
+        raise Invalid(_("Ein durchgeführter Workshop kann nicht mehr abgesagt werden."))
     old_status = workshop.status
     workshop.status = WorkshopStatus.CANCELLED
     workshop.sequence += 1
@@ -298,17 +318,17 @@ def promote(workshop: Workshop, batch: str | None) -> str | None:
 
 def _check_open(workshop: Workshop) -> None:
     if workshop.status == WorkshopStatus.CANCELLED:
-        raise Invalid("Der Workshop wurde abgesagt.")
+        raise Invalid(_("Der Workshop wurde abgesagt."))
     if workshop.status == WorkshopStatus.DONE or (
         workshop.ends_at is not None and workshop.ends_at <= utcnow()
     ):
-        raise Invalid("Der Workshop hat schon stattgefunden; Antworten sind nicht mehr möglich.")
+        raise Invalid(_("Der Workshop hat schon stattgefunden; Antworten sind nicht mehr möglich."))
 
 
 def closed_reason(invitation: Invitation) -> str | None:
     """Why the invitee can no longer answer, or None."""
     if invitation.removed_at is not None:
-        return "Diese Einladung wurde zurückgezogen."
+        return _("Diese Einladung wurde zurückgezogen.")
     try:
         _check_open(invitation.workshop)
     except Invalid as exc:
@@ -322,12 +342,12 @@ def respond(
     """An answer by RSVP link or iTIP REPLY. Accepting a full workshop puts the invitee on the
     waitlist; giving up a seat moves the next one up. Returns the batch to deliver, if any."""
     if invitation.removed_at is not None:
-        raise Invalid("Diese Einladung wurde zurückgezogen.")
+        raise Invalid(_("Diese Einladung wurde zurückgezogen."))
     workshop = invitation.workshop
     _check_open(workshop)
     value = Response.parse(response)
     if value is None or value == Response.NEEDS_ACTION:
-        raise Invalid("Bitte zusagen, vielleicht oder absagen wählen.", field="response")
+        raise Invalid(_("Bitte zusagen, vielleicht oder absagen wählen."), field="response")
     held_seat = invitation.holds_seat
     before = {"response": invitation.response.value, "waitlisted": invitation.waitlisted}
     if value == Response.ACCEPTED and not held_seat:
@@ -414,7 +434,7 @@ def import_replies(data: bytes) -> tuple[list[dict], list[str]]:
 def record_attendance(workshop: Workshop, attended_ids: set[int]) -> Workshop:
     """Tick who came; invitees not ticked are recorded as absent."""
     if workshop.starts_at is None:
-        raise Invalid("Der Workshop hat noch keinen Termin.")
+        raise Invalid(_("Der Workshop hat noch keinen Termin."))
     changed = []
     for invitation in workshop.active_invitations:
         came = invitation.id in attended_ids

@@ -11,6 +11,7 @@ import re
 import sqlalchemy as sa
 from flask import render_template
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from ..audit.services import record
 from ..core import documents
@@ -102,8 +103,10 @@ def send_protocol(workshop: Workshop) -> tuple[str, dict]:
     recipients = protocol_recipients(workshop)
     if not recipients:
         raise Invalid(
-            "Es gibt niemanden, dem das Protokoll geschickt werden könnte: bitte zuerst die "
-            "Anwesenheit erfassen."
+            _(
+                "Es gibt niemanden, dem das Protokoll geschickt werden könnte: bitte "
+                "zuerst die Anwesenheit erfassen."
+            )
         )
     sequence = (
         db.session.scalar(

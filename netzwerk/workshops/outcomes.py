@@ -36,7 +36,7 @@ def _label(outcome: Outcome) -> str:
 def get_outcome(outcome_id: int, workshop: Workshop | None = None) -> Outcome:
     outcome = db.session.get(Outcome, outcome_id)
     if outcome is None or (workshop is not None and outcome.workshop_id != workshop.id):
-        raise NotFound(f"Ergebnis {outcome_id} nicht gefunden.")
+        raise NotFound(_("Ergebnis %(outcome_id)s nicht gefunden.", outcome_id=outcome_id))
     return outcome
 
 
@@ -44,7 +44,7 @@ def _actors(refs: Any, field: str = "actor_ids") -> list[Actor]:
     if refs in (None, ""):
         return []
     if not isinstance(refs, list | tuple | set):
-        raise Invalid(f"{field} muss eine Liste sein.", field=field)
+        raise Invalid(_("%(field)s muss eine Liste sein.", field=field), field=field)
     found: list[Actor] = []
     for ref in refs:
         try:
@@ -52,7 +52,7 @@ def _actors(refs: Any, field: str = "actor_ids") -> list[Actor]:
         except (TypeError, ValueError):
             actor = None
         if actor is None:
-            raise Invalid(f"Unbekannter Akteur: {ref}", field=field)
+            raise Invalid(_("Unbekannter Akteur: %(ref)s", ref=ref), field=field)
         if actor not in found:
             found.append(actor)
     return found
@@ -64,23 +64,27 @@ def clean_outcome(data: dict[str, Any], outcome: Outcome | None) -> dict[str, An
 
     text = str(current("text", "") or "").strip()
     if not text:
-        raise Invalid("Der Text fehlt.", field="text")
+        raise Invalid(_("Der Text fehlt."), field="text")
     if len(text) > 5000:
-        raise Invalid("Der Text ist zu lang (höchstens 5000 Zeichen).", field="text")
+        raise Invalid(_("Der Text ist zu lang (höchstens 5000 Zeichen)."), field="text")
     kind = vocab_value(OutcomeKind, data, "kind", outcome.kind if outcome else None)
     if kind is None:
-        raise Invalid("Die Art fehlt (Ziel, Maßnahmenidee, Problem oder Zusage).", field="kind")
+        raise Invalid(_("Die Art fehlt (Ziel, Maßnahmenidee, Problem oder Zusage)."), field="kind")
     topic_ref = current("topic_id")
     topic = None
     if topic_ref not in (None, "", 0, "0"):
         topic = topic_services.find_topic(topic_ref)
         if topic is None:
-            raise Invalid(f"Unbekanntes Thema: {topic_ref}", field="topic_id")
+            raise Invalid(
+                _("Unbekanntes Thema: %(topic_ref)s", topic_ref=topic_ref), field="topic_id"
+            )
     if topic is None:
-        raise Invalid("Das Thema fehlt.", field="topic_id")
+        raise Invalid(_("Das Thema fehlt."), field="topic_id")
     organisation = " ".join(str(current("named_organisation", "") or "").split())
     if len(organisation) > 200:
-        raise Invalid("Der Name ist zu lang (höchstens 200 Zeichen).", field="named_organisation")
+        raise Invalid(
+            _("Der Name ist zu lang (höchstens 200 Zeichen)."), field="named_organisation"
+        )
     values = {
         "kind": kind,
         "topic_id": topic.id,
@@ -177,20 +181,25 @@ def confirm_commitment(outcome: Outcome, data: dict[str, Any]) -> str:
     actor_id, target_id, kind) a commitment implies; returns what was created, in German for
     the audit trail and the outcome."""
     if outcome.kind != OutcomeKind.COMMITMENT:
-        raise Invalid("Nur eine Zusage kann übernommen werden.", field="kind")
+        raise Invalid(_("Nur eine Zusage kann übernommen werden."), field="kind")
     if outcome.applied_at is not None:
-        raise Conflict(f"Diese Zusage wurde schon übernommen: {outcome.applied_note}")
+        raise Conflict(
+            _(
+                "Diese Zusage wurde schon übernommen: %(applied_note)s",
+                applied_note=outcome.applied_note,
+            )
+        )
     what = data.get("what")
     actor = _actors([data.get("actor_id")], "actor_id")[0] if data.get("actor_id") else None
     if actor is None:
-        raise Invalid("Bitte den Akteur wählen, der die Zusage gibt.", field="actor_id")
+        raise Invalid(_("Bitte den Akteur wählen, der die Zusage gibt."), field="actor_id")
     if what == "role":
         topic = outcome.topic
         if topic is None:
-            raise Invalid("Die Zusage hat kein Thema.", field="topic_id")
+            raise Invalid(_("Die Zusage hat kein Thema."), field="topic_id")
         role = vocab_value(TopicRole, data, "role", None)
         if role is None:
-            raise Invalid("Bitte die Rolle im Thema wählen.", field="role")
+            raise Invalid(_("Bitte die Rolle im Thema wählen."), field="role")
         link = db.session.scalar(
             sa.select(ActorTopic).where(
                 ActorTopic.actor_id == actor.id, ActorTopic.topic_id == topic.id
@@ -203,16 +212,22 @@ def confirm_commitment(outcome: Outcome, data: dict[str, Any]) -> str:
             record("actor_topic", link.id, "update", changes, label=f"{actor.name} – {topic.code}")
         else:
             raise Conflict(
-                f"{actor.name} hat in {topic.code} schon die Rolle „{role.label}“.", field="role"
+                _(
+                    "%(name)s hat in %(code)s schon die Rolle „%(label)s“.",
+                    name=actor.name,
+                    code=topic.code,
+                    label=role.label,
+                ),
+                field="role",
             )
         note = f"Themenrolle: {actor.name} – {topic.code} ({role.value})"
     elif what == "relation":
         target = _actors([data.get("target_id")], "target_id")[0] if data.get("target_id") else None
         if target is None:
-            raise Invalid("Bitte den anderen Akteur der Beziehung wählen.", field="target_id")
+            raise Invalid(_("Bitte den anderen Akteur der Beziehung wählen."), field="target_id")
         kind = vocab_value(RelationKind, data, "kind", None)
         if kind is None:
-            raise Invalid("Bitte die Art der Beziehung wählen.", field="kind")
+            raise Invalid(_("Bitte die Art der Beziehung wählen."), field="kind")
         actor_services.create_relation(
             {
                 "source_id": actor.id,
@@ -225,7 +240,7 @@ def confirm_commitment(outcome: Outcome, data: dict[str, Any]) -> str:
         )
         note = f"Beziehung: {actor.name} → {target.name} ({kind.value})"
     else:
-        raise Invalid("Bitte wählen: Themenrolle oder Beziehung.", field="what")
+        raise Invalid(_("Bitte wählen: Themenrolle oder Beziehung."), field="what")
     changes = apply_changes(outcome, {"applied_at": utcnow(), "applied_note": note[:300]})
     if actor not in outcome.actors:
         outcome.actors.append(actor)
@@ -243,7 +258,7 @@ def create_candidate(outcome: Outcome, data: dict[str, Any]) -> Actor:
     (interessiert) and to the outcome; an existing actor of that name is linked instead."""
     name = " ".join(str(data.get("name") or outcome.named_organisation or "").split())
     if not name:
-        raise Invalid("Der Name der Organisation fehlt.", field="name")
+        raise Invalid(_("Der Name der Organisation fehlt."), field="name")
     actor = actor_services.find_actor_by_name(name)
     if actor is None:
         actor = actor_services.create_actor(
@@ -276,7 +291,7 @@ def create_candidate(outcome: Outcome, data: dict[str, Any]) -> Actor:
 def get_follow_up(follow_up_id: int, workshop: Workshop | None = None) -> FollowUp:
     item = db.session.get(FollowUp, follow_up_id)
     if item is None or (workshop is not None and item.workshop_id != workshop.id):
-        raise NotFound(f"Aufgabe {follow_up_id} nicht gefunden.")
+        raise NotFound(_("Aufgabe %(follow_up_id)s nicht gefunden.", follow_up_id=follow_up_id))
     return item
 
 
@@ -286,14 +301,14 @@ def clean_follow_up(data: dict[str, Any], item: FollowUp | None) -> dict[str, An
 
     text = " ".join(str(current("text", "") or "").split())
     if not text:
-        raise Invalid("Was ist zu tun? Der Text fehlt.", field="text")
+        raise Invalid(_("Was ist zu tun? Der Text fehlt."), field="text")
     if len(text) > 500:
-        raise Invalid("Der Text ist zu lang (höchstens 500 Zeichen).", field="text")
+        raise Invalid(_("Der Text ist zu lang (höchstens 500 Zeichen)."), field="text")
     owner = " ".join(str(current("owner", "") or "").split())[:200]
     owner_actor = current("owner_actor_id")
     owner_actor = _actors([owner_actor], "owner_actor_id")[0] if owner_actor else None
     if owner_actor is None and not owner:
-        raise Invalid("Wer kümmert sich? Bitte einen Akteur oder Namen angeben.", field="owner")
+        raise Invalid(_("Wer kümmert sich? Bitte einen Akteur oder Namen angeben."), field="owner")
     return {
         "text": text,
         "owner_actor_id": owner_actor.id if owner_actor else None,

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..audit.services import record
 from ..core.errors import Invalid, NotFound
@@ -32,13 +33,15 @@ SCORES = {Answer.YES: 2, Answer.MAYBE: 1, Answer.NO: 0}
 
 def _check_open(workshop: Workshop) -> None:
     if workshop.status in (WorkshopStatus.CANCELLED, WorkshopStatus.DONE):
-        raise Invalid(f"Der Workshop ist {workshop.status.label}; keine Terminumfrage mehr.")
+        raise Invalid(
+            _("Der Workshop ist %(label)s; keine Terminumfrage mehr.", label=workshop.status.label)
+        )
 
 
 def get_slot(workshop: Workshop, slot_id: int) -> PollSlot:
     slot = db.session.get(PollSlot, slot_id)
     if slot is None or slot.workshop_id != workshop.id:
-        raise NotFound(f"Terminvorschlag {slot_id} nicht gefunden.")
+        raise NotFound(_("Terminvorschlag %(slot_id)s nicht gefunden.", slot_id=slot_id))
     return slot
 
 
@@ -48,18 +51,20 @@ def add_slot(workshop: Workshop, starts: datetime | str, ends: datetime | str) -
     values = []
     for name, value in (("starts_at", starts), ("ends_at", ends)):
         if value in (None, ""):
-            raise Invalid("Beginn und Ende des Vorschlags angeben.", field=name)
+            raise Invalid(_("Beginn und Ende des Vorschlags angeben."), field=name)
         if isinstance(value, str):
             try:
                 value = datetime.fromisoformat(value)
             except ValueError as exc:
-                raise Invalid(f"Kein gültiger Zeitpunkt: {value}", field=name) from exc
+                raise Invalid(
+                    _("Kein gültiger Zeitpunkt: %(value)s", value=value), field=name
+                ) from exc
         values.append(to_utc(value, workshop.timezone, field=name))
     starts_utc, ends_utc = values
     if ends_utc <= starts_utc:
-        raise Invalid("Das Ende muss nach dem Beginn liegen.", field="ends_at")
+        raise Invalid(_("Das Ende muss nach dem Beginn liegen."), field="ends_at")
     if any(s.starts_at == starts_utc and s.ends_at == ends_utc for s in workshop.slots):
-        raise Invalid("Diesen Terminvorschlag gibt es schon.", field="starts_at")
+        raise Invalid(_("Diesen Terminvorschlag gibt es schon."), field="starts_at")
     slot = PollSlot(workshop=workshop, starts_at=starts_utc, ends_at=ends_utc)
     db.session.add(slot)
     workshop.poll_open = True
@@ -79,7 +84,7 @@ class RowsInvalid(Invalid):
     """Some rows of a multi-date entry are wrong; `rows` maps the row index to its reason."""
 
     def __init__(self, rows: dict[int, str]):
-        super().__init__("Bitte die markierten Daten prüfen; es wurde nichts gespeichert.")
+        super().__init__(_("Bitte die markierten Daten prüfen; es wurde nichts gespeichert."))
         self.rows = rows
 
 
@@ -95,9 +100,9 @@ def add_slots(
     as the form found it) gets its reason."""
     _check_open(workshop)
     if end <= start:
-        raise Invalid("Das Ende muss nach dem Beginn liegen.", field="end_time")
+        raise Invalid(_("Das Ende muss nach dem Beginn liegen."), field="end_time")
     if not any(dates) and not unreadable:
-        raise RowsInvalid({0: "Mindestens ein Datum angeben."})
+        raise RowsInvalid({0: _("Mindestens ein Datum angeben.")})
     today = datetime.now(ZoneInfo(workshop.timezone)).date()
     existing = {(s.starts_at, s.ends_at) for s in workshop.slots}
     seen: set[date] = set()
@@ -107,10 +112,10 @@ def add_slots(
         if day is None:
             continue
         if day < today:
-            rows[index] = "Dieses Datum liegt in der Vergangenheit."
+            rows[index] = _("Dieses Datum liegt in der Vergangenheit.")
             continue
         if day in seen:
-            rows[index] = "Dieses Datum steht schon in einer Zeile darüber."
+            rows[index] = _("Dieses Datum steht schon in einer Zeile darüber.")
             continue
         seen.add(day)
         try:
@@ -122,7 +127,7 @@ def add_slots(
             rows[index] = exc.message
             continue
         if pair in existing:
-            rows[index] = "Diesen Terminvorschlag gibt es schon."
+            rows[index] = _("Diesen Terminvorschlag gibt es schon.")
             continue
         spans.append(pair)
     if rows:
@@ -159,9 +164,9 @@ def send_poll(workshop: Workshop) -> tuple[str, int]:
     """Mail every invitee the link to the poll (one round per call; new slots → new round)."""
     _check_open(workshop)
     if not workshop.slots:
-        raise Invalid("Die Umfrage hat noch keine Terminvorschläge.")
+        raise Invalid(_("Die Umfrage hat noch keine Terminvorschläge."))
     if not workshop.active_invitations:
-        raise Invalid("Es ist noch niemand eingeladen.")
+        raise Invalid(_("Es ist noch niemand eingeladen."))
     workshop.poll_open = True
     workshop.poll_round += 1
     batch = queue.new_batch()
@@ -187,17 +192,17 @@ def vote(invitation: Invitation, answers: dict[int, Any]) -> None:
     """Replace the invitee's votes; slots left out count as no answer."""
     workshop = invitation.workshop
     if invitation.removed_at is not None:
-        raise Invalid("Diese Einladung wurde zurückgezogen.")
+        raise Invalid(_("Diese Einladung wurde zurückgezogen."))
     if not workshop.poll_open:
-        raise Invalid("Die Terminumfrage ist beendet.")
+        raise Invalid(_("Die Terminumfrage ist beendet."))
     slots = {slot.id: slot for slot in workshop.slots}
     current = {v.slot_id: v for v in invitation.votes}
     for slot_id, raw in answers.items():
         if int(slot_id) not in slots:
-            raise Invalid(f"Unbekannter Terminvorschlag: {slot_id}")
+            raise Invalid(_("Unbekannter Terminvorschlag: %(slot_id)s", slot_id=slot_id))
         answer = Answer.parse(raw)
         if answer is None:
-            raise Invalid(f"Antwort {raw!r}: bitte ja, vielleicht oder nein.")
+            raise Invalid(_("Antwort %(raw)r: bitte ja, vielleicht oder nein.", raw=raw))
         existing = current.get(int(slot_id))
         if existing is None:
             invitation.votes.append(PollVote(slot_id=int(slot_id), answer=answer))

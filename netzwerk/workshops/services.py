@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from ..audit.services import apply_changes, plain, record, reverse, snapshot
 from ..auth.models import hash_token
@@ -61,14 +62,16 @@ ANNOUNCED_FIELDS = ("starts_at", "ends_at", "location", "online_url", "format")
 def get_workshop(workshop_id: int) -> Workshop:
     workshop = db.session.get(Workshop, workshop_id)
     if workshop is None:
-        raise NotFound(f"Workshop {workshop_id} nicht gefunden.")
+        raise NotFound(_("Workshop %(workshop_id)s nicht gefunden.", workshop_id=workshop_id))
     return workshop
 
 
 def get_invitation(invitation_id: int, workshop: Workshop | None = None) -> Invitation:
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or (workshop is not None and invitation.workshop_id != workshop.id):
-        raise NotFound(f"Einladung {invitation_id} nicht gefunden.")
+        raise NotFound(
+            _("Einladung %(invitation_id)s nicht gefunden.", invitation_id=invitation_id)
+        )
     return invitation
 
 
@@ -78,7 +81,7 @@ def invitation_by_token(token: str) -> Invitation:
         sa.select(Invitation).where(Invitation.token_hash == hash_token(token))
     )
     if invitation is None:
-        raise NotFound("Diese Einladung gibt es nicht (mehr). Bitte prüfen Sie den Link.")
+        raise NotFound(_("Diese Einladung gibt es nicht (mehr). Bitte prüfen Sie den Link."))
     return invitation
 
 
@@ -124,7 +127,10 @@ def _text(data: dict, workshop: Workshop | None, name: str, limit: int, one_line
     value = "" if value is None else str(value)
     value = " ".join(value.split()) if one_line else value.strip()
     if len(value) > limit:
-        raise Invalid(f"{name} ist zu lang (höchstens {limit} Zeichen).", field=name)
+        raise Invalid(
+            _("%(name)s ist zu lang (höchstens %(limit)s Zeichen).", name=name, limit=limit),
+            field=name,
+        )
     return value
 
 
@@ -139,12 +145,16 @@ def _moment(data: dict, workshop: Workshop | None, name: str, tz: str) -> dateti
             value = datetime.fromisoformat(value.strip())
         except ValueError as exc:
             raise Invalid(
-                f"{name}: kein gültiger Zeitpunkt (erwartet z. B. 2025-05-13T18:00 oder "
-                f"2025-05-13T18:00:00+02:00): {value}",
+                _(
+                    "%(name)s: kein gültiger Zeitpunkt (erwartet z. B. 2025-05-13T18:00 "
+                    "oder 2025-05-13T18:00:00+02:00): %(value)s",
+                    name=name,
+                    value=value,
+                ),
                 field=name,
             ) from exc
     if not isinstance(value, datetime):
-        raise Invalid(f"{name}: kein gültiger Zeitpunkt.", field=name)
+        raise Invalid(_("%(name)s: kein gültiger Zeitpunkt.", name=name), field=name)
     return to_utc(value, tz, field=name)
 
 
@@ -153,12 +163,12 @@ def _topics(data: dict, workshop: Workshop | None) -> list[Topic]:
         return list(workshop.topics) if workshop else []
     refs = data.get("topic_ids", data.get("topics")) or []
     if not isinstance(refs, list | tuple):
-        raise Invalid("topic_ids muss eine Liste sein.", field="topics")
+        raise Invalid(_("topic_ids muss eine Liste sein."), field="topics")
     found = []
     for ref in refs:
         topic = find_topic(ref) if ref not in (None, "") else None
         if topic is None:
-            raise Invalid(f"Unbekanntes Thema: {ref}", field="topics")
+            raise Invalid(_("Unbekanntes Thema: %(ref)s", ref=ref), field="topics")
         if topic not in found:
             found.append(topic)
     return found
@@ -166,7 +176,7 @@ def _topics(data: dict, workshop: Workshop | None) -> list[Topic]:
 
 def _url(value: str, field: str) -> str:
     if value and not re.match(r"^https?://[^\s<>\"]+$", value):
-        raise Invalid("Der Link muss mit http:// oder https:// beginnen.", field=field)
+        raise Invalid(_("Der Link muss mit http:// oder https:// beginnen."), field=field)
     return value
 
 
@@ -174,16 +184,16 @@ def _clean(data: dict[str, Any], workshop: Workshop | None) -> dict[str, Any]:
     """Normalise input from a form, the API or the demo file into model values."""
     title = _text(data, workshop, "title", 200, one_line=True)
     if not title:
-        raise Invalid("Der Titel fehlt.", field="title")
+        raise Invalid(_("Der Titel fehlt."), field="title")
     tz = check_zone(_text(data, workshop, "timezone", 64) or "Europe/Berlin")
     starts = _moment(data, workshop, "starts_at", tz)
     ends = _moment(data, workshop, "ends_at", tz)
     if starts is None and ends is not None:
-        raise Invalid("Der Beginn fehlt.", field="starts_at")
+        raise Invalid(_("Der Beginn fehlt."), field="starts_at")
     if starts is not None and ends is None:
-        raise Invalid("Das Ende fehlt.", field="ends_at")
+        raise Invalid(_("Das Ende fehlt."), field="ends_at")
     if starts is not None and ends <= starts:
-        raise Invalid("Das Ende muss nach dem Beginn liegen.", field="ends_at")
+        raise Invalid(_("Das Ende muss nach dem Beginn liegen."), field="ends_at")
     capacity = data.get("capacity", workshop.capacity if workshop else None)
     if capacity in (None, "", 0, "0"):
         capacity = None
@@ -222,7 +232,7 @@ def _clean(data: dict[str, Any], workshop: Workshop | None) -> dict[str, Any]:
 def create_workshop(data: dict[str, Any], commit: bool = True) -> Workshop:
     values = _clean(data, None)
     if values["status"] == WorkshopStatus.CANCELLED:
-        raise Invalid("Ein neuer Workshop kann nicht abgesagt sein.", field="status")
+        raise Invalid(_("Ein neuer Workshop kann nicht abgesagt sein."), field="status")
     workshop = Workshop(uid=f"{uuid.uuid4()}@{_uid_domain()}", **values)
     workshop.topics = _topics(data, None)
     db.session.add(workshop)
@@ -243,13 +253,15 @@ def update_workshop(workshop: Workshop, data: dict[str, Any]) -> str | None:
     if new_status != workshop.status:
         if new_status == WorkshopStatus.CANCELLED:
             raise Invalid(
-                "Zum Absagen bitte „Workshop absagen“ verwenden: dabei gehen die Absagen raus.",
+                _("Zum Absagen bitte „Workshop absagen“ verwenden: dabei gehen die Absagen raus."),
                 field="status",
             )
         if workshop.status == WorkshopStatus.CANCELLED:
             raise Invalid(
-                "Ein abgesagter Workshop kann nicht wieder geplant werden; bitte einen neuen "
-                "anlegen.",
+                _(
+                    "Ein abgesagter Workshop kann nicht wieder geplant werden; bitte einen "
+                    "neuen anlegen."
+                ),
                 field="status",
             )
     values["status"] = new_status
@@ -289,8 +301,10 @@ def delete_workshop(workshop: Workshop) -> None:
     """Only workshops nobody was told about, or cancelled ones, can be deleted."""
     if workshop.status != WorkshopStatus.CANCELLED and invitations.was_announced(workshop):
         raise Conflict(
-            "Zu diesem Workshop sind schon Einladungen verschickt. Bitte zuerst absagen, "
-            "damit die Kalender der Eingeladenen bereinigt werden."
+            _(
+                "Zu diesem Workshop sind schon Einladungen verschickt. Bitte zuerst "
+                "absagen, damit die Kalender der Eingeladenen bereinigt werden."
+            )
         )
     changes = reverse(snapshot(workshop, WORKSHOP_FIELDS))
     changes["removed"] = [{"invitations": len(workshop.invitations)}, None]
@@ -307,7 +321,8 @@ def save_results(workshop: Workshop, data: dict[str, Any]) -> Workshop:
         next_id = int(next_id)
         if next_id == workshop.id:
             raise Invalid(
-                "Ein Workshop kann nicht sein eigener Folgetermin sein.", field="next_workshop_id"
+                _("Ein Workshop kann nicht sein eigener Folgetermin sein."),
+                field="next_workshop_id",
             )
         get_workshop(next_id)
     values = {

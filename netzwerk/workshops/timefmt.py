@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
+from flask_babel import gettext as _
 
 from ..core.errors import Invalid
 from ..core.timeutil import in_zone, is_timezone
@@ -23,7 +24,7 @@ def mail_language(language: str | None) -> str:
 def check_zone(tz: str, field: str = "timezone") -> str:
     tz = (tz or "").strip()
     if not is_timezone(tz):
-        raise Invalid(f"Unbekannte Zeitzone: {tz}", field=field)
+        raise Invalid(_("Unbekannte Zeitzone: %(tz)s", tz=tz), field=field)
     return tz
 
 
@@ -40,8 +41,12 @@ def to_utc(value: datetime, tz: str, field: str = "starts_at") -> datetime:
     utc = local.astimezone(UTC)
     if utc.astimezone(zone).replace(tzinfo=None) != value:
         raise Invalid(
-            f"{value:%d.%m.%Y %H:%M} gibt es in {tz} nicht (Zeitumstellung). "
-            "Bitte eine andere Uhrzeit wählen.",
+            _(
+                "%(value)s gibt es in %(tz)s nicht (Zeitumstellung). Bitte eine andere "
+                "Uhrzeit wählen.",
+                value=format(value, "%d.%m.%Y %H:%M"),
+                tz=tz,
+            ),
             field=field,
         )
     return utc.replace(tzinfo=None)
