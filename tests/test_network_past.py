@@ -189,3 +189,13 @@ def test_the_map_page_keeps_the_dates_in_its_filter_form(app, login):
     assert "Stand: 20. Januar 2026" in past and "Schule Nord" not in past
     wrong = viewer.get("/karte?at=kein-datum").get_data(as_text=True)
     assert "kein Datum" in wrong
+
+
+def test_the_date_errors_read_in_english(app, login):
+    viewer = login("viewer")
+    viewer.get("/?lang=en")
+    bad = viewer.get("/api/graph?at=2026-13-01").get_json()["error"]
+    assert bad == "at: “2026-13-01” is not a date (YYYY-MM-DD, e.g. 2026-03-01)."
+    assert viewer.get("/api/gaps?at=2999-01-01").get_json()["error"] == (
+        "at: 2999-01-01 is in the future."
+    )

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 import networkx as nx
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..actors.models import Actor, Relation
 from ..core.api import BadRequest
@@ -128,10 +129,18 @@ def parse_day(value: str | None, name: str) -> date | None:
         day = date.fromisoformat(text)
     except ValueError:
         raise BadRequest(
-            f"{name}: „{text}“ ist kein Datum (JJJJ-MM-TT, z. B. 2026-03-01).", field=name
+            _(
+                "%(name)s: „%(text)s“ ist kein Datum (JJJJ-MM-TT, z. B. 2026-03-01).",
+                name=name,
+                text=text,
+            ),
+            field=name,
         ) from None
     if day > today():
-        raise Invalid(f"{name}: {day.isoformat()} liegt in der Zukunft.", field=name)
+        raise Invalid(
+            _("%(name)s: %(day)s liegt in der Zukunft.", name=name, day=day.isoformat()),
+            field=name,
+        )
     return day
 
 
