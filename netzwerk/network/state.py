@@ -375,7 +375,7 @@ def _share(app: Flask, name: str, result: Result) -> None:
                 is None
             ):
                 conn.execute(sa.insert(table).values(name=name, **values))
-    except sa.exc.SQLAlchemyError:  # another worker wrote it first, or the database is gone
+    except (sa.exc.SQLAlchemyError, RuntimeError):  # another worker was first; database gone
         log.warning("shared %s of state %s not stored", name, result.key, exc_info=True)
 
 
