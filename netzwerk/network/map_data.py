@@ -828,12 +828,10 @@ def _ghosts(
     return result
 
 
-def _gap_json(gap: dict) -> dict[str, Any]:
+def _checklist_gap(gap: dict) -> dict[str, Any]:
+    """What an open and a closed gap of the checklist both show of it."""
     return {
-        "id": f"g{gap['topic_id']}-{gap['category']}",
-        "kind": "gap",
         "source": "checklist",
-        "label": _("fehlt: %(category)s", category=gap["category_label"]),
         "category": gap["category"],
         "category_label": gap["category_label"],
         "topic_id": gap["topic_id"],
@@ -841,9 +839,18 @@ def _gap_json(gap: dict) -> dict[str, Any]:
         "topic_label": gap["topic_label"],
         "have": gap["have"],
         "need": gap["need"],
+        "reason": gap["reason"],
+    }
+
+
+def _gap_json(gap: dict) -> dict[str, Any]:
+    return {
+        "id": f"g{gap['topic_id']}-{gap['category']}",
+        "kind": "gap",
+        "label": _("fehlt: %(category)s", category=gap["category_label"]),
+        **_checklist_gap(gap),
         "candidates": gap["candidates"],
         "candidate_actors": gap["candidate_actors"],
-        "reason": gap["reason"],
         "create_url": url_for("actors.new", category=gap["category"], topic=gap["topic_id"]),
         "link_url": url_for(
             "topics.link_actor", topic_id=gap["topic_id"], category=gap["category"]
@@ -856,16 +863,8 @@ def _closed_gap_json(gap: dict, since: str) -> dict[str, Any]:
     return {
         "id": f"c{gap['topic_id']}-{gap['category']}",
         "kind": CLOSED_GAP,
-        "source": "checklist",
         "label": _("geschlossen: %(category)s", category=gap["category_label"]),
-        "category": gap["category"],
-        "category_label": gap["category_label"],
-        "topic_id": gap["topic_id"],
-        "topic": gap["topic"],
-        "topic_label": gap["topic_label"],
-        "have": gap["have"],
-        "need": gap["need"],
-        "reason": gap["reason"],
+        **_checklist_gap(gap),
         "change": "closed",
         "change_label": _("Lücke geschlossen seit %(day)s", day=since),
     }
