@@ -28,7 +28,7 @@
   }));
 
   const state = { data: null, byId: new Map(), network: null, nodes: null, edges: null,
-    drawnAt: null, loadStarted: null, generation: 0 };
+    drawnAt: null, loadStarted: null, generation: 0, labelMode: "fixed", viewScale: new Map(), shownAt: null };
 
   // --- small DOM helpers (text only) -----------------------------------------------------------
 
@@ -215,10 +215,11 @@
       const s = styles.kinds[node.kind];
       Object.assign(base, { shape: s.shape,
         color: { background: s.color, border: s.border, highlight: { background: s.color, border: "#000" } },
-        font: { color: s.font, size: node.kind === "topic" ? 18 : 13 }, borderWidth: 2,
+        font: { color: s.font, size: node.kind === "topic" ? 18 : 13, strokeWidth: 0 }, borderWidth: 2,
         widthConstraint: { maximum: node.kind === "topic" ? 220 : 150 },
         shapeProperties: { borderRadius: node.kind === "topic" ? 4 : 12 },
         label: node.kind === "topic" || showLabels ? node.label : "" });
+      if (!base.label) Object.assign(base, { shape: "square", size: 9 }); // an empty box would be a blank frame
     }
     if (state.data && state.data.landscape && node.kind !== "topic") {
       base.widthConstraint = { maximum: LANDSCAPE_LABEL_WIDTH };
@@ -279,6 +280,268 @@
     });
   }
 
+  // --- legible labels (issue 10 §1) ------------------------------------------------------------
+  // The stored layout places nodes, not labels. After drawing, the boxes vis-network measured for
+  // each node with its label are pushed apart until none overlaps another, and a small map is
+  // spread to fill the view at zoom 1. Where that would shrink the labels below LEGIBLE_SCALE
+  // (the whole map, hundreds of actors), nodes stay where they are and the labels follow the zoom:
+  // drawn at a constant size on screen, the most important first (topics, gaps, workshops, then
+  // actors by links), each only where it covers no other; zooming in makes room for the rest.
+
+  const LEGIBLE_MAX = 1500; // nodes; above, labels are drawn as before
+  const SEPARATE_MAX = 160; // nodes whose boxes are pushed apart with every label
+  const LEGIBLE_SCALE = 0.8; // below this zoom a 14 px label reads smaller than 11 px
+  const LABEL_GAP = 6; // canvas px between two boxes; sideways twice that, so names do not run together
+  const SPREAD_MAX = 4;
+  const ZOOMED_FONT = 0.5; // zoomed far in, labels grow again from half their size
+  const BOXED = new Set(["topic", "workshop", "project"]); // vis-network writes their label inside
+  const PRIORITY = { topic: 0, key_actor: 1, gap: 2, closed_gap: 2, nomination: 3, workshop: 4, actor: 5, project: 6 };
+  const KEY_ACTORS = 0.1; // the share of actors, by links, whose names come right after the topics
+
+  function baseFont(node) {
+    if (node.kind === "topic") return 18;
+    if (node.kind === "actor") return 14;
+    return 13;
+  }
+
+  function measuredBoxes(ids) {
+    state.network.redraw();
+    const boxes = new Map();
+    for (const id of ids) {
+      const b = nodeBox(id);
+      boxes.set(id, { left: b.left, right: b.right, top: b.top, bottom: b.bottom });
+    }
+    return boxes;
+  }
+
+  function overlaps(a, b, gap) {
+    return a.left < b.right + 2 * gap && b.left < a.right + 2 * gap && a.top < b.bottom + gap && b.top < a.bottom + gap;
+  }
+
+  // push overlapping boxes apart along the axis where they overlap least, half each; deterministic
+  function separate(ids, boxes, pos) {
+    const order = ids.slice();
+    for (let round = 0; round < 400; round += 1) {
+      const shift = new Map(ids.map((id) => [id, { x: 0, y: 0, n: 0 }]));
+      let moved = false;
+      order.sort((a, b) => boxes.get(a).left - boxes.get(b).left || (a < b ? -1 : 1));
+      for (let i = 0; i < order.length; i += 1) {
+        const a = boxes.get(order[i]);
+        for (let j = i + 1; j < order.length; j += 1) {
+          const b = boxes.get(order[j]);
+          if (b.left >= a.right + 2 * LABEL_GAP) break;
+          if (!overlaps(a, b, LABEL_GAP)) continue;
+          moved = true;
+          const dx = Math.min(a.right, b.right) - Math.max(a.left, b.left) + 2 * LABEL_GAP;
+          const dy = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) + LABEL_GAP;
+          const sa = shift.get(order[i]);
+          const sb = shift.get(order[j]);
+          sa.n += 1; sb.n += 1;
+          if (dx < dy) {
+            const dir = (b.left + b.right) >= (a.left + a.right) ? 1 : -1;
+            sa.x -= dir * dx / 2; sb.x += dir * dx / 2;
+          } else {
+            const dir = (b.top + b.bottom) >= (a.top + a.bottom) ? 1 : -1;
+            sa.y -= dir * dy / 2; sb.y += dir * dy / 2;
+          }
+        }
+      }
+      if (!moved) return true;
+      for (const [id, s] of shift) {
+        const b = boxes.get(id);
+        if (s.n > 1) { s.x /= Math.sqrt(s.n); s.y /= Math.sqrt(s.n); } // many at once: smaller steps
+        b.left += s.x; b.right += s.x; b.top += s.y; b.bottom += s.y;
+        pos[id].x += s.x; pos[id].y += s.y;
+      }
+    }
+    return false;
+  }
+
+  function extent(boxes) {
+    let left = Infinity; let right = -Infinity; let top = Infinity; let bottom = -Infinity;
+    for (const b of boxes.values()) {
+      left = Math.min(left, b.left); right = Math.max(right, b.right);
+      top = Math.min(top, b.top); bottom = Math.max(bottom, b.bottom);
+    }
+    return { left, right, top, bottom, width: right - left, height: bottom - top };
+  }
+
+  // the zoom fit() will choose for these boxes (vis-network leaves a tenth as margin)
+  function fitScale(boxes) {
+    const e = extent(boxes);
+    return Math.min(container.clientWidth / (1.1 * e.width), container.clientHeight / (1.1 * e.height));
+  }
+
+  // a small map drawn at zoom 1 fills the view: the nodes move apart about the centre (labels
+  // keep their size, so no two come closer)
+  function spread(ids, boxes, pos) {
+    const e = extent(boxes);
+    const cx = (e.left + e.right) / 2;
+    const cy = (e.top + e.bottom) / 2;
+    let lo = 1;
+    let hi = SPREAD_MAX;
+    const scaled = (k) => new Map(ids.map((id) => {
+      const b = boxes.get(id);
+      const dx = (pos[id].x - cx) * (k - 1);
+      const dy = (pos[id].y - cy) * (k - 1);
+      return [id, { left: b.left + dx, right: b.right + dx, top: b.top + dy, bottom: b.bottom + dy }];
+    }));
+    if (fitScale(scaled(hi)) >= 1) lo = hi;
+    for (let i = 0; i < 20 && hi - lo > 0.01; i += 1) {
+      const mid = (lo + hi) / 2;
+      if (fitScale(scaled(mid)) >= 1) lo = mid; else hi = mid;
+    }
+    if (lo <= 1) return;
+    for (const id of ids) {
+      scaleView(id, lo, lo);
+      pos[id].x = cx + (pos[id].x - cx) * lo;
+      pos[id].y = cy + (pos[id].y - cy) * lo;
+    }
+  }
+
+  // how much the view stretched the room around a node: a drag there moves its stored position
+  // by the drag divided by that (savePositions)
+  function scaleView(id, fx, fy) {
+    const f = state.viewScale.get(id) || { x: 1, y: 1 };
+    state.viewScale.set(id, { x: f.x * fx, y: f.y * fy });
+  }
+
+  function placeLabels() {
+    placeNodesForLabels();
+    state.shownAt = state.network.getPositions();
+  }
+
+  function placeNodesForLabels() {
+    const ids = state.nodes.getIds();
+    state.labelMode = "fixed";
+    state.viewScale = new Map();
+    if (!ids.length || ids.length > LEGIBLE_MAX || state.data.landscape) return;
+    const wanted = ids.filter((id) => fullLabel(id));
+    if (!wanted.length) return;
+    if (ids.length <= SEPARATE_MAX) {
+      const pos = state.network.getPositions(ids);
+      const boxes = measuredBoxes(ids);
+      const before = JSON.stringify(pos);
+      separate(ids, boxes, pos);
+      if (fitScale(boxes) >= LEGIBLE_SCALE) {
+        spread(ids, boxes, pos);
+        if (JSON.stringify(pos) !== before) {
+          state.nodes.update(ids.map((id) => ({ id, x: pos[id].x, y: pos[id].y })));
+        }
+        return;
+      }
+    }
+    state.labelMode = "zoom";
+    equalize(ids);
+    stretch(ids);
+    state.network.fit({ animation: false });
+    followZoom();
+  }
+
+  // a crowded map has a dense core and an empty rim: each node keeps its direction from the
+  // centre and its rank in distance, and the distances are evened out so that every ring of the
+  // map holds as many nodes as its area allows
+  function equalize(ids) {
+    const pos = state.network.getPositions(ids);
+    const cx = ids.reduce((sum, id) => sum + pos[id].x, 0) / ids.length;
+    const cy = ids.reduce((sum, id) => sum + pos[id].y, 0) / ids.length;
+    const far = ids.map((id) => ({ id, r: Math.hypot(pos[id].x - cx, pos[id].y - cy) }))
+      .sort((a, b) => a.r - b.r || (a.id < b.id ? -1 : 1));
+    const outer = far[far.length - 1].r || 1;
+    state.nodes.update(far.map(({ id, r }, rank) => {
+      const even = outer * Math.sqrt((rank + 0.5) / far.length);
+      const k = r ? even / r : 0;
+      scaleView(id, k, k);
+      return { id, x: cx + (pos[id].x - cx) * k, y: cy + (pos[id].y - cy) * k };
+    }));
+  }
+
+  // a round network in a wide view: stretched to the view's proportions, so the labels get the
+  // room at the sides
+  function stretch(ids) {
+    const pos = state.network.getPositions(ids);
+    const xs = ids.map((id) => pos[id].x);
+    const ys = ids.map((id) => pos[id].y);
+    const width = Math.max(...xs) - Math.min(...xs);
+    const height = Math.max(...ys) - Math.min(...ys);
+    if (!width || !height) return;
+    const want = (container.clientWidth / container.clientHeight) / (width / height);
+    if (Math.abs(want - 1) < 0.05) return;
+    const cx = (Math.max(...xs) + Math.min(...xs)) / 2;
+    const cy = (Math.max(...ys) + Math.min(...ys)) / 2;
+    ids.forEach((id) => scaleView(id, Math.max(want, 1), Math.max(1 / want, 1)));
+    state.nodes.update(ids.map((id) => ({ id,
+      x: want > 1 ? cx + (pos[id].x - cx) * want : pos[id].x,
+      y: want < 1 ? cy + (pos[id].y - cy) / want : pos[id].y })));
+  }
+
+  function byPriority(ids) {
+    const degree = (id) => state.byId.get(id).degree || 0;
+    const actors = ids.filter((id) => state.byId.get(id).kind === "actor")
+      .sort((a, b) => degree(b) - degree(a) || (a < b ? -1 : 1));
+    const key = new Set(actors.slice(0, Math.ceil(KEY_ACTORS * actors.length)));
+    const rank = (id) => PRIORITY[key.has(id) ? "key_actor" : state.byId.get(id).kind] ?? 9;
+    return ids.slice().sort((a, b) => rank(a) - rank(b) || degree(b) - degree(a) || (a < b ? -1 : 1));
+  }
+
+  // the label a node carries when there is room (topics always: the map is about them)
+  function fullLabel(id) {
+    const node = state.byId.get(id);
+    if (!node) return "";
+    return node.kind === "topic" || labelsShown() ? node.label || "" : "";
+  }
+
+  // a node with or without its label; a box without its text would be an empty frame, so it
+  // shrinks to a small square of its colour
+  function withLabel(id, text, size) {
+    const node = state.byId.get(id);
+    const drawn = state.nodes.get(id);
+    const update = { id, label: text };
+    if (size) {
+      update.font = Object.assign({}, drawn.font, { size });
+    }
+    if (BOXED.has(node.kind)) Object.assign(update, { shape: text ? "box" : "square", size: 9 });
+    return update;
+  }
+
+  // at the current zoom: every label at a constant size on screen, important ones first, none
+  // over another label or another node; what is left out shows on hover, when zoomed in and in
+  // the table view
+  function followZoom() {
+    if (state.labelMode !== "zoom") return;
+    const scale = state.network.getScale();
+    const grow = Math.max(ZOOMED_FONT, LEGIBLE_SCALE / scale);
+    const ids = state.nodes.getIds();
+    const font = (id) => baseFont(state.byId.get(id)) * grow;
+    state.nodes.update(ids.map((id) => withLabel(id, "", font(id))));
+    const shapes = measuredBoxes(ids);
+    const wanted = ids.filter((id) => fullLabel(id));
+    state.nodes.update(wanted.map((id) => withLabel(id, fullLabel(id))));
+    const boxes = measuredBoxes(wanted);
+    const order = byPriority(wanted);
+    const gap = LABEL_GAP / scale;
+    const kept = [];
+    const hidden = [];
+    const taken = [];
+    const free = (id, box) => !taken.some((other) => overlaps(box, other, gap))
+      && !ids.some((other) => other !== id && overlaps(box, shapes.get(other), 0));
+    for (const id of order) {
+      const box = boxes.get(id);
+      if (state.byId.get(id).kind === "topic" || free(id, box)) {
+        kept.push(id);
+        taken.push(box);
+      } else hidden.push(id);
+    }
+    state.labelsHidden = new Set(hidden);
+    if (hidden.length) state.nodes.update(hidden.map((id) => withLabel(id, "")));
+  }
+
+  let zoomTimer = null;
+  function zoomed() {
+    clearTimeout(zoomTimer);
+    zoomTimer = setTimeout(() => { followZoom(); state.network.redraw(); }, 120);
+  }
+
   // --- drawing ---------------------------------------------------------------------------------
 
   function options(count, landscape) {
@@ -288,7 +551,8 @@
       layout: { improvedLayout: false },
       interaction: { hover: true, tooltipDelay: 150, dragNodes: Boolean(config.can_edit), multiselect: false,
         hideEdgesOnDrag: big, hideEdgesOnZoom: big, keyboard: { enabled: true, bindToWindow: false } },
-      nodes: { font: { size: 14, face: "system-ui, sans-serif", color: "#1d2430" },
+      // a white halo keeps a name legible where lines cross it
+      nodes: { font: { size: 14, face: "system-ui, sans-serif", color: "#1d2430", strokeWidth: 3, strokeColor: "#ffffff" },
         scaling: { min: 8, max: 32, label: { enabled: false } } },
       edges: { smooth: big ? false : { type: "continuous" }, selectionWidth: 2, hoverWidth: 0.5 },
     };
@@ -398,7 +662,13 @@
     }
     state.generation += 1;
     state.pendingDraw = state.generation;
-    if (data.landscape) fitLandscape(); else state.network.fit({ animation: false });
+    if (data.landscape) {
+      state.shownAt = null;
+      fitLandscape();
+    } else {
+      placeLabels();
+      if (state.labelMode !== "zoom") state.network.fit({ animation: false });
+    }
     fillSearchList(data.nodes);
     if (config.focus && !state.focusShown) { // "Auf der Karte zeigen": once, on the first drawing
       state.focusShown = true;
@@ -437,10 +707,12 @@
         container.dispatchEvent(new CustomEvent("map:drawn", { detail: { nodes: state.nodes.length } }));
       }
     });
+    network.on("zoom", zoomed);
     network.on("click", (params) => {
       if (params.nodes.length) showPanel(params.nodes[0]);
     });
     network.on("dragEnd", (params) => {
+      if (state.labelMode === "zoom") zoomed();
       if (!config.can_edit || !params.nodes.length) return;
       savePositions(params.nodes.filter((id) => state.byId.get(id) && !GHOSTS.has(state.byId.get(id).kind)
         && state.byId.get(id).change !== "removed"));
@@ -601,12 +873,21 @@
   async function savePositions(ids) {
     if (!ids.length) return;
     const positions = state.network.getPositions(ids);
-    const items = ids.map((id) => ({ id, x: positions[id].x, y: positions[id].y }));
+    // the view may show the nodes moved apart for their labels: the stored position moves by
+    // the drag, scaled back
+    const items = ids.map((id) => {
+      const node = state.byId.get(id);
+      const shown = (state.shownAt || {})[id];
+      const f = (state.viewScale && state.viewScale.get(id)) || { x: 1, y: 1 };
+      if (!shown || node.x === undefined) return { id, x: positions[id].x, y: positions[id].y };
+      return { id, x: node.x + (positions[id].x - shown.x) / f.x, y: node.y + (positions[id].y - shown.y) / f.y };
+    });
     try {
       await post(config.positions, { positions: items });
       for (const item of items) {
         const node = state.byId.get(item.id);
         node.x = item.x; node.y = item.y;
+        if (state.shownAt) state.shownAt[item.id] = positions[item.id];
       }
       say(items.length === 1 ? t("Position gespeichert.") : t("{n} Positionen gespeichert.", { n: items.length }));
     } catch (err) {
@@ -741,6 +1022,7 @@
           const v = visNode(n, state.data.styles, showLabels, size);
           return { id: v.id, label: v.label, value: v.value };
         }));
+        if (state.labelMode === "zoom") followZoom();
       }
       return;
     }
@@ -800,6 +1082,8 @@
     landscape: () => (state.data ? state.data.landscape || null : null),
     canvasPosition: (id) => state.network.canvasToDOM(state.network.getPositions([id])[id]),
     drawnAt: () => state.drawnAt,
+    labelMode: () => state.labelMode,
+    scale: () => (state.network ? state.network.getScale() : 1),
     selected: () => (state.network ? state.network.getSelectedNodes() : []),
     search,
   };
