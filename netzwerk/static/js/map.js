@@ -28,7 +28,8 @@
   }));
 
   const state = { data: null, byId: new Map(), network: null, nodes: null, edges: null,
-    drawnAt: null, loadStarted: null, generation: 0, labelMode: "fixed", viewScale: new Map(), shownAt: null };
+    drawnAt: null, loadStarted: null, generation: 0, labelMode: "fixed", viewScale: new Map(), shownAt: null,
+    unview: [] };
 
   // --- small DOM helpers (text only) -----------------------------------------------------------
 
@@ -411,10 +412,20 @@
     state.shownAt = state.network.getPositions();
   }
 
+  // where a node may step aside so that its name finds room: up, down and sideways by up to
+  // twice its label's height or its label's width
+  function nudges(box, shape) {
+    const h = box.bottom - shape.bottom;
+    const w = (box.right - box.left) / 2;
+    return [[0, 0], [0, -h], [0, h], [-w, 0], [w, 0], [-w, -h], [w, -h], [-w, h], [w, h],
+      [0, -2 * h], [0, 2 * h], [-2 * w, 0], [2 * w, 0]];
+  }
+
   function placeNodesForLabels() {
     const ids = state.nodes.getIds();
     state.labelMode = "fixed";
     state.viewScale = new Map();
+    state.unview = [];
     if (!ids.length || ids.length > LEGIBLE_MAX || state.data.landscape) return;
     const wanted = ids.filter((id) => fullLabel(id));
     if (!wanted.length) return;
@@ -434,6 +445,7 @@
     state.labelMode = "zoom";
     equalize(ids);
     stretch(ids);
+    state.basePos = state.network.getPositions(ids);
     state.network.fit({ animation: false });
     followZoom();
   }
@@ -448,12 +460,21 @@
     const far = ids.map((id) => ({ id, r: Math.hypot(pos[id].x - cx, pos[id].y - cy) }))
       .sort((a, b) => a.r - b.r || (a.id < b.id ? -1 : 1));
     const outer = far[far.length - 1].r || 1;
+    const evens = far.map((_, rank) => outer * Math.sqrt((rank + 0.5) / far.length));
     state.nodes.update(far.map(({ id, r }, rank) => {
-      const even = outer * Math.sqrt((rank + 0.5) / far.length);
-      const k = r ? even / r : 0;
-      scaleView(id, k, k);
+      const k = r ? evens[rank] / r : 0;
       return { id, x: cx + (pos[id].x - cx) * k, y: cy + (pos[id].y - cy) * k };
     }));
+    // back from a shown position to a stored one: the distance found among the others'
+    state.unview.push((p) => {
+      const shown = Math.hypot(p.x - cx, p.y - cy);
+      if (!shown) return { x: cx, y: cy };
+      let i = 0;
+      while (i < evens.length - 2 && evens[i + 1] < shown) i += 1;
+      const span = evens[i + 1] - evens[i];
+      const r = far.length < 2 ? shown : Math.max(0, far[i].r + (shown - evens[i]) / (span || 1) * (far[i + 1].r - far[i].r));
+      return { x: cx + (p.x - cx) * r / shown, y: cy + (p.y - cy) * r / shown };
+    });
   }
 
   // a round network in a wide view: stretched to the view's proportions, so the labels get the
@@ -469,7 +490,9 @@
     if (Math.abs(want - 1) < 0.05) return;
     const cx = (Math.max(...xs) + Math.min(...xs)) / 2;
     const cy = (Math.max(...ys) + Math.min(...ys)) / 2;
-    ids.forEach((id) => scaleView(id, Math.max(want, 1), Math.max(1 / want, 1)));
+    const fx = Math.max(want, 1);
+    const fy = Math.max(1 / want, 1);
+    state.unview.push((p) => ({ x: cx + (p.x - cx) / fx, y: cy + (p.y - cy) / fy }));
     state.nodes.update(ids.map((id) => ({ id,
       x: want > 1 ? cx + (pos[id].x - cx) * want : pos[id].x,
       y: want < 1 ? cy + (pos[id].y - cy) / want : pos[id].y })));
@@ -499,6 +522,9 @@
     const update = { id, label: text };
     if (size) {
       update.font = Object.assign({}, drawn.font, { size });
+      if (node.kind !== "actor" && !GHOSTS.has(node.kind)) {
+        update.widthConstraint = { maximum: (node.kind === "topic" ? 220 : 150) * size / baseFont(node) };
+      }
     }
     if (BOXED.has(node.kind)) Object.assign(update, { shape: text ? "box" : "square", size: 9 });
     return update;
@@ -513,7 +539,8 @@
     const grow = Math.max(ZOOMED_FONT, LEGIBLE_SCALE / scale);
     const ids = state.nodes.getIds();
     const font = (id) => baseFont(state.byId.get(id)) * grow;
-    state.nodes.update(ids.map((id) => withLabel(id, "", font(id))));
+    const base = state.basePos || {};
+    state.nodes.update(ids.map((id) => Object.assign(withLabel(id, "", font(id)), base[id] || {})));
     const shapes = measuredBoxes(ids);
     const wanted = ids.filter((id) => fullLabel(id));
     state.nodes.update(wanted.map((id) => withLabel(id, fullLabel(id))));
@@ -523,17 +550,39 @@
     const kept = [];
     const hidden = [];
     const taken = [];
-    const free = (id, box) => !taken.some((other) => overlaps(box, other, gap))
+    const moved = [];
+    const corner = state.network.DOMtoCanvas({ x: 0, y: 0 });
+    const far = state.network.DOMtoCanvas({ x: container.clientWidth, y: container.clientHeight });
+    const inView = (b) => b.left >= corner.x && b.right <= far.x && b.top >= corner.y && b.bottom <= far.y;
+    const free = (id, box) => inView(box) && !taken.some((other) => overlaps(box, other, gap))
       && !ids.some((other) => other !== id && overlaps(box, shapes.get(other), 0));
+    const shifted = (b, dx, dy) => ({ left: b.left + dx, right: b.right + dx, top: b.top + dy, bottom: b.bottom + dy });
     for (const id of order) {
       const box = boxes.get(id);
-      if (state.byId.get(id).kind === "topic" || free(id, box)) {
-        kept.push(id);
-        taken.push(box);
-      } else hidden.push(id);
+      const steps = nudges(box, shapes.get(id));
+      let step = steps.find(([dx, dy]) => free(id, shifted(box, dx, dy)));
+      if (!step && state.byId.get(id).kind === "topic") { // a topic always shows its name
+        step = steps.find(([dx, dy]) => !taken.some((other) => overlaps(shifted(box, dx, dy), other, gap)))
+          || [0, 0];
+      }
+      if (!step) {
+        hidden.push(id);
+        continue;
+      }
+      kept.push(id);
+      taken.push(shifted(box, step[0], step[1]));
+      if (step[0] || step[1]) {
+        shapes.set(id, shifted(shapes.get(id), step[0], step[1]));
+        moved.push([id, step]);
+      }
     }
     state.labelsHidden = new Set(hidden);
     if (hidden.length) state.nodes.update(hidden.map((id) => withLabel(id, "")));
+    if (moved.length) {
+      const at = state.network.getPositions(moved.map(([id]) => id));
+      state.nodes.update(moved.map(([id, [dx, dy]]) => ({ id, x: at[id].x + dx, y: at[id].y + dy })));
+    }
+    state.shownAt = state.network.getPositions();
   }
 
   let zoomTimer = null;
@@ -712,7 +761,10 @@
       if (params.nodes.length) showPanel(params.nodes[0]);
     });
     network.on("dragEnd", (params) => {
-      if (state.labelMode === "zoom") zoomed();
+      if (state.labelMode === "zoom") {
+        Object.assign(state.basePos, state.network.getPositions(params.nodes));
+        zoomed();
+      }
       if (!config.can_edit || !params.nodes.length) return;
       savePositions(params.nodes.filter((id) => state.byId.get(id) && !GHOSTS.has(state.byId.get(id).kind)
         && state.byId.get(id).change !== "removed"));
@@ -879,6 +931,9 @@
       const node = state.byId.get(id);
       const shown = (state.shownAt || {})[id];
       const f = (state.viewScale && state.viewScale.get(id)) || { x: 1, y: 1 };
+      if (state.labelMode === "zoom" && state.unview.length) {
+        return Object.assign({ id }, state.unview.reduceRight((p, back) => back(p), positions[id]));
+      }
       if (!shown || node.x === undefined) return { id, x: positions[id].x, y: positions[id].y };
       return { id, x: node.x + (positions[id].x - shown.x) / f.x, y: node.y + (positions[id].y - shown.y) / f.y };
     });
