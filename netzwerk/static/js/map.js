@@ -408,8 +408,10 @@
   }
 
   function placeLabels() {
+    const started = performance.now();
     placeNodesForLabels();
     state.shownAt = state.network.getPositions();
+    state.labelTime = performance.now() - started;
   }
 
   // where a node may step aside so that its name finds room: up, down and sideways by up to
@@ -425,7 +427,13 @@
     const ids = state.nodes.getIds();
     state.labelMode = "fixed";
     state.viewScale = new Map();
-    state.unview = [];
+    if (state.crowded) {
+      state.labelMode = "zoom";
+      state.basePos = state.network.getPositions(ids);
+      state.network.fit({ animation: false });
+      followZoom();
+      return;
+    }
     if (!ids.length || ids.length > LEGIBLE_MAX || state.data.landscape) return;
     const wanted = ids.filter((id) => fullLabel(id));
     if (!wanted.length) return;
@@ -443,28 +451,53 @@
       }
     }
     state.labelMode = "zoom";
-    equalize(ids);
-    stretch(ids);
+    const drawnNodes = state.nodes.get();
+    arrangeCrowded(drawnNodes);
+    state.nodes.update(drawnNodes.map((n) => ({ id: n.id, x: n.x, y: n.y })));
     state.basePos = state.network.getPositions(ids);
     state.network.fit({ animation: false });
     followZoom();
   }
 
+  // a crowded map, before it is drawn: distances evened out, stretched to the view, and the
+  // names sized for the zoom at which the whole map will be seen
+  function arrangeCrowded(drawnNodes) {
+    if (drawnNodes.length < 2) return;
+    equalize(drawnNodes);
+    stretch(drawnNodes);
+    const xs = drawnNodes.map((n) => n.x);
+    const ys = drawnNodes.map((n) => n.y);
+    const width = Math.max(...xs) - Math.min(...xs) || 1;
+    const height = Math.max(...ys) - Math.min(...ys) || 1;
+    const zoom = Math.min(container.clientWidth / (1.2 * width), container.clientHeight / (1.2 * height));
+    state.grow = Math.max(ZOOMED_FONT, LEGIBLE_SCALE / zoom);
+    for (const n of drawnNodes) Object.assign(n, sized(state.byId.get(n.id), n, state.grow));
+  }
+
+  // a node's font (and a box's width) for names drawn `grow` times their normal size
+  function sized(node, drawn, grow) {
+    const out = { font: Object.assign({}, drawn.font, { size: baseFont(node) * grow }) };
+    if (node.kind !== "actor" && !GHOSTS.has(node.kind)) {
+      out.widthConstraint = { maximum: (node.kind === "topic" ? 220 : 150) * grow };
+    }
+    return out;
+  }
+
   // a crowded map has a dense core and an empty rim: each node keeps its direction from the
   // centre and its rank in distance, and the distances are evened out so that every ring of the
   // map holds as many nodes as its area allows
-  function equalize(ids) {
-    const pos = state.network.getPositions(ids);
-    const cx = ids.reduce((sum, id) => sum + pos[id].x, 0) / ids.length;
-    const cy = ids.reduce((sum, id) => sum + pos[id].y, 0) / ids.length;
-    const far = ids.map((id) => ({ id, r: Math.hypot(pos[id].x - cx, pos[id].y - cy) }))
-      .sort((a, b) => a.r - b.r || (a.id < b.id ? -1 : 1));
+  function equalize(drawnNodes) {
+    const cx = drawnNodes.reduce((sum, n) => sum + n.x, 0) / drawnNodes.length;
+    const cy = drawnNodes.reduce((sum, n) => sum + n.y, 0) / drawnNodes.length;
+    const far = drawnNodes.map((n) => ({ n, r: Math.hypot(n.x - cx, n.y - cy) }))
+      .sort((a, b) => a.r - b.r || (a.n.id < b.n.id ? -1 : 1));
     const outer = far[far.length - 1].r || 1;
     const evens = far.map((_, rank) => outer * Math.sqrt((rank + 0.5) / far.length));
-    state.nodes.update(far.map(({ id, r }, rank) => {
+    far.forEach(({ n, r }, rank) => {
       const k = r ? evens[rank] / r : 0;
-      return { id, x: cx + (pos[id].x - cx) * k, y: cy + (pos[id].y - cy) * k };
-    }));
+      n.x = cx + (n.x - cx) * k;
+      n.y = cy + (n.y - cy) * k;
+    });
     // back from a shown position to a stored one: the distance found among the others'
     state.unview.push((p) => {
       const shown = Math.hypot(p.x - cx, p.y - cy);
@@ -472,17 +505,16 @@
       let i = 0;
       while (i < evens.length - 2 && evens[i + 1] < shown) i += 1;
       const span = evens[i + 1] - evens[i];
-      const r = far.length < 2 ? shown : Math.max(0, far[i].r + (shown - evens[i]) / (span || 1) * (far[i + 1].r - far[i].r));
+      const r = Math.max(0, far[i].r + (shown - evens[i]) / (span || 1) * (far[i + 1].r - far[i].r));
       return { x: cx + (p.x - cx) * r / shown, y: cy + (p.y - cy) * r / shown };
     });
   }
 
   // a round network in a wide view: stretched to the view's proportions, so the labels get the
   // room at the sides
-  function stretch(ids) {
-    const pos = state.network.getPositions(ids);
-    const xs = ids.map((id) => pos[id].x);
-    const ys = ids.map((id) => pos[id].y);
+  function stretch(drawnNodes) {
+    const xs = drawnNodes.map((n) => n.x);
+    const ys = drawnNodes.map((n) => n.y);
     const width = Math.max(...xs) - Math.min(...xs);
     const height = Math.max(...ys) - Math.min(...ys);
     if (!width || !height) return;
@@ -492,10 +524,11 @@
     const cy = (Math.max(...ys) + Math.min(...ys)) / 2;
     const fx = Math.max(want, 1);
     const fy = Math.max(1 / want, 1);
+    for (const n of drawnNodes) {
+      n.x = cx + (n.x - cx) * fx;
+      n.y = cy + (n.y - cy) * fy;
+    }
     state.unview.push((p) => ({ x: cx + (p.x - cx) / fx, y: cy + (p.y - cy) / fy }));
-    state.nodes.update(ids.map((id) => ({ id,
-      x: want > 1 ? cx + (pos[id].x - cx) * want : pos[id].x,
-      y: want < 1 ? cy + (pos[id].y - cy) / want : pos[id].y })));
   }
 
   function byPriority(ids) {
@@ -520,12 +553,7 @@
     const node = state.byId.get(id);
     const drawn = state.nodes.get(id);
     const update = { id, label: text };
-    if (size) {
-      update.font = Object.assign({}, drawn.font, { size });
-      if (node.kind !== "actor" && !GHOSTS.has(node.kind)) {
-        update.widthConstraint = { maximum: (node.kind === "topic" ? 220 : 150) * size / baseFont(node) };
-      }
-    }
+    if (size) Object.assign(update, sized(node, drawn, size / baseFont(node)));
     if (BOXED.has(node.kind)) Object.assign(update, { shape: text ? "box" : "square", size: 9 });
     return update;
   }
@@ -536,21 +564,27 @@
   function followZoom() {
     if (state.labelMode !== "zoom") return;
     const scale = state.network.getScale();
-    const grow = Math.max(ZOOMED_FONT, LEGIBLE_SCALE / scale);
     const ids = state.nodes.getIds();
-    const font = (id) => baseFont(state.byId.get(id)) * grow;
+    const want = Math.max(ZOOMED_FONT, LEGIBLE_SCALE / scale);
+    const resize = Math.abs(want / state.grow - 1) > 0.15; // names resized only on a real zoom
+    if (resize) state.grow = want;
+    // back to the start: every name shown, every node where the layout put it
     const base = state.basePos || {};
-    state.nodes.update(ids.map((id) => Object.assign(withLabel(id, "", font(id)), base[id] || {})));
-    const shapes = measuredBoxes(ids);
+    const hiddenBefore = state.labelsHidden || new Set();
+    const nudged = state.nudged || new Set();
+    const restore = resize ? ids : ids.filter((id) => hiddenBefore.has(id) || nudged.has(id));
+    if (restore.length) {
+      state.nodes.update(restore.map((id) => Object.assign(
+        withLabel(id, fullLabel(id), resize ? baseFont(state.byId.get(id)) * state.grow : 0), base[id] || {})));
+    }
     const wanted = ids.filter((id) => fullLabel(id));
-    state.nodes.update(wanted.map((id) => withLabel(id, fullLabel(id))));
     const boxes = measuredBoxes(wanted);
+    const shapes = new Map(ids.map((id) => [id, bareShape(id)]));
     const order = byPriority(wanted);
     const gap = LABEL_GAP / scale;
-    const kept = [];
-    const hidden = [];
     const taken = [];
-    const moved = [];
+    const hidden = [];
+    const moved = new Map();
     const corner = state.network.DOMtoCanvas({ x: 0, y: 0 });
     const far = state.network.DOMtoCanvas({ x: container.clientWidth, y: container.clientHeight });
     const inView = (b) => b.left >= corner.x && b.right <= far.x && b.top >= corner.y && b.bottom <= far.y;
@@ -569,20 +603,26 @@
         hidden.push(id);
         continue;
       }
-      kept.push(id);
       taken.push(shifted(box, step[0], step[1]));
       if (step[0] || step[1]) {
         shapes.set(id, shifted(shapes.get(id), step[0], step[1]));
-        moved.push([id, step]);
+        moved.set(id, step);
       }
     }
+    const at = state.network.getPositions([...moved.keys()]);
+    const updates = hidden.map((id) => withLabel(id, ""))
+      .concat([...moved].map(([id, [dx, dy]]) => ({ id, x: at[id].x + dx, y: at[id].y + dy })));
+    if (updates.length) state.nodes.update(updates);
     state.labelsHidden = new Set(hidden);
-    if (hidden.length) state.nodes.update(hidden.map((id) => withLabel(id, "")));
-    if (moved.length) {
-      const at = state.network.getPositions(moved.map(([id]) => id));
-      state.nodes.update(moved.map(([id, [dx, dy]]) => ({ id, x: at[id].x + dx, y: at[id].y + dy })));
-    }
+    state.nudged = new Set(moved.keys());
     state.shownAt = state.network.getPositions();
+  }
+
+  // a node's own shape without its name (a box without its name is drawn as a small square)
+  function bareShape(id) {
+    const node = state.network.body.nodes[id];
+    const r = BOXED.has(state.byId.get(id).kind) ? 9 : node.options.size;
+    return { left: node.x - r, right: node.x + r, top: node.y - r, bottom: node.y + r };
   }
 
   let zoomTimer = null;
@@ -698,7 +738,12 @@
     state.byId = new Map(data.nodes.map((n) => [n.id, n]));
     const showLabels = labelsShown();
     const size = sizeMode();
-    state.nodes = new vis.DataSet(data.nodes.map((n) => visNode(n, data.styles, showLabels, size)));
+    const drawnNodes = data.nodes.map((n) => visNode(n, data.styles, showLabels, size));
+    state.unview = [];
+    state.grow = 1;
+    state.crowded = !data.landscape && drawnNodes.length > SEPARATE_MAX && drawnNodes.length <= LEGIBLE_MAX;
+    if (state.crowded) arrangeCrowded(drawnNodes);
+    state.nodes = new vis.DataSet(drawnNodes);
     state.edges = new vis.DataSet(data.edges.map((e) => visEdge(e, data.styles)));
     container.dataset.state = "drawing";
     if (!state.network) {
@@ -1138,6 +1183,7 @@
     canvasPosition: (id) => state.network.canvasToDOM(state.network.getPositions([id])[id]),
     drawnAt: () => state.drawnAt,
     labelMode: () => state.labelMode,
+    labelTime: () => state.labelTime, // ms the names took to place on the last drawing
     scale: () => (state.network ? state.network.getScale() : 1),
     selected: () => (state.network ? state.network.getSelectedNodes() : []),
     search,
