@@ -130,9 +130,18 @@ def touch(app) -> None:
 
 def first_maps(app) -> tuple[int, float, float]:
     """(actors, seconds of the installation's first map, seconds of the first map of a worker
-    started afterwards). The first computes every metric and shares it in the database; the
-    worker is an app of its own on the same database with nothing cached, as a gunicorn worker
-    started later (or restarted) is."""
+    started afterwards). The first computes every metric and shares it and the default view in
+    the database; the worker is an app of its own on the same database with nothing cached, as
+    a gunicorn worker started later (or restarted) is, and its first map is what a browser asks
+    for: the page /karte, then /api/graph (fresh_visit has the parts)."""
+    actors, first, visit = fresh_visit(app)
+    return actors, first, visit["page"] + visit["api"]
+
+
+def fresh_visit(app) -> tuple[int, float, dict[str, float]]:
+    """(actors, the installation's first map (graph_json), {"page": /karte, "api": /api/graph,
+    "api_alone": /api/graph of another fresh worker without the page before it, "changed":
+    /api/graph of a fresh worker after a change no worker has drawn yet}), seconds."""
     from netzwerk.actors.models import Actor
     from netzwerk.network import map_data, map_filters, state
     from netzwerk.network.positions import place_new_nodes
@@ -147,12 +156,28 @@ def first_maps(app) -> tuple[int, float, float]:
         sharing = state.snapshot().analyses.sharing
         if sharing is not None:
             sharing.join()
-    worker = create_app(dict(app.config))
-    with worker.test_request_context("/api/graph"):
-        started = time.perf_counter()
-        map_data.graph_json(map_filters.parse_filters({}))
-        fresh = time.perf_counter() - started
-    return actors, first, fresh
+    visit = {}
+    runs = (
+        (("page", "/karte"), ("api", "/api/graph")),
+        (("api_alone", "/api/graph"),),
+        (("changed", "/api/graph"),),  # after an edit elsewhere: no shared map of it yet
+    )
+    for pages in runs:
+        if pages[0][0] == "changed":
+            touch(app)
+        worker = create_app(dict(app.config))
+        client = logged_in_client(worker)  # the login is not timed
+        for name, url in pages:
+            started = time.perf_counter()
+            response = client.get(url)
+            visit[name] = time.perf_counter() - started
+            assert response.status_code == 200, (url, response.status_code)
+        store = worker.extensions.get(state.EXTENSION)
+        if store is not None and store["analyses"].sharing is not None:
+            store["analyses"].sharing.join()  # before the database file goes
+        with worker.app_context():
+            db.engine.dispose()
+    return actors, first, visit
 
 
 def logged_in_client(app):
@@ -352,12 +377,21 @@ def main() -> None:
     args = parser.parse_args()
     if args.workers:
         with tempfile.TemporaryDirectory() as tmp:
-            actors, first, fresh = first_maps(make_app(Path(tmp), args.workers))
-        print(f"\nFirst map, {actors:,} actors\n")
+            actors, first, visit = fresh_visit(make_app(Path(tmp), args.workers))
+        fresh = visit["page"] + visit["api"]
+        print(f"\nFirst map, {actors:,} actors (server time, Flask test client)\n")
         print("| map | seconds | goal |\n|---|---:|---|")
         print(f"| first of the installation (computes and shares all metrics) | {first:.2f} | |")
         met = "met" if fresh <= 1.0 else "NOT met"
-        print(f"| first of a worker started later (metrics shared) | {fresh:.2f} | ≤ 1 s: {met} |")
+        print(
+            f"| first of a worker started later: /karte + /api/graph | {fresh:.2f} "
+            f"({visit['page']:.2f} + {visit['api']:.2f}) | ≤ 1 s: {met} |"
+        )
+        print(f"| … /api/graph alone as its first request | {visit['api_alone']:.2f} | |")
+        print(
+            "| … /api/graph after an edit elsewhere, before any worker drew it (graph built, "
+            f"map encoded; metrics shared) | {visit['changed']:.2f} | |"
+        )
         return
     browser_sizes = [500, 2000]
     api_sizes = [500, 2000] if args.quick else [500, 2000, 8000]
