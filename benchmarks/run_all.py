@@ -133,7 +133,8 @@ def part_map(quick: bool) -> list[dict]:
         rows.append(
             row(
                 "Map API",
-                f"first map of a freshly started worker (metrics shared), {n:,} actors",
+                f"first map of a freshly started worker (/karte + /api/graph; metrics and map "
+                f"shared), {n:,} actors",
                 seconds(fresh.get(n)),
                 "≤ 1 s" if n == 8000 else "",
                 fresh[n] <= 1.0 if n == 8000 and n in fresh else None,

@@ -479,3 +479,76 @@ def test_a_rename_elsewhere_keeps_the_shared_metrics(app, demo, monkeypatch):
         rows = state.snapshot().metrics()
     assert len(calls) == 1
     assert "KEpol (umbenannt)" in {r["label"] for r in rows}  # today's names on the old figures
+
+
+# --- the default map shared by all workers -------------------------------------------------------
+
+
+def counting_builds(monkeypatch) -> list:
+    """Records every graph built from all rows (it is still built)."""
+    calls = []
+    real = state.build_graph
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(state, "build_graph", counted)
+    return calls
+
+
+def shared_map(app, client, headers=None, query: str = ""):
+    """The unfiltered map as `client` gets it, once its worker has shared it."""
+    response = client.get(f"/api/graph{query}", headers=headers)
+    assert response.status_code == 200
+    assert response.get_json()["metrics_current"] is True
+    with app.app_context():
+        sharing = state.snapshot().analyses.sharing
+    if sharing is not None:
+        sharing.join(CATCH_UP)
+    return response
+
+
+def test_a_fresh_worker_answers_the_map_another_worker_made(app, demo, api_token, monkeypatch):
+    from netzwerk.network import map_data
+
+    viewer, editor = api_token("viewer"), api_token("editor")
+    made = shared_map(app, app.test_client(), viewer)
+    english = shared_map(app, app.test_client(), viewer, "?lang=en")
+    assert english.data != made.data
+    builds = counting_builds(monkeypatch)
+
+    other = second_worker(app)
+    client = other.test_client()
+    assert client.get("/api/graph", headers=viewer).data == made.data
+    assert client.get("/api/graph?lang=en", headers=viewer).data == english.data
+    assert builds == []  # read as the other worker made it, without building the graph
+    # a filtered map is this worker's own
+    topic = client.get("/api/graph?topic=SDG12", headers=viewer).get_json()
+    assert builds == [1] and topic["counts"]["topics"] == 1
+
+    # a change through the first worker: the second shows it, not the shared map of before
+    with app.app_context():
+        actor_services.update_actor(
+            db.session.get(Actor, demo["kepol"]), {"name": "KEpol (umbenannt)"}
+        )
+    renamed = client.get("/api/graph", headers=viewer).get_json()
+    assert node(renamed, demo["kepol"])["name"] == "KEpol (umbenannt)"
+    assert renamed["metrics_current"] is True
+    # moved on the first worker: the second shows the new place
+    moved = app.test_client().post(
+        "/api/graph/positions",
+        json={"positions": [{"id": f"a{demo['kepol']}", "x": 4321.0, "y": -1234.0}]},
+        headers=editor,
+    )
+    assert moved.status_code == 200, moved.get_json()
+    kepol = node(client.get("/api/graph", headers=viewer).get_json(), demo["kepol"])
+    assert (kepol["x"], kepol["y"]) == (4321.0, -1234.0)
+
+    # after an update of the software a worker makes the map again, the same as before
+    shared = shared_map(app, app.test_client(), viewer)
+    monkeypatch.setattr(map_data, "_CODE", ["a later release"])
+    builds.clear()
+    third = second_worker(app)
+    assert third.test_client().get("/api/graph", headers=viewer).data == shared.data
+    assert builds == [1]

@@ -489,7 +489,10 @@ def describe(response) -> str:
 # Tables a read may write to, and why.
 WRITTEN_BY_READS = {
     "audit_entry": "downloads of personal data are logged",
-    "shared_analysis": "the metrics a read computed, kept for the other workers (derived, no data)",
+    "shared_analysis": (
+        "the metrics and the unfiltered map a read made, kept for the other workers "
+        "(derived, no new data)"
+    ),
 }
 
 

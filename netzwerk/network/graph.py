@@ -240,8 +240,13 @@ def build_graph(session=None) -> nx.MultiDiGraph:
 
 def _rows(rows: Iterable[Row], names: tuple[str, ...], defaults: Mapping[str, Any]):
     """Rows as tuples in field order; dicts are completed with the defaults."""
+    mapping: dict[type, bool] = {}  # isinstance(row, Mapping) is slow: once per type of row
     for row in rows:
-        if isinstance(row, Mapping):
+        kind = type(row)
+        is_mapping = mapping.get(kind)
+        if is_mapping is None:
+            is_mapping = mapping[kind] = isinstance(row, Mapping)
+        if is_mapping:
             merged = {**defaults, **row}
             yield tuple(merged[name] for name in names)
         else:

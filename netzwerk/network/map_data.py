@@ -3,15 +3,17 @@ nodes for the gaps and the workshops, filtered, as JSON for vis-network."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app, has_request_context, request, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
@@ -168,7 +170,13 @@ def current_base(snap: state.Snapshot | None = None) -> dict[str, Any]:
 def graph_json(filters: MapFilters) -> bytes:
     """/api/graph's body. Kept per data state, positions state, language, filters and metrics
     state, so a repeated request costs two small SELECTs; after a change, the actors and edges
-    that did not change are not encoded again (Part)."""
+    that did not change are not encoded again (Part). The default view with current metrics
+    is also shared with the other processes (_shared_body)."""
+    default = filters == DEFAULT_FILTERS
+    if default:
+        shared = _shared_body(state.change_counter())
+        if shared is not None:
+            return shared
     snap = state.snapshot()
     view = _view(filters, snap)
     metrics = view.metrics_result(stale_ok=True)
@@ -191,7 +199,71 @@ def graph_json(filters: MapFilters) -> bytes:
         responses[key] = cached
         while len(responses) > RESPONSE_CACHE:
             responses.popitem(last=False)
+        if default and metrics.key == snap.key:
+            _share_body(snap, cached)
     return cached
+
+
+# --- the default view, shared by all processes ---------------------------------------------------
+# Encoding the map of 8,000 actors (7 MB) and building the graph it comes from takes a fresh
+# process more than a second. The default view (no filters), the first map everybody sees, is
+# therefore kept in the database once one process made it with current metrics (table
+# shared_analysis, one row per language), keyed by everything it is made from: the change
+# counter, the stored positions, the language, the URL root and the code of this installation.
+
+DEFAULT_FILTERS = MapFilters()
+SHARED_BODY = "map-body"  # shared_analysis name: "map-body:<language>"
+
+
+def _body_name() -> str:
+    return f"{SHARED_BODY}:{get_locale()}"
+
+
+def _body_signature(version: int) -> str:
+    root = request.script_root if has_request_context() else ""
+    made_of = (version, positions_stamp(), str(get_locale()), root, _code())
+    return hashlib.sha256(repr(made_of).encode()).hexdigest()
+
+
+def _shared_body(version: int) -> bytes | None:
+    """The default view of this state with current metrics, as this process or another one
+    made it, if there is one; one small SELECT when this process has it already."""
+    signature = _body_signature(version)
+    store = current_app.extensions.setdefault(PARTS, {})
+    kept = store.get("shared-body")
+    if kept is not None and kept[0] == signature:
+        return kept[1]
+    text = state.shared_text(_body_name(), signature)
+    if text is None:
+        return None
+    body = text.encode()
+    store["shared-body"] = (signature, body)
+    return body
+
+
+def _share_body(snap: state.Snapshot, body: bytes) -> None:
+    signature = _body_signature(snap.key)
+    current_app.extensions.setdefault(PARTS, {})["shared-body"] = (signature, body)
+    snap.analyses.share(_body_name(), state.Result(snap.key, None, signature), body.decode())
+
+
+_CODE: list[str] = []
+
+
+def _code() -> str:
+    """A digest of the installed code and translations (names, sizes, times): an update of
+    the software makes the shared views of the earlier one unused."""
+    if not _CODE:
+        root = Path(__file__).resolve().parent.parent
+        digest = hashlib.sha256()
+        for path in sorted(root.rglob("*")):
+            if path.suffix in (".py", ".mo", ".json"):
+                info = path.stat()
+                digest.update(
+                    f"{path.relative_to(root)} {info.st_size} {info.st_mtime_ns}|".encode()
+                )
+        _CODE.append(digest.hexdigest())
+    return _CODE[0]
 
 
 def map_data(

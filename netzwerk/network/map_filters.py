@@ -147,18 +147,23 @@ def parse_focus(args: Mapping) -> str | None:
 
 def parse_filters(args: Mapping) -> MapFilters:
     """Read and check the filters; an unknown value is an error, never silently ignored. A
-    date that is no date is a BadRequest (400), a day after today Invalid (422)."""
-    snap = state.snapshot()
+    date that is no date is a BadRequest (400), a day after today Invalid (422). The graph is
+    only looked at for filters that name a topic, category or actor, so the unfiltered map of
+    a fresh process can be answered without building it (map_data.graph_json)."""
     at_values, since_values = _values(args, "at"), _values(args, "seit")
     at = past.parse_day(at_values[0], "at") if at_values else None
     since = past.parse_day(since_values[0], "seit") if since_values else None
-    graph = snap.graph
-    if at is not None and at < past.today():
-        graph = past.snapshot_at(at, snap).graph
+
+    def graph():
+        snap = state.snapshot()
+        return (
+            past.snapshot_at(at, snap).graph if at is not None and at < past.today() else snap.graph
+        )
+
     topic_refs = _values(args, "topic")
-    topic = reports.resolve_topic(topic_refs[0], snap) if topic_refs else None
-    known = category_labels(graph)
+    topic = reports.resolve_topic(topic_refs[0], state.snapshot()) if topic_refs else None
     chosen = tuple(dict.fromkeys(_values(args, "category")))
+    known = category_labels(graph()) if chosen else {}
     for key in chosen:
         if key not in known:
             raise Invalid(_("Unbekannte Kategorie: %(key)s", key=key), field="category")
@@ -167,7 +172,7 @@ def parse_filters(args: Mapping) -> MapFilters:
     if ego_values:
         ref = ego_values[0]
         ego = ref if ref.startswith("a") else f"a{ref}"
-        if graph.nodes.get(ego, {}).get("kind") != "actor":
+        if graph().nodes.get(ego, {}).get("kind") != "actor":
             raise Invalid(
                 _("Unbekannter Akteur für die Nachbarschaft: %(ref)s", ref=ref), field="ego"
             )

@@ -28,13 +28,15 @@ class NodePosition(db.Model):
 
 
 class SharedAnalysis(db.Model):
-    """A slow analysis of one state of the data (the metrics: betweenness and communities),
-    kept for every process of the installation: a freshly started worker reads it instead of
-    computing it again (network/state.py).
+    """A slow analysis of one state of the data (the metrics: betweenness and communities; the
+    unfiltered map's JSON per language, "map-body:de"), kept for every process of the
+    installation: a freshly started worker reads it instead of computing it again
+    (network/state.py, network/map_data.py).
 
-    `version` is the change counter of the state it was computed for; `signature` digests the
-    relation structure it was computed from, so a later state with the same structure (an
-    edit of a name or a category) uses it as it is.
+    `version` is the change counter of the state it was computed for; `signature` digests
+    what it was computed from: for the metrics the relation structure, so a later state with
+    the same structure (an edit of a name or a category) uses it as it is; for the map the
+    state, the stored positions, the language and the installed code.
     """
 
     __tablename__ = "shared_analysis"

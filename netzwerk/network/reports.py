@@ -16,7 +16,7 @@ from ..core import signals
 from ..core.errors import Invalid
 from ..topics.models import TopicRole
 from . import analysis, state
-from .graph import actor_node, category_labels
+from .graph import actor_node, category_labels, graph_from_data, read_topics
 from .state import Result, Snapshot
 
 SEVERITY_LABELS = {"hoch": _l("hoch"), "mittel": _l("mittel"), "niedrig": _l("niedrig")}
@@ -28,8 +28,10 @@ DEFAULT_METRIC_SORT = "-betweenness"
 
 
 def topics(snap: Snapshot | None = None) -> list[dict]:
-    snap = snap or state.snapshot()
-    return [_topic_summary(snap.graph, node) for node in analysis.topic_nodes(snap.graph)]
+    """The topics of `snap`, or of the topics table (one small SELECT: the map page of a fresh
+    process needs no graph of all actors for its topic choice)."""
+    graph = snap.graph if snap is not None else graph_from_data((), read_topics())
+    return [_topic_summary(graph, node) for node in analysis.topic_nodes(graph)]
 
 
 def _topic_summary(graph: nx.MultiDiGraph, node: str) -> dict:

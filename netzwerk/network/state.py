@@ -144,12 +144,24 @@ class Analyses:
 
     def publish(self, name: str, result: Result) -> None:
         self._results[name] = result
-        if name in SHARED and self._app is not None:
-            # written by a thread of its own: the request may hold the SQLite write lock
-            self.sharing = threading.Thread(
-                target=_share, args=(self._app, name, result), name="netzwerk-share", daemon=True
-            )
-            self.sharing.start()
+        if name in SHARED:
+            self.share(name, result)
+
+    def share(self, name: str, result: Result, payload: str | None = None) -> None:
+        """Keep `result` in the database for the other processes (`payload`: its text as it
+        is, else its JSON). Written by a thread of its own, as the request may hold the SQLite
+        write lock; one write after the other, so joining `sharing` waits for all of them."""
+        if self._app is None:
+            return
+        previous = self.sharing
+
+        def write() -> None:
+            if previous is not None:
+                previous.join()
+            _share(self._app, name, result, payload)
+
+        self.sharing = threading.Thread(target=write, name="netzwerk-share", daemon=True)
+        self.sharing.start()
 
     def renew(self, snap: Snapshot, name: str) -> None:
         """Compute `name` for `snap` (or for a newer state asked for before the thread starts)."""
@@ -338,7 +350,9 @@ def _structure(graph: nx.MultiDiGraph) -> tuple[str, dict[str, int]]:
 SHARED = ("metrics",)  # plain JSON rows; findings carry translatable parts and stay per process
 
 
-def _shared(name: str, signature: str | None = None) -> Result | None:
+def _shared(
+    name: str, signature: str | None = None, decode: Callable[[str], Any] = json.loads
+) -> Result | None:
     """The shared result of `name`: whichever state it describes, or only if it was computed
     from the structure `signature` (then its payload is read only when it was)."""
     table = SharedAnalysis.__table__
@@ -350,20 +364,34 @@ def _shared(name: str, signature: str | None = None) -> Result | None:
     ).first()
     if row is None:
         return None
-    return Result(row.version, json.loads(row.payload), row.signature)
+    return Result(row.version, decode(row.payload), row.signature)
 
 
-def _share(app: Flask, name: str, result: Result) -> None:
+def shared_text(name: str, signature: str) -> str | None:
+    """The text another process shared as `name` (Analyses.share with a payload) if it was
+    made from what `signature` digests."""
+    result = _shared(name, signature, decode=str)
+    return None if result is None else result.value
+
+
+def _share(app: Flask, name: str, result: Result, payload: str | None = None) -> None:
     """Keep `result` for every process unless a newer state's result is there already."""
     table = SharedAnalysis.__table__
-    values = {
-        "version": result.key,
-        "signature": result.signature,
-        "payload": json.dumps(result.value, separators=(",", ":")),
-        "computed_at": utcnow(),
-    }
     try:
         with app.app_context(), db.engine.begin() as conn:
+            there = conn.execute(
+                sa.select(table.c.version, table.c.signature).where(table.c.name == name)
+            ).first()
+            if there is not None and tuple(there) == (result.key, result.signature):
+                return  # another process shared the same already
+            values = {
+                "version": result.key,
+                "signature": result.signature,
+                "payload": payload
+                if payload is not None
+                else json.dumps(result.value, separators=(",", ":")),
+                "computed_at": utcnow(),
+            }
             kept = conn.execute(
                 sa.update(table)
                 .where(table.c.name == name, table.c.version <= result.key)
