@@ -44,6 +44,8 @@ def map():  # the endpoint name network.map is what the navigation links to
         "csrf": generate_csrf(),
         "can_edit": can_edit(),
         "labels": map_styles.vocabulary_labels(),
+        # above this many actors the map draws communities until one zooms in (map.js)
+        "group_above": current_app.config.get("MAP_GROUP_ABOVE", 3000),
     }
     return render_template(
         "network/map.html",

@@ -281,6 +281,129 @@
     });
   }
 
+  // --- level of detail: a Land-wide network (issue 10 §5) -------------------------------------
+  // Drawing every one of 10,000 actors costs vis-network seconds to set up and a fifth of a second
+  // per frame. Above LOD_ACTORS the actors are drawn as their communities (one circle per group,
+  // sized by its members, lines summed between groups) and a group opens into its actors once one
+  // zooms in on it; topics, gaps and workshops are always drawn themselves.
+
+  const LOD_ACTORS = config.group_above || 3000; // MAP_GROUP_ABOVE in the app's configuration
+  const LOD_OPEN_ZOOM = 3; // times the zoom of the whole map at which groups in view open
+  const LOD_OPEN_MAX = 2500; // actors opened at once at most (the nearest groups first)
+
+  function groupKey(node) {
+    return node.community !== null && node.community !== undefined ? "c" + node.community : "k" + node.category;
+  }
+
+  function prepareLod(drawnNodes, drawnEdges) {
+    const actors = drawnNodes.filter((n) => state.byId.get(n.id).kind === "actor");
+    state.lod = null;
+    if (actors.length <= LOD_ACTORS) return null;
+    const groups = new Map();
+    for (const n of actors) {
+      const key = groupKey(state.byId.get(n.id));
+      if (!groups.has(key)) groups.set(key, { key, members: [], colours: new Map() });
+      const g = groups.get(key);
+      g.members.push(n);
+      const colour = n.color && n.color.background;
+      g.colours.set(colour, (g.colours.get(colour) || 0) + 1);
+    }
+    for (const g of groups.values()) {
+      const xs = g.members.map((n) => n.x);
+      const ys = g.members.map((n) => n.y);
+      g.x = xs.reduce((a, b) => a + b, 0) / xs.length;
+      g.y = ys.reduce((a, b) => a + b, 0) / ys.length;
+      g.box = { left: Math.min(...xs), right: Math.max(...xs), top: Math.min(...ys), bottom: Math.max(...ys) };
+      g.members.sort((a, b) => (state.byId.get(b.id).degree || 0) - (state.byId.get(a.id).degree || 0));
+      const colour = [...g.colours].sort((a, b) => b[1] - a[1])[0][0];
+      const names = g.members.slice(0, 3).map((n) => state.byId.get(n.id).label);
+      const title = el("div", { class: "map-tooltip" }, el("strong", { text: t("{n} Akteure", { n: g.members.length }) }),
+        el("div", { text: t("u. a. {names}", { names: names.join(", ") }) }),
+        el("div", { text: t("Hineinzoomen zeigt die Akteure.") }));
+      g.node = { id: "lod-" + g.key, x: g.x, y: g.y, shape: "dot", size: 10 + 3 * Math.sqrt(g.members.length),
+        label: `${names[0]} … (${g.members.length})`, title, fixed: true, borderWidth: 1,
+        color: { background: colour, border: "#2b2b2b" } };
+    }
+    const groupOf = new Map();
+    for (const g of groups.values()) for (const n of g.members) groupOf.set(n.id, g);
+    state.lod = { groups, groupOf, nodes: drawnNodes, edges: drawnEdges, open: new Set(), baseScale: null };
+    return state.lod;
+  }
+
+  // the nodes and lines to draw with the groups in `open` opened
+  function lodView(lod) {
+    const shown = [];
+    for (const n of lod.nodes) {
+      const g = lod.groupOf.get(n.id);
+      if (!g || lod.open.has(g.key)) shown.push(n);
+    }
+    for (const g of lod.groups.values()) if (!lod.open.has(g.key)) shown.push(g.node);
+    const at = (id) => {
+      const g = lod.groupOf.get(id);
+      return g && !lod.open.has(g.key) ? g.node.id : id;
+    };
+    const summed = new Map();
+    const edges = [];
+    for (const e of lod.edges) {
+      const from = at(e.from);
+      const to = at(e.to);
+      if (from === e.from && to === e.to) { edges.push(e); continue; }
+      if (from === to) continue;
+      const key = from < to ? from + "|" + to : to + "|" + from;
+      summed.set(key, (summed.get(key) || 0) + 1);
+    }
+    for (const [key, count] of summed) {
+      const [from, to] = key.split("|");
+      edges.push({ id: "lod-" + key, from, to, width: Math.min(8, 1 + Math.log2(count)),
+        color: { color: "#8a94a3", opacity: 0.45 }, title: t("{n} Beziehungen", { n: count }) });
+    }
+    return { nodes: shown, edges };
+  }
+
+  // after a zoom: the groups in view open when one is close enough, and close again further out
+  function followLod() {
+    const lod = state.lod;
+    if (!lod) return;
+    if (lod.baseScale === null) lod.baseScale = state.network.getScale();
+    const scale = state.network.getScale();
+    let open = new Set();
+    if (scale >= lod.baseScale * LOD_OPEN_ZOOM) {
+      const a = state.network.DOMtoCanvas({ x: 0, y: 0 });
+      const b = state.network.DOMtoCanvas({ x: container.clientWidth, y: container.clientHeight });
+      const mid = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+      const inView = [...lod.groups.values()].filter((g) => g.box.left <= b.x && g.box.right >= a.x
+        && g.box.top <= b.y && g.box.bottom >= a.y)
+        .sort((g, h) => Math.hypot(g.x - mid.x, g.y - mid.y) - Math.hypot(h.x - mid.x, h.y - mid.y));
+      let total = 0;
+      for (const g of inView) {
+        if (total + g.members.length > LOD_OPEN_MAX && open.size) break;
+        open.add(g.key);
+        total += g.members.length;
+      }
+    }
+    if (open.size === lod.open.size && [...open].every((k) => lod.open.has(k))) return;
+    lod.open = open;
+    const view = lodView(lod);
+    const keep = new Set(view.nodes.map((n) => n.id));
+    state.nodes.remove(state.nodes.getIds().filter((id) => !keep.has(id)));
+    const have = new Set(state.nodes.getIds());
+    state.nodes.add(view.nodes.filter((n) => !have.has(n.id)));
+    state.edges.clear();
+    state.edges.add(view.edges);
+    container.dataset.nodeCount = String(state.nodes.length);
+    container.dataset.openGroups = String(open.size);
+  }
+
+  // an actor inside a closed group: zoom to it until its group opens
+  function openAround(id) {
+    const lod = state.lod;
+    const g = lod && lod.groupOf.get(id);
+    if (!g || lod.open.has(g.key)) return;
+    const n = lod.nodes.find((x) => x.id === id);
+    state.network.moveTo({ position: { x: n.x, y: n.y }, scale: lod.baseScale * LOD_OPEN_ZOOM * 1.2, animation: false });
+    followLod();
+  }
+
   // --- legible labels (issue 10 §1) ------------------------------------------------------------
   // The stored layout places nodes, not labels. After drawing, the boxes vis-network measured for
   // each node with its label are pushed apart until none overlaps another, and a small map is
@@ -434,7 +557,7 @@
       followZoom();
       return;
     }
-    if (!ids.length || ids.length > LEGIBLE_MAX || state.data.landscape) return;
+    if (!ids.length || ids.length > LEGIBLE_MAX || state.data.landscape || state.lod) return;
     const wanted = ids.filter((id) => fullLabel(id));
     if (!wanted.length) return;
     if (ids.length <= SEPARATE_MAX) {
@@ -628,7 +751,7 @@
   let zoomTimer = null;
   function zoomed() {
     clearTimeout(zoomTimer);
-    zoomTimer = setTimeout(() => { followZoom(); state.network.redraw(); }, 120);
+    zoomTimer = setTimeout(() => { followLod(); followZoom(); state.network.redraw(); }, 120);
   }
 
   // --- drawing ---------------------------------------------------------------------------------
@@ -741,10 +864,13 @@
     const drawnNodes = data.nodes.map((n) => visNode(n, data.styles, showLabels, size));
     state.unview = [];
     state.grow = 1;
-    state.crowded = !data.landscape && drawnNodes.length > SEPARATE_MAX && drawnNodes.length <= LEGIBLE_MAX;
+    const drawnEdges = data.edges.map((e) => visEdge(e, data.styles));
+    const lod = data.landscape ? (state.lod = null) : prepareLod(drawnNodes, drawnEdges);
+    const view = lod ? lodView(lod) : { nodes: drawnNodes, edges: drawnEdges };
+    state.crowded = !data.landscape && !lod && drawnNodes.length > SEPARATE_MAX && drawnNodes.length <= LEGIBLE_MAX;
     if (state.crowded) arrangeCrowded(drawnNodes);
-    state.nodes = new vis.DataSet(drawnNodes);
-    state.edges = new vis.DataSet(data.edges.map((e) => visEdge(e, data.styles)));
+    state.nodes = new vis.DataSet(view.nodes);
+    state.edges = new vis.DataSet(view.edges);
     container.dataset.state = "drawing";
     if (!state.network) {
       state.network = new vis.Network(container, { nodes: state.nodes, edges: state.edges },
@@ -762,6 +888,7 @@
     } else {
       placeLabels();
       if (state.labelMode !== "zoom") state.network.fit({ animation: false });
+      if (state.lod) state.lod.baseScale = state.network.getScale();
     }
     fillSearchList(data.nodes);
     if (config.focus && !state.focusShown) { // "Auf der Karte zeigen": once, on the first drawing
@@ -803,6 +930,14 @@
     });
     network.on("zoom", zoomed);
     network.on("click", (params) => {
+      const group = params.nodes.length && state.lod && String(params.nodes[0]).startsWith("lod-")
+        ? [...state.lod.groups.values()].find((g) => g.node.id === params.nodes[0]) : null;
+      if (group) { // a group opens where one clicks it
+        state.network.moveTo({ position: { x: group.x, y: group.y },
+          scale: state.lod.baseScale * LOD_OPEN_ZOOM * 1.2, animation: false });
+        followLod();
+        return;
+      }
       if (params.nodes.length) showPanel(params.nodes[0]);
     });
     network.on("dragEnd", (params) => {
@@ -947,6 +1082,7 @@
       say(t("Kein Akteur „{name}“ in der aktuellen Ansicht.", { name: text }));
       return;
     }
+    openAround(found.id);
     state.network.selectNodes([found.id]);
     state.network.focus(found.id, { scale: 1.4, animation: { duration: 400 } });
     showPanel(found.id);
@@ -1118,7 +1254,8 @@
       if (state.data) {
         const showLabels = labelsShown();
         const size = sizeMode();
-        state.nodes.update(state.data.nodes.map((n) => {
+        const drawn = new Set(state.nodes.getIds());
+        state.nodes.update(state.data.nodes.filter((n) => drawn.has(n.id)).map((n) => {
           const v = visNode(n, state.data.styles, showLabels, size);
           return { id: v.id, label: v.label, value: v.value };
         }));
@@ -1183,6 +1320,7 @@
     canvasPosition: (id) => state.network.canvasToDOM(state.network.getPositions([id])[id]),
     drawnAt: () => state.drawnAt,
     labelMode: () => state.labelMode,
+    groups: () => (state.lod ? { count: state.lod.groups.size, open: state.lod.open.size } : null),
     labelTime: () => state.labelTime, // ms the names took to place on the last drawing
     scale: () => (state.network ? state.network.getScale() : 1),
     selected: () => (state.network ? state.network.getSelectedNodes() : []),
