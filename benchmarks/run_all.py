@@ -106,6 +106,46 @@ def part_map(quick: bool) -> list[dict]:
                     met and r["still"],
                 )
             )
+        if not quick:  # issue 10 §5: 10,000 actors drawn as groups until one zooms in
+            r = bench.large_row(browser, 10000)
+            rows.append(
+                row(
+                    "Map",
+                    "/karte drawn and still, Land-wide network (10,000 actors, 30,000 relations)",
+                    f"{r['warm']:.2f} s (first visit {r['cold']:.2f} s)",
+                    "≤ 2 s",
+                    max(r["warm"], r["cold"]) <= 2 and r["still"],
+                )
+            )
+            for key, label in (
+                ("drag", "dragging"),
+                ("zoom", "wheel zoom"),
+                ("drag_open", "dragging, zoomed in with groups opened"),
+            ):
+                f = r[key]
+                rows.append(
+                    row(
+                        "Map",
+                        f"frames/s, Land-wide network, {label}",
+                        f"{f['fps']:.1f} (longest frame {f['worst_ms']:.0f} ms)",
+                        "≥ 20",
+                        f["fps"] >= 20,
+                    )
+                )
+        names = load_module("map_labels")  # issue 10 §1
+        for name, r, ok in names.rows_for(browser, 62) + names.rows_for(browser, 200):
+            whole = name.endswith("whole map")
+            rows.append(
+                row(
+                    "Map names",
+                    f"{name}: named / overlapping / view filled",
+                    f"{r['named']} of {r['nodes']} / {r['overlap']} / {r['fill']:.0%}",
+                    "≥ 40 % named, ≤ 2 % overlapping"
+                    if whole
+                    else "all named, none overlapping, ≥ 80 % filled",
+                    ok,
+                )
+            )
         browser.close()
     for n in (500, 2000) if quick else (500, 2000, 8000):
         r = bench.api_row(n, repeat)

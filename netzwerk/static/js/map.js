@@ -543,7 +543,7 @@
     const h = box.bottom - shape.bottom;
     const w = (box.right - box.left) / 2;
     return [[0, 0], [0, -h], [0, h], [-w, 0], [w, 0], [-w, -h], [w, -h], [-w, h], [w, h],
-      [0, -2 * h], [0, 2 * h], [-2 * w, 0], [2 * w, 0]];
+      [0, -2 * h], [0, 2 * h], [-2 * w, 0], [2 * w, 0], [-w, -2 * h], [w, -2 * h], [-w, 2 * h], [w, 2 * h]];
   }
 
   function placeNodesForLabels() {
