@@ -54,9 +54,23 @@ def map():  # the endpoint name network.map is what the navigation links to
         choices=map_filters.filter_choices(),
         legend=map_styles.legend(),
         today=past.today().isoformat(),
+        timeline=_timeline(filters),
         config=config,
         vis_version=vendor_files.VIS_VERSION,
     )
+
+
+def _timeline(filters) -> dict | None:
+    """The slider under "Stand am": one step per day from the first recorded change to today."""
+    first, today = past.first_day(), past.today()
+    if first is None or first >= today:
+        return None
+    at = filters.at or today
+    return {
+        "first": first.isoformat(),
+        "days": (today - first).days,
+        "value": max(0, (at - first).days),
+    }
 
 
 @bp.route("/map")

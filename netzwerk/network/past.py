@@ -119,6 +119,14 @@ def today() -> date:
     return in_zone(utcnow(), DEFAULT_TZ).date()
 
 
+def first_day() -> date | None:
+    """The day of the first recorded change (Germany): where the map's time line starts."""
+    from ..audit.models import AuditEntry
+
+    first = db.session.scalar(sa.select(sa.func.min(AuditEntry.created_at)))
+    return in_zone(first, DEFAULT_TZ).date() if first is not None else None
+
+
 def parse_day(value: str | None, name: str) -> date | None:
     """?at= or ?seit=: an ISO date (2026-03-01); empty → None. Not a date → BadRequest (400);
     a day after today → Invalid (422): the network of tomorrow is not known yet."""

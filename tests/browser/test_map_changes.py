@@ -4,6 +4,8 @@ and the legend explains the marks."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from tests.history_support import build
@@ -52,4 +54,17 @@ def test_the_map_highlights_what_changed_since_a_day(app, page, browser_login):
     ids_now = page.evaluate("window.netzwerkMap.nodeIds()")
     assert f"a{ids['uni']}" not in ids_now and f"a{ids['school']}" not in ids_now
     assert f"a{ids['council']}" in ids_now
+
+    # the time line: back to today, then dragged to the same past day
+    page.fill("#f-at", "")
+    page.wait_for_selector(READY, state="attached")
+    slider = page.locator("#f-at-slider")
+    assert slider.get_attribute("value") == slider.get_attribute("max")
+    assert page.inner_text("#f-at-slider-day") == "heute"
+    first = date.fromisoformat(slider.get_attribute("data-first"))
+    slider.fill(str((date(2026, 1, 20) - first).days))
+    page.wait_for_selector(READY, state="attached")
+    assert page.input_value("#f-at") == "2026-01-20" and "at=2026-01-20" in page.url
+    assert page.inner_text("#f-at-slider-day") == "20.1.2026"
+    assert set(page.evaluate("window.netzwerkMap.nodeIds()")) == set(ids_now)
     assert page.console_errors == [] and page.foreign_requests == []

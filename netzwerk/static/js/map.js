@@ -1304,6 +1304,33 @@
     fitLandscape();
     state.network.redraw();
   });
+  // the time line under "Stand am": dragging shows the day, letting go draws the map of that day
+  const slider = document.getElementById("f-at-slider");
+  if (slider) {
+    const dayOf = (steps) => {
+      const day = new Date(slider.dataset.first + "T12:00:00Z");
+      day.setUTCDate(day.getUTCDate() + Number(steps));
+      return day.toISOString().slice(0, 10);
+    };
+    const showDay = () => {
+      const last = slider.value === slider.max;
+      const text = last ? t("heute")
+        : new Date(dayOf(slider.value) + "T12:00:00").toLocaleDateString(document.documentElement.lang || "de");
+      document.getElementById("f-at-slider-day").textContent = text;
+      slider.setAttribute("aria-valuetext", text);
+    };
+    slider.addEventListener("input", showDay);
+    slider.addEventListener("change", () => {
+      form.elements.at.value = slider.value === slider.max ? "" : dayOf(slider.value);
+    });
+    form.elements.at.addEventListener("change", () => {
+      const first = new Date(slider.dataset.first + "T12:00:00Z");
+      const at = form.elements.at.value ? new Date(form.elements.at.value + "T12:00:00Z") : null;
+      slider.value = at ? String(Math.round((at - first) / 86400000)) : slider.max;
+      showDay();
+    });
+    showDay();
+  }
   const relayoutButton = document.getElementById("map-relayout");
   if (relayoutButton) relayoutButton.addEventListener("click", relayout);
 
