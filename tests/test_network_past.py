@@ -199,3 +199,23 @@ def test_the_date_errors_read_in_english(app, login):
     assert viewer.get("/api/gaps?at=2999-01-01").get_json()["error"] == (
         "at: 2999-01-01 is in the future."
     )
+
+
+def test_the_exports_of_a_past_day(app, login):
+    """The offline map and the graph files as of a day: what existed then, named by that day."""
+    build(app)
+    viewer = login("viewer")
+    response = viewer.get("/export/netzwerk.html?at=2026-02-20")
+    assert response.status_code == 200
+    assert "karte-2026-02-20.html" in response.headers["Content-Disposition"]
+    page = response.get_data(as_text=True)
+    assert "Stand 2026-02-20" in page
+    assert "Schule Nord" in page and "Hochschule Süd" not in page
+    assert "Ratsfraktion &lt;b&gt;X&lt;/b&gt;" in page or "Ratsfraktion \\u003cb\\u003eX" in page
+    graphml = viewer.get("/export/netzwerk.graphml?at=2026-02-20")
+    assert "netzwerk-2026-02-20.graphml" in graphml.headers["Content-Disposition"]
+    text = graphml.get_data(as_text=True)
+    assert "Schule Nord" in text and "Hochschule Süd" not in text
+    today = viewer.get("/export/netzwerk.graphml").get_data(as_text=True)
+    assert "Hochschule Süd" in today and "Ratsfraktion" not in today
+    assert viewer.get("/export/netzwerk.html?at=gestern").status_code == 400

@@ -29,7 +29,7 @@ from ..actors.vocab import RelationKind, Sector, Status
 from ..core.validation import xml_safe
 from ..extensions import db
 from ..topics.models import TopicRole
-from . import analysis, landscape_picture
+from . import analysis, landscape_picture, past
 from .graph import TOPIC_LINK, category_labels
 from .map_filters import MapFilters
 from .state import Snapshot, snapshot
@@ -432,8 +432,11 @@ def _rgb(color: str) -> tuple[int, int, int]:
 # --- the standalone HTML map ---------------------------------------------------------------------
 
 
-def map_html(snap: Snapshot | None = None, graph: nx.MultiDiGraph | None = None) -> str:
-    """A single HTML file that shows the network offline: pyvis data, our template."""
+def map_html(
+    snap: Snapshot | None = None, graph: nx.MultiDiGraph | None = None, at: date | None = None
+) -> str:
+    """A single HTML file that shows the network offline: pyvis data, our template; `at` names
+    the past day `snap` shows (its Akteurslandkarte is of that day too)."""
     snap = snap or snapshot()
     graph = graph if graph is not None else export_graph(snap)
     net = _network_class()(height="100%", width="100%", directed=False, cdn_resources="in_line")
@@ -451,7 +454,7 @@ def map_html(snap: Snapshot | None = None, graph: nx.MultiDiGraph | None = None)
     net.set_template_dir(str(TEMPLATE_DIR) + "/", MAP_TEMPLATE)
     net.templateEnv = _template_env()
     net.templateEnv.globals.update(
-        landscape=_landscape_picture(graph),
+        landscape=_landscape_picture(graph, at),
         legend=_legend(graph),
         generated=graph.graph.get("exported", ""),
         counts={
@@ -464,7 +467,7 @@ def map_html(snap: Snapshot | None = None, graph: nx.MultiDiGraph | None = None)
     return net.generate_html(name="karte.html")
 
 
-def _landscape_picture(graph: nx.MultiDiGraph) -> dict[str, str] | None:
+def _landscape_picture(graph: nx.MultiDiGraph, at: date | None = None) -> dict[str, str] | None:
     """The Akteurslandkarte of all topics as an SVG image (data: URI) for the offline file,
     drawn on the server like the SVG download; None without actors. The export also runs
     from the command line: the picture's links need a request context there."""
@@ -472,8 +475,8 @@ def _landscape_picture(graph: nx.MultiDiGraph) -> dict[str, str] | None:
         return None
     if not has_request_context():
         with current_app.test_request_context():
-            return _landscape_picture(graph)
-    scene, title, description, _key = landscape_picture.picture(MapFilters())
+            return _landscape_picture(graph, at)
+    scene, title, description, _key = landscape_picture.picture(MapFilters(at=at))
     return {
         "title": title,
         "description": description,
@@ -665,10 +668,13 @@ def _network_class():
 # --- whole exports -------------------------------------------------------------------------------
 
 
-def render(fmt: str) -> tuple[bytes, str, str]:
-    """(content, mimetype, download name) for one format."""
-    snap = snapshot()
+def render(fmt: str, at: date | None = None) -> tuple[bytes, str, str]:
+    """(content, mimetype, download name) for one format; with `at` the network at the end of
+    that day, rebuilt from the audit trail (network/past.py), named by that day."""
+    snap = past.snapshot_at(at) if at else snapshot()
     graph = export_graph(snap)
+    if at:
+        graph.graph["exported"] = at.isoformat()
     stamp = graph.graph["exported"]
     if fmt == "graphml":
         data = graphml_bytes(graph)
@@ -677,7 +683,7 @@ def render(fmt: str) -> tuple[bytes, str, str]:
     elif fmt == "json":
         data = node_link_json(graph).encode("utf-8")
     elif fmt == "html":
-        data = map_html(snap, graph).encode("utf-8")
+        data = map_html(snap, graph, at).encode("utf-8")
     else:
         raise ValueError(fmt)
     name = "karte" if fmt == "html" else "netzwerk"

@@ -29,7 +29,7 @@ from ..core.timeutil import utcnow
 from ..core.views import confirm_delete, save_form
 from ..extensions import db
 from ..topics.models import Topic
-from . import analysis, exports, history, reference_store, reports, state
+from . import analysis, exports, history, past, reference_store, reports, state
 from . import grid as power_grid
 from .blueprint import bp
 from .report_forms import GridMoveForm, ReferenceItemForm
@@ -110,8 +110,8 @@ def _gap_charts(topic_ids: list[int]) -> dict[int, dict]:
 def _draw_gap_charts(topic_ids: list[int]) -> dict[int, dict]:
     found = db.session.scalars(sa.select(Topic).where(Topic.id.in_(topic_ids))).all()
     charts = {}
-    for topic_id, past in history.gap_histories(list(found), utcnow()).items():
-        chart = history.gap_chart(next(t for t in found if t.id == topic_id), past)
+    for topic_id, developed in history.gap_histories(list(found), utcnow()).items():
+        chart = history.gap_chart(next(t for t in found if t.id == topic_id), developed)
         if chart is not None:
             charts[topic_id] = chart
     return charts
@@ -289,7 +289,8 @@ def reset_reference():
 def export(fmt: str):
     if fmt not in exports.FORMATS:
         abort(404)
-    data, mimetype, filename = exports.render(fmt)
+    at = past.parse_day(request.args.get("at"), "at")  # ?at=YYYY-MM-DD: as of that day
+    data, mimetype, filename = exports.render(fmt, at)
     current_app.logger.info("network export %s (%s bytes)", fmt, len(data))
     return send_file(
         exports.as_file(data), mimetype=mimetype, as_attachment=True, download_name=filename
