@@ -285,17 +285,23 @@ def still_after(page, positions_js: str, timeout: float, started: float, interva
     return None
 
 
-def our_map(browser, app, url: str) -> tuple[float, float, bool]:
-    """(cold s, warm s, still): navigation → drawn, from the page's own clock; the cold visit
-    is the first after the data changed (server caches empty)."""
+def logged_in(browser, url: str, password: str = PASSWORD):
+    """(context, page) of a 1400×900 browser window logged in as "bench", loopback only."""
     context = browser.new_context(base_url=url, viewport={"width": 1400, "height": 900})
     page = context.new_page()
     page.route("**/*", only_loopback)
     page.goto("/login")
     page.fill("input[name=username]", "bench")
-    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(lambda u: "/login" not in u)
+    return context, page
+
+
+def our_map(browser, app, url: str) -> tuple[float, float, bool]:
+    """(cold s, warm s, still): navigation → drawn, from the page's own clock; the cold visit
+    is the first after the data changed (server caches empty)."""
+    context, page = logged_in(browser, url)
     results = []
     still = True
     for _ in range(2):
@@ -457,14 +463,7 @@ def large_row(browser, actors: int) -> dict:
             sharing.join()
         server, url = serve(app)
         cold, warm, still = our_map(browser, app, url)
-        context = browser.new_context(base_url=url, viewport={"width": 1400, "height": 900})
-        page = context.new_page()
-        page.route("**/*", only_loopback)
-        page.goto("/login")
-        page.fill("input[name=username]", "bench")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(lambda u: "/login" not in u)
+        context, page = logged_in(browser, url)
         page.goto("/karte")
         page.wait_for_selector("#map-canvas[data-state=ready]", state="attached", timeout=120000)
         nodes = page.evaluate("window.netzwerkMap.nodeCount()")

@@ -25,12 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from benchmarks.map import CHROMIUM, CHROMIUM_ARGS, only_loopback, serve  # noqa: E402
+from benchmarks.map import CHROMIUM, CHROMIUM_ARGS, logged_in, serve  # noqa: E402
 from netzwerk import create_app  # noqa: E402
 from netzwerk.extensions import db  # noqa: E402
+from tests.map_support import overlapping  # noqa: E402
 
 PASSWORD = "benchmark-passwort-123"
-VIEW = {"width": 1400, "height": 900}
 MEASURE = """() => {
   const m = window.netzwerkMap;
   const canvas = document.querySelector('#map-canvas canvas');
@@ -65,21 +65,6 @@ def make_app(tmp: Path, actors: int):
     return app, topics
 
 
-def overlapping(boxes: dict, ids: list[str]) -> int:
-    out = set()
-    for i, a in enumerate(ids):
-        for b in ids[i + 1 :]:
-            p, q = boxes[a], boxes[b]
-            if (
-                p["left"] < q["right"]
-                and q["left"] < p["right"]
-                and p["top"] < q["bottom"]
-                and q["top"] < p["bottom"]
-            ):
-                out.update((a, b))
-    return len(out)
-
-
 def measure(page, query: str) -> dict:
     page.goto(f"/karte{query}")
     page.wait_for_selector("#map-canvas[data-state=ready]", state="attached", timeout=120000)
@@ -90,7 +75,7 @@ def measure(page, query: str) -> dict:
     return {
         "nodes": len(d["boxes"]),
         "named": len(d["labelled"]),
-        "overlap": overlapping(d["boxes"], d["labelled"]),
+        "overlap": len(overlapping(d["boxes"], d["labelled"])),
         "fill": max(width / d["width"], height / d["height"]),
         "mode": d["mode"],
         "font": 14 * max(d["scale"], 0.8) if d["mode"] == "zoom" else 14 * min(d["scale"], 1),
@@ -102,14 +87,7 @@ def rows_for(browser, actors: int) -> list[tuple[str, dict, bool]]:
         app, topics = make_app(Path(tmp), actors)
         server, url = serve(app)
         try:
-            context = browser.new_context(base_url=url, viewport=VIEW)
-            page = context.new_page()
-            page.route("**/*", only_loopback)
-            page.goto("/login")
-            page.fill("input[name=username]", "bench")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(lambda u: "/login" not in u)
+            context, page = logged_in(browser, url, PASSWORD)
             out = []
             whole = measure(page, "")
             ok = (

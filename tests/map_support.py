@@ -68,3 +68,19 @@ def grow_demo(total: int, seed: int = 7) -> int:
     db.session.commit()
     place_new_nodes()
     return len(ids)
+
+
+def overlapping(boxes: dict, ids: list[str]) -> set[str]:
+    """The ids among `ids` whose boxes ({left, right, top, bottom}) overlap another's."""
+    out = set()
+    for i, a in enumerate(ids):
+        for b in ids[i + 1 :]:
+            p, q = boxes[a], boxes[b]
+            if (
+                p["left"] < q["right"]
+                and q["left"] < p["right"]
+                and p["top"] < q["bottom"]
+                and q["top"] < p["bottom"]
+            ):
+                out.update((a, b))
+    return out

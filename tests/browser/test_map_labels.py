@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from netzwerk.extensions import db
-from tests.map_support import grow_demo
+from tests.map_support import grow_demo, overlapping
 
 pytestmark = pytest.mark.browser
 
@@ -41,21 +41,6 @@ def drawn(page) -> dict:
                    labelled: m.nodeIds().filter((id) => (m.visNode(id).label || '') !== '') };
         }"""
     )
-
-
-def overlapping(boxes: dict, ids: list[str]) -> set[str]:
-    out = set()
-    for i, a in enumerate(ids):
-        for b in ids[i + 1 :]:
-            p, q = boxes[a], boxes[b]
-            if (
-                p["left"] < q["right"]
-                and q["left"] < p["right"]
-                and p["top"] < q["bottom"]
-                and q["top"] < p["bottom"]
-            ):
-                out.update((a, b))
-    return out
 
 
 def fill(d: dict) -> float:
